@@ -1,0 +1,253 @@
+//! Client configuration: which enduco, which app, how patient.
+
+use std::time::Duration;
+
+use url::Url;
+
+use crate::error::{Error, Result};
+use crate::token::ClientSecret;
+
+/// Which enduco deployment to talk to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Environment {
+    /// `https://beta-api.dev.enduco.app`, for integration work.
+    Beta,
+    /// `https://api.prod.enduco.app`.
+    Production,
+    /// Any other base URL: the sandbox, a proxy. Plain `http://` only for loopback hosts.
+    Custom(Url),
+}
+
+impl Environment {
+    /// Parses `"beta"`, `"production"` or a base URL.
+    pub fn parse(value: &str) -> Result<Self> {
+        match value.trim() {
+            "beta" => Ok(Environment::Beta),
+            "production" | "prod" => Ok(Environment::Production),
+            other => {
+                let url = Url::parse(other).map_err(|e| {
+                    Error::invalid_input(format!(
+                        "environment must be \"beta\", \"production\" or a URL; {other:?} is none ({e})"
+                    ))
+                })?;
+                Environment::custom(url)
+            }
+        }
+    }
+
+    /// A custom base URL. Refuses `http://` unless the host is loopback: tokens and the client
+    /// secret must never cross a network in the clear.
+    pub fn custom(url: Url) -> Result<Self> {
+        match url.scheme() {
+            "https" => {}
+            "http" if is_loopback(&url) => {}
+            "http" => {
+                return Err(Error::invalid_input(format!(
+                    "plain http is only allowed for loopback hosts, not {}",
+                    url.host_str().unwrap_or("")
+                )));
+            }
+            scheme => {
+                return Err(Error::invalid_input(format!(
+                    "unsupported URL scheme {scheme:?} for the enduco base URL"
+                )));
+            }
+        }
+        if url.cannot_be_a_base() || url.host_str().is_none() {
+            return Err(Error::invalid_input("the enduco base URL needs a host"));
+        }
+        Ok(Environment::Custom(url))
+    }
+
+    /// The base URL every endpoint path is joined to.
+    pub fn base_url(&self) -> Url {
+        match self {
+            Environment::Beta => Url::parse("https://beta-api.dev.enduco.app").expect("valid URL"),
+            Environment::Production => {
+                Url::parse("https://api.prod.enduco.app").expect("valid URL")
+            }
+            Environment::Custom(url) => url.clone(),
+        }
+    }
+}
+
+pub(crate) fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// Paths of enduco's endpoints, relative to the environment's base URL.
+///
+/// The OAuth paths are documented; the data paths are an assumed contract (version 0) that
+/// enduco has not published, so each can be overridden on its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoints {
+    pub authorize: String,
+    pub token: String,
+    pub revoke: String,
+    pub zones: String,
+    pub plans: String,
+    pub workouts: String,
+}
+
+impl Default for Endpoints {
+    fn default() -> Self {
+        Endpoints {
+            authorize: "/oauth2/authorize".into(),
+            token: "/oauth2/token".into(),
+            revoke: "/oauth2/revoke".into(),
+            zones: "/api/v1/zones".into(),
+            plans: "/api/v1/plans".into(),
+            workouts: "/api/v1/workouts".into(),
+        }
+    }
+}
+
+/// Time limits for a single HTTP attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Establishing the TCP + TLS connection.
+    pub connect: Duration,
+    /// A whole request/response exchange (not uploads).
+    pub request: Duration,
+    /// A whole upload exchange; large FIT files on slow links need more than `request`.
+    pub upload: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            connect: Duration::from_secs(10),
+            request: Duration::from_secs(30),
+            upload: Duration::from_secs(600),
+        }
+    }
+}
+
+/// How transient failures are retried (DESIGN §4): reads and revoke on 429/502/503/504 and
+/// connection errors; uploads only when the request never reached the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt; 0 disables retries.
+    pub max_retries: u32,
+    /// First backoff; later ones grow exponentially with jitter.
+    pub initial_backoff: Duration,
+    /// Cap on a single backoff (a longer `Retry-After` is honoured up to the deadline).
+    pub max_backoff: Duration,
+    /// Overall budget for one call including every retry and wait.
+    pub deadline: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 3,
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(5),
+            deadline: Duration::from_secs(60),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retries at all.
+    pub fn none() -> Self {
+        RetryPolicy {
+            max_retries: 0,
+            ..RetryPolicy::default()
+        }
+    }
+}
+
+/// Everything an [`crate::EnducoClient`] needs. Debug output never shows the client secret.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    pub environment: Environment,
+    pub client_id: String,
+    pub client_secret: ClientSecret,
+    /// Must match a redirect URI registered with enduco exactly.
+    pub redirect_uri: String,
+    pub endpoints: Endpoints,
+    pub timeouts: Timeouts,
+    pub retry: RetryPolicy,
+    /// Appended to the SDK's own `User-Agent` (e.g. `"MyTrainerApp/3.2"`).
+    pub user_agent: Option<String>,
+    /// PKCE S256 on the authorization request. On by default; switch off only if enduco's
+    /// server rejects it.
+    pub use_pkce: bool,
+    /// Refresh when fewer than this remains on the access token (DESIGN §3 rule 1).
+    pub refresh_margin: Duration,
+    /// The athlete's IANA time zone for "today" in `upcoming_plans`; `None` = the device's zone.
+    pub time_zone: Option<String>,
+}
+
+impl ClientConfig {
+    pub fn new(
+        environment: Environment,
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+        redirect_uri: impl Into<String>,
+    ) -> Self {
+        ClientConfig {
+            environment,
+            client_id: client_id.into(),
+            client_secret: ClientSecret::new(client_secret.into()),
+            redirect_uri: redirect_uri.into(),
+            endpoints: Endpoints::default(),
+            timeouts: Timeouts::default(),
+            retry: RetryPolicy::default(),
+            user_agent: None,
+            use_pkce: true,
+            refresh_margin: Duration::from_secs(60),
+            time_zone: None,
+        }
+    }
+
+    pub(crate) fn validate(&self) -> Result<()> {
+        if self.client_id.trim().is_empty() {
+            return Err(Error::invalid_input("client_id is empty"));
+        }
+        if self.client_secret.secret().is_empty() {
+            return Err(Error::invalid_input("client_secret is empty"));
+        }
+        Url::parse(&self.redirect_uri).map_err(|e| {
+            Error::invalid_input(format!(
+                "redirect_uri {:?} is not an absolute URL ({e})",
+                self.redirect_uri
+            ))
+        })?;
+        for (name, path) in [
+            ("authorize", &self.endpoints.authorize),
+            ("token", &self.endpoints.token),
+            ("revoke", &self.endpoints.revoke),
+            ("zones", &self.endpoints.zones),
+            ("plans", &self.endpoints.plans),
+            ("workouts", &self.endpoints.workouts),
+        ] {
+            if !path.starts_with('/') {
+                return Err(Error::invalid_input(format!(
+                    "endpoint {name} must be a path starting with '/', not {path:?}"
+                )));
+            }
+        }
+        if let Some(tz) = &self.time_zone {
+            jiff::tz::TimeZone::get(tz).map_err(|_| {
+                Error::invalid_input(format!("time_zone {tz:?} is not a known IANA time zone"))
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The absolute URL of an endpoint path.
+    pub(crate) fn url(&self, path: &str) -> Result<Url> {
+        let mut base = self.environment.base_url();
+        // Keep a base path (a proxy prefix) instead of letting `join` replace it.
+        let prefix = base.path().trim_end_matches('/').to_owned();
+        base.set_path(&format!("{prefix}{path}"));
+        Ok(base)
+    }
+}

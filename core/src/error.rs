@@ -1,0 +1,129 @@
+//! The one error type of the SDK. Every binding maps it 1:1 and keeps [`Error::code`] as the
+//! stable, language-independent name of each case.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Result alias used throughout the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong when talking to enduco.
+///
+/// Messages never contain a token, an authorization code or the client secret.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The app passed something unusable (a corrupt FIT file, a plan window longer than 7 days,
+    /// a malformed URL). Nothing was sent. Fix the input; retrying it unchanged fails again.
+    #[error("invalid input: {message}")]
+    InvalidInput { message: String },
+
+    /// The user cancelled on enduco's consent page (`error=access_denied`) or enduco refused the
+    /// authorization request. Show the user that the connection was not made; offer to retry.
+    #[error("authorization was not granted: {error}{}", description.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
+    AuthorizationDenied {
+        error: String,
+        description: Option<String>,
+    },
+
+    /// The callback URL does not belong to the pending authorization request (possible CSRF,
+    /// or a stale browser tab). Discard it and start a new authorization request.
+    #[error("the callback's state does not match the pending authorization request")]
+    StateMismatch,
+
+    /// The stored grant is gone: never authorized, revoked, expired or rotated away. The store
+    /// has been left as it was; send the user through the authorization flow again.
+    #[error("the user must connect enduco again: {reason}")]
+    ReauthorizationRequired { reason: String },
+
+    /// The user did not grant a scope the call needs. Nothing was sent when the SDK could tell
+    /// beforehand. Ask for the missing scopes in a new authorization request, or hide the feature.
+    #[error("the user did not grant the scope(s): {}", missing.join(", "))]
+    InsufficientScope { missing: Vec<String> },
+
+    /// enduco asked the app to slow down and the retry budget ran out. Try again after
+    /// `retry_after` (when enduco said how long).
+    #[error("rate limited by enduco{}", retry_after.map(|d| format!(", retry after {} s", d.as_secs())).unwrap_or_default())]
+    RateLimited { retry_after: Option<Duration> },
+
+    /// enduco answered with a 5xx status after the retries allowed for this call. Transient:
+    /// try again later.
+    #[error("enduco server error (HTTP {status})")]
+    Server { status: u16 },
+
+    /// enduco refused the request with an error of its own (a 4xx other than 401/403/429, or an
+    /// OAuth error such as `invalid_grant` for a reused code). Usually a bug in the request or
+    /// the app's configuration; `code` and `message` come from enduco.
+    #[error("enduco refused the request: {code}{}{}", status.map(|s| format!(" (HTTP {s})")).unwrap_or_default(), if message.is_empty() { String::new() } else { format!(": {message}") })]
+    Api {
+        status: Option<u16>,
+        code: String,
+        message: String,
+    },
+
+    /// The connection failed or broke (DNS, refused, reset, body cut off) after the retries
+    /// allowed for this call. Check connectivity and try again.
+    #[error("network error: {message}")]
+    Network { message: String },
+
+    /// enduco did not answer within the configured timeouts. Try again later.
+    #[error("the request to enduco timed out")]
+    Timeout,
+
+    /// enduco answered with something the SDK cannot read (HTML, malformed JSON, a token
+    /// response without a token). Often a proxy or captive portal; report it if it persists.
+    #[error("unexpected response from enduco: {message}")]
+    InvalidResponse { message: String },
+
+    /// The app's token store failed to load, save or clear. Tokens that could not be saved are
+    /// kept in memory and saved again on the next call; fix the storage and retry.
+    #[error("token store failed: {message}")]
+    Store {
+        message: String,
+        #[source]
+        source: Option<Arc<dyn std::error::Error + Send + Sync>>,
+    },
+}
+
+impl Error {
+    /// The stable name of this case, the same string in every language binding.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::InvalidInput { .. } => "invalid_input",
+            Error::AuthorizationDenied { .. } => "authorization_denied",
+            Error::StateMismatch => "state_mismatch",
+            Error::ReauthorizationRequired { .. } => "reauthorization_required",
+            Error::InsufficientScope { .. } => "insufficient_scope",
+            Error::RateLimited { .. } => "rate_limited",
+            Error::Server { .. } => "server",
+            Error::Api { .. } => "api",
+            Error::Network { .. } => "network",
+            Error::Timeout => "timeout",
+            Error::InvalidResponse { .. } => "invalid_response",
+            Error::Store { .. } => "store",
+        }
+    }
+
+    pub(crate) fn invalid_input(message: impl Into<String>) -> Self {
+        Error::InvalidInput {
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn invalid_response(message: impl Into<String>) -> Self {
+        Error::InvalidResponse {
+            message: message.into(),
+        }
+    }
+
+    /// A store failure with the host's own error kept as the source.
+    pub fn store(
+        message: impl Into<String>,
+        source: Option<Arc<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Error::Store {
+            message: message.into(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! Machinery behind the public modules: HTTP with retries, error mapping. Nothing here is
+//! part of the API.
+
+pub(crate) mod http;

@@ -1,0 +1,54 @@
+//! # enduco
+//!
+//! The client for enduco's OAuth 2.0 API: authorize a user, keep their tokens fresh and
+//! persisted through the host app's own storage, upload finished workouts as FIT files, read the
+//! training plan up to 7 days ahead and the user's intensity zones.
+//!
+//! ```no_run
+//! # async fn demo() -> enduco::Result<()> {
+//! use enduco::{ClientConfig, EnducoClient, Environment, MemoryTokenStore, Scope};
+//! use std::sync::Arc;
+//!
+//! let client = EnducoClient::new(ClientConfig::new(
+//!     Environment::Beta,
+//!     "my-client-id",
+//!     "my-client-secret",
+//!     "https://app.example/callback",
+//! ))?;
+//! let pending = client.authorization_request(&[Scope::UserRead, Scope::PlansRead])?;
+//! // ... send the user to pending.url, receive the redirect ...
+//! # let callback_url = "";
+//! let tokens = client.complete_authorization(&pending, callback_url).await?;
+//! let store = Arc::new(MemoryTokenStore::with_tokens(tokens));
+//! let session = client.session(store);
+//! let zones = session.intensity_zones().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Methods that change what the token store holds say so with **💾 Persists** in their docs.
+
+pub mod api;
+pub mod client;
+pub mod config;
+pub mod error;
+pub mod fit;
+pub mod oauth;
+pub mod session;
+pub mod store;
+pub mod token;
+pub mod webhook;
+
+mod internal;
+
+pub use api::plans::{PlannedWorkout, Step, StepKind, StepTarget, TimelineSegment};
+pub use api::upload::{UploadOptions, UploadProgress, UploadResult, WorkoutSource};
+pub use api::zones::{IntensityZones, Metric, Sport, SportZones, Zone};
+pub use api::RawResponse;
+pub use client::EnducoClient;
+pub use config::{ClientConfig, Endpoints, Environment, RetryPolicy, Timeouts};
+pub use error::{Error, Result};
+pub use oauth::{AuthorizationRequest, Scope};
+pub use session::Session;
+pub use store::{FileTokenStore, MemoryTokenStore, TokenStore};
+pub use token::TokenSet;
+pub use webhook::{parse_webhook, WebhookEvent};

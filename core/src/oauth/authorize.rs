@@ -1,0 +1,190 @@
+//! The front-channel half: the URL the user opens and the callback URL they come back with.
+
+use std::fmt;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use url::Url;
+
+use super::Scope;
+use crate::config::ClientConfig;
+use crate::error::{Error, Result};
+use crate::token::{AuthorizationCode, CodeVerifier};
+
+/// A started authorization: the URL to open, and what must be kept until the callback.
+///
+/// Keep it (in memory, or in the host's session storage) until the redirect arrives and hand
+/// it to `complete_authorization`. `Debug` does not show the code verifier.
+#[derive(Clone)]
+pub struct AuthorizationRequest {
+    /// Open this in the user's browser.
+    pub url: Url,
+    /// The CSRF token echoed back in the callback.
+    pub state: String,
+    /// PKCE verifier, present unless PKCE is switched off.
+    pub code_verifier: Option<CodeVerifier>,
+    pub redirect_uri: String,
+    pub scopes: Vec<Scope>,
+}
+
+impl fmt::Debug for AuthorizationRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthorizationRequest")
+            .field("url", &self.url.as_str())
+            .field("state", &self.state)
+            .field("code_verifier", &self.code_verifier)
+            .field("redirect_uri", &self.redirect_uri)
+            .field("scopes", &self.scopes)
+            .finish()
+    }
+}
+
+/// 32 bytes from the OS CSPRNG, base64url: 256 bits for state, 43 characters for a PKCE
+/// verifier (RFC 7636 §4.1 asks for 43 to 128).
+fn random_token() -> Result<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| Error::Network {
+        message: format!("the system random number generator failed: {e}"),
+    })?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+pub(crate) fn build_authorization_request(
+    config: &ClientConfig,
+    scopes: &[Scope],
+) -> Result<AuthorizationRequest> {
+    if scopes.is_empty() {
+        return Err(Error::invalid_input(
+            "ask for at least one scope (workouts_write, plans_read, user_read)",
+        ));
+    }
+    let mut unique: Vec<Scope> = Vec::with_capacity(scopes.len());
+    for scope in scopes {
+        if !unique.contains(scope) {
+            unique.push(*scope);
+        }
+    }
+    let state = random_token()?;
+    let code_verifier = if config.use_pkce {
+        Some(CodeVerifier::new(random_token()?))
+    } else {
+        None
+    };
+    let scope_param = unique.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ");
+    let mut url = config.url(&config.endpoints.authorize)?;
+    {
+        let mut query = url.query_pairs_mut();
+        query
+            .append_pair("response_type", "code")
+            .append_pair("client_id", &config.client_id)
+            .append_pair("redirect_uri", &config.redirect_uri)
+            .append_pair("scope", &scope_param)
+            .append_pair("state", &state);
+        if let Some(verifier) = &code_verifier {
+            let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.secret().as_bytes()));
+            query
+                .append_pair("code_challenge", &challenge)
+                .append_pair("code_challenge_method", "S256");
+        }
+    }
+    Ok(AuthorizationRequest {
+        url,
+        state,
+        code_verifier,
+        redirect_uri: config.redirect_uri.clone(),
+        scopes: unique,
+    })
+}
+
+/// Reads the redirect enduco sent the browser to. The state is checked first, in constant
+/// time, so a forged error or code is never acted on.
+pub(crate) fn parse_callback(
+    pending: &AuthorizationRequest,
+    callback_url: &str,
+) -> Result<AuthorizationCode> {
+    let url = Url::parse(callback_url.trim())
+        .map_err(|e| Error::invalid_input(format!("the callback is not an absolute URL ({e})")))?;
+    let mut state = None;
+    let mut code = None;
+    let mut error = None;
+    let mut description = None;
+    for (key, value) in url.query_pairs() {
+        let slot = match key.as_ref() {
+            "state" => &mut state,
+            "code" => &mut code,
+            "error" => &mut error,
+            "error_description" => &mut description,
+            _ => continue,
+        };
+        if slot.is_some() {
+            return Err(Error::invalid_input(format!(
+                "the callback repeats the parameter {key:?}"
+            )));
+        }
+        *slot = Some(value.into_owned());
+    }
+    let expected = pending.state.as_bytes();
+    let matches = state
+        .as_deref()
+        .is_some_and(|got| bool::from(got.as_bytes().ct_eq(expected)));
+    if !matches {
+        return Err(Error::StateMismatch);
+    }
+    if let Some(error) = error {
+        return Err(match error.as_str() {
+            "access_denied" => Error::AuthorizationDenied { error, description },
+            _ => Error::Api {
+                status: None,
+                code: error,
+                message: description.unwrap_or_default(),
+            },
+        });
+    }
+    match code {
+        Some(code) if !code.is_empty() => Ok(AuthorizationCode::new(code)),
+        _ => Err(Error::invalid_input(
+            "the callback carries neither a code nor an error",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Environment;
+
+    fn config() -> ClientConfig {
+        ClientConfig::new(Environment::Beta, "id", "secret", "https://app.example/callback")
+    }
+
+    #[test]
+    fn request_carries_state_and_pkce() {
+        let req = build_authorization_request(&config(), &[Scope::UserRead, Scope::UserRead]).unwrap();
+        let pairs: std::collections::HashMap<_, _> = req.url.query_pairs().into_owned().collect();
+        assert_eq!(pairs["scope"], "user_read");
+        assert_eq!(pairs["state"], req.state);
+        assert_eq!(pairs["code_challenge_method"], "S256");
+        assert_eq!(req.state.len(), 43);
+        assert!(!format!("{req:?}").contains(req.code_verifier.as_ref().unwrap().secret()));
+        let other = build_authorization_request(&config(), &[Scope::UserRead]).unwrap();
+        assert_ne!(other.state, req.state);
+    }
+
+    #[test]
+    fn callback_checks_state_before_anything_else() {
+        let req = build_authorization_request(&config(), &[Scope::UserRead]).unwrap();
+        let good = format!("https://app.example/callback?code=abc&state={}", req.state);
+        assert_eq!(parse_callback(&req, &good).unwrap().secret(), "abc");
+        let forged = "https://app.example/callback?error=access_denied&state=nope";
+        assert!(matches!(parse_callback(&req, forged), Err(Error::StateMismatch)));
+        let missing = "https://app.example/callback?code=abc";
+        assert!(matches!(parse_callback(&req, missing), Err(Error::StateMismatch)));
+        let denied = format!("https://app.example/callback?error=access_denied&state={}", req.state);
+        assert_eq!(parse_callback(&req, &denied).unwrap_err().code(), "authorization_denied");
+        let twice = format!("https://app.example/callback?code=a&code=b&state={}", req.state);
+        assert_eq!(parse_callback(&req, &twice).unwrap_err().code(), "invalid_input");
+        assert_eq!(parse_callback(&req, "not a url").unwrap_err().code(), "invalid_input");
+    }
+}

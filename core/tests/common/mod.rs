@@ -1,0 +1,149 @@
+//! Test harness: a sandbox on loopback, an `EnducoClient` pointed at it, and the sandbox's
+//! control API (the same HTTP calls every language's tests make).
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use enduco::{
+    AuthorizationRequest, ClientConfig, EnducoClient, Environment, MemoryTokenStore, Scope,
+    Session, TokenSet,
+};
+use enduco_sandbox::{Sandbox, SandboxConfig};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+pub const REDIRECT_URI: &str = "https://app.example/callback";
+
+pub struct Harness {
+    pub sandbox: Sandbox,
+    pub http: reqwest::Client,
+    pub client: EnducoClient,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoggedRequest {
+    pub method: String,
+    pub path: String,
+    pub grant_type: Option<String>,
+    pub status: u16,
+}
+
+pub fn client_config(base_url: &str) -> ClientConfig {
+    let env = Environment::parse(base_url).expect("sandbox URL");
+    let mut config = ClientConfig::new(env, "sandbox-client", "sandbox-secret", REDIRECT_URI);
+    // Keep fault tests quick: short backoffs, a deadline well inside the test timeout.
+    config.retry.initial_backoff = std::time::Duration::from_millis(20);
+    config.retry.max_backoff = std::time::Duration::from_millis(200);
+    config.retry.deadline = std::time::Duration::from_secs(10);
+    config
+}
+
+impl Harness {
+    pub async fn start() -> Harness {
+        Harness::start_with(SandboxConfig::default(), |_| {}).await
+    }
+
+    pub async fn start_with(sandbox: SandboxConfig, tweak: impl FnOnce(&mut ClientConfig)) -> Harness {
+        let sandbox = Sandbox::start_with(sandbox).await.expect("sandbox starts");
+        let mut config = client_config(sandbox.url());
+        tweak(&mut config);
+        let client = EnducoClient::new(config).expect("client");
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Harness {
+            sandbox,
+            http,
+            client,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.sandbox.url(), path)
+    }
+
+    /// Plays the browser: opens the authorization URL and returns where enduco redirects.
+    pub async fn browser_callback(&self, request: &AuthorizationRequest) -> String {
+        let response = self.http.get(request.url.clone()).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 302, "authorize should redirect");
+        response.headers()["location"].to_str().unwrap().to_owned()
+    }
+
+    /// The user presses Cancel on the consent page.
+    pub async fn browser_cancel(&self, request: &AuthorizationRequest) -> String {
+        let form = format!("{}&decision=cancel", request.url.query().unwrap());
+        let response = self
+            .http
+            .post(self.url("/oauth2/authorize/decision"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 302);
+        response.headers()["location"].to_str().unwrap().to_owned()
+    }
+
+    pub async fn authorize(&self, scopes: &[Scope]) -> TokenSet {
+        let request = self.client.authorization_request(scopes).unwrap();
+        let callback = self.browser_callback(&request).await;
+        self.client.complete_authorization(&request, &callback).await.unwrap()
+    }
+
+    /// A session whose memory store holds fresh tokens for all scopes.
+    pub async fn session(&self) -> (Session, Arc<MemoryTokenStore>) {
+        self.session_with(&Scope::ALL).await
+    }
+
+    pub async fn session_with(&self, scopes: &[Scope]) -> (Session, Arc<MemoryTokenStore>) {
+        let store = Arc::new(MemoryTokenStore::with_tokens(self.authorize(scopes).await));
+        (self.client.session(store.clone()), store)
+    }
+
+    pub async fn control(&self, path: &str, body: Value) -> Value {
+        let response = self.http.post(self.url(path)).json(&body).send().await.unwrap();
+        assert!(response.status().is_success(), "control call {path} failed: {}", response.status());
+        response.json().await.unwrap_or(Value::Null)
+    }
+
+    pub async fn fault(&self, path: &str, count: u32, kind: &str, extra: Value) {
+        let mut body = json!({"path": path, "count": count, "kind": kind});
+        if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+            body.extend(extra.clone());
+        }
+        self.control("/_sandbox/faults", body).await;
+    }
+
+    pub async fn expire_access_tokens(&self) {
+        self.control("/_sandbox/expire-access-tokens", json!({})).await;
+    }
+
+    pub async fn requests(&self) -> Vec<LoggedRequest> {
+        self.http
+            .get(self.url("/_sandbox/requests"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    pub async fn count(&self, method: &str, path: &str) -> usize {
+        self.requests()
+            .await
+            .iter()
+            .filter(|r| r.method == method && r.path == path)
+            .count()
+    }
+
+    pub async fn refresh_requests(&self) -> usize {
+        self.requests()
+            .await
+            .iter()
+            .filter(|r| r.path == "/oauth2/token" && r.grant_type.as_deref() == Some("refresh_token"))
+            .count()
+    }
+}

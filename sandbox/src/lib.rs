@@ -1,0 +1,2 @@
+//! enduco-sandbox
+pub mod fit;
