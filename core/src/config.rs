@@ -251,3 +251,84 @@ impl ClientConfig {
         Ok(base)
     }
 }
+
+/// A flat, string-and-number description of a [`ClientConfig`], the shape every language
+/// binding receives from its users (`EnducoClient(client_id=…, environment="beta", …)`).
+/// Turning it into a `ClientConfig` happens here, once, so the bindings stay conversion-only.
+#[derive(Debug, Clone, Default)]
+pub struct ClientOptions {
+    pub client_id: String,
+    pub client_secret: String,
+    pub redirect_uri: String,
+    /// `"beta"` (the default), `"production"` or a base URL.
+    pub environment: Option<String>,
+    pub use_pkce: Option<bool>,
+    pub time_zone: Option<String>,
+    pub user_agent: Option<String>,
+    pub connect_timeout_seconds: Option<f64>,
+    pub request_timeout_seconds: Option<f64>,
+    pub upload_timeout_seconds: Option<f64>,
+    pub max_retries: Option<u32>,
+    pub retry_deadline_seconds: Option<f64>,
+    /// Path overrides by endpoint name: authorize, token, revoke, zones, plans, workouts.
+    pub endpoints: Vec<(String, String)>,
+}
+
+impl ClientOptions {
+    pub fn into_config(self) -> Result<ClientConfig> {
+        let environment = Environment::parse(self.environment.as_deref().unwrap_or("beta"))?;
+        let mut config = ClientConfig::new(
+            environment,
+            self.client_id,
+            self.client_secret,
+            self.redirect_uri,
+        );
+        if let Some(pkce) = self.use_pkce {
+            config.use_pkce = pkce;
+        }
+        config.time_zone = self.time_zone;
+        config.user_agent = self.user_agent;
+        let seconds = |name: &str, value: f64| {
+            if value.is_finite() && value > 0.0 && value < 86_400.0 {
+                Ok(Duration::from_secs_f64(value))
+            } else {
+                Err(Error::invalid_input(format!(
+                    "{name} must be a positive number of seconds, not {value}"
+                )))
+            }
+        };
+        if let Some(v) = self.connect_timeout_seconds {
+            config.timeouts.connect = seconds("connect_timeout_seconds", v)?;
+        }
+        if let Some(v) = self.request_timeout_seconds {
+            config.timeouts.request = seconds("request_timeout_seconds", v)?;
+        }
+        if let Some(v) = self.upload_timeout_seconds {
+            config.timeouts.upload = seconds("upload_timeout_seconds", v)?;
+        }
+        if let Some(v) = self.retry_deadline_seconds {
+            config.retry.deadline = seconds("retry_deadline_seconds", v)?;
+        }
+        if let Some(v) = self.max_retries {
+            config.retry.max_retries = v;
+        }
+        for (name, path) in self.endpoints {
+            let slot = match name.as_str() {
+                "authorize" => &mut config.endpoints.authorize,
+                "token" => &mut config.endpoints.token,
+                "revoke" => &mut config.endpoints.revoke,
+                "zones" => &mut config.endpoints.zones,
+                "plans" => &mut config.endpoints.plans,
+                "workouts" => &mut config.endpoints.workouts,
+                other => {
+                    return Err(Error::invalid_input(format!(
+                        "unknown endpoint {other:?} (authorize, token, revoke, zones, plans, workouts)"
+                    )));
+                }
+            };
+            *slot = path;
+        }
+        config.validate()?;
+        Ok(config)
+    }
+}

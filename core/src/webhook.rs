@@ -8,8 +8,8 @@
 //! Webhooks are not authenticated by enduco's documentation; treat an event as a hint (e.g.
 //! re-fetch plans) and, for deregistration, as a reason to drop that user's tokens.
 
-use jiff::civil::Date;
 use jiff::Timestamp;
+use jiff::civil::Date;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -103,9 +103,11 @@ fn string_field<'a>(obj: &'a Map<String, Value>, keys: &[&str]) -> Option<&'a st
 
 /// A non-empty user id, sent as a string or a whole number.
 fn user_id(obj: &Map<String, Value>) -> Option<String> {
-    ["userId", "user_id"].iter().find_map(|k| match obj.get(*k)? {
-        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
-        Value::Number(n) if n.is_u64() || n.is_i64() => Some(n.to_string()),
-        _ => None,
-    })
+    ["userId", "user_id"]
+        .iter()
+        .find_map(|k| match obj.get(*k)? {
+            Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+            Value::Number(n) if n.is_u64() || n.is_i64() => Some(n.to_string()),
+            _ => None,
+        })
 }

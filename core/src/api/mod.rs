@@ -39,6 +39,13 @@ impl RawResponse {
     }
 }
 
+/// Parses a `YYYY-MM-DD` calendar date, for bindings whose callers pass dates as text.
+pub fn parse_date(text: &str) -> Result<jiff::civil::Date> {
+    text.trim()
+        .parse()
+        .map_err(|_| Error::invalid_input(format!("{text:?} is not a date in YYYY-MM-DD form")))
+}
+
 impl Session {
     /// The user's intensity zones per sport and metric. Needs `user_read`.
     pub async fn intensity_zones(&self) -> Result<IntensityZones> {

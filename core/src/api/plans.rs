@@ -2,7 +2,7 @@
 //!
 //! enduco serves at most 7 days of plans, keyed by the athlete's *local* calendar dates. The
 //! window helpers here exist so that no caller ever computes "today" in UTC: for an athlete in
-//! Sydney, UTC's today is yesterday for ten hours of every day.
+//! Sydney, UTC's date is still yesterday until 10:00 or 11:00 local time.
 //!
 //! Parsing is tolerant like [`super::zones`]: unknown fields are ignored, unknown enum values
 //! become `Other`, optional fields may be missing or `null`.
@@ -12,7 +12,7 @@ use jiff::tz::TimeZone;
 use jiff::{Timestamp, Zoned};
 use serde::{Deserialize, Serialize};
 
-use super::zones::{self, de, resolve_target, tolerant_enum, IntensityZones, Metric, Sport};
+use super::zones::{self, IntensityZones, Metric, Sport, de, resolve_target, tolerant_enum};
 use crate::error::{Error, Result};
 
 /// The longest window enduco serves, in calendar days (inclusive).
@@ -242,7 +242,7 @@ impl Timeline<'_> {
 ///
 /// Beyond the contract, a `startTime` without an offset is read as wall-clock time in the plan's
 /// `timeZone`, and a `date` sent as a date-time keeps its calendar date as written.
-pub(crate) fn parse_plans(body: &[u8]) -> Result<Vec<PlannedWorkout>> {
+pub fn parse_plans(body: &[u8]) -> Result<Vec<PlannedWorkout>> {
     const WHAT: &str = "training plans";
     let value: serde_json::Value =
         serde_json::from_slice(body).map_err(|e| zones::json_error(WHAT, body, &e))?;
@@ -260,7 +260,7 @@ pub(crate) fn parse_plans(body: &[u8]) -> Result<Vec<PlannedWorkout>> {
         _ => {
             return Err(Error::invalid_response(format!(
                 "{WHAT}: expected a JSON array of plans"
-            )))
+            )));
         }
     };
     items
@@ -303,8 +303,9 @@ fn normalize_plan(item: &mut serde_json::Value) {
     }
 }
 
-/// Refuses a window enduco would not serve, before any request is sent.
-pub(crate) fn check_window(from: Date, to: Date) -> Result<()> {
+/// Refuses a window enduco would not serve (reversed, or longer than [`MAX_PLAN_DAYS`] calendar
+/// days counting both ends), before any request is sent.
+pub fn check_window(from: Date, to: Date) -> Result<()> {
     if to < from {
         return Err(Error::invalid_input(format!(
             "plan window is reversed: from {from} is after to {to}"
@@ -338,9 +339,8 @@ pub fn upcoming_window(days: u32, today: Date) -> Result<(Date, Date)> {
 /// athlete's zone — a server's system zone is usually UTC.
 pub fn local_today(time_zone: Option<&str>) -> Result<Date> {
     let tz = match time_zone {
-        Some(name) => TimeZone::get(name.trim()).map_err(|e| {
-            Error::invalid_input(format!("unknown time zone {name:?}: {e}"))
-        })?,
+        Some(name) => TimeZone::get(name.trim())
+            .map_err(|e| Error::invalid_input(format!("unknown time zone {name:?}: {e}")))?,
         None => TimeZone::try_system().map_err(|e| {
             Error::invalid_input(format!(
                 "cannot determine the system time zone ({e}); pass the athlete's IANA time zone"

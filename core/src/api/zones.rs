@@ -152,22 +152,21 @@ impl IntensityZones {
             .find(|z| z.sport == sport && z.metric == metric)
     }
 
-    /// Turns a step target into absolute bounds (e.g. watts for a trainer's ERG mode) using these
-    /// zones. See [`resolve_target`] for the rules.
+    /// Turns a step target into absolute bounds (e.g. watts for a trainer's ERG mode):
+    /// - explicit `lower`/`upper` win over `zone`; when their unit is a percentage (`%`, `%ftp`,
+    ///   `percent`, …) they are taken relative to the zone table's threshold;
+    /// - otherwise `zone` is looked up by index in the table for this sport and metric;
+    /// - `Other` sports or metrics are never matched against each other, since two unknown
+    ///   values need not be the same thing.
+    ///
+    /// `None` when the target cannot be made absolute (no bounds, no matching table or zone, a
+    /// percentage without a threshold).
     pub fn resolve(&self, sport: Sport, target: &StepTarget) -> Option<ResolvedTarget> {
         resolve_target(Some(self), sport, target)
     }
 }
 
-/// Absolute bounds for a target:
-/// - explicit `lower`/`upper` win over `zone`; when their unit is a percentage (`%`, `%ftp`,
-///   `percent`, …) they are taken relative to the zone table's threshold;
-/// - otherwise `zone` is looked up by index in the table for this sport and metric;
-/// - `Other` sports or metrics are never matched against each other, since two unknown values
-///   need not be the same thing.
-///
-/// `None` when the target cannot be made absolute (no bounds, no matching table or zone, a
-/// percentage without a threshold).
+/// [`IntensityZones::resolve`], usable without zones: explicit absolute bounds need none.
 pub(crate) fn resolve_target(
     zones: Option<&IntensityZones>,
     sport: Sport,
@@ -219,8 +218,10 @@ fn is_percent_unit(unit: &str) -> bool {
     u.starts_with('%') || u.starts_with("percent") || u == "pct" || u.starts_with("pct_")
 }
 
-/// Parses the body of `GET /api/v1/zones`.
-pub(crate) fn parse_zones(body: &[u8]) -> Result<IntensityZones> {
+/// Parses the body of `GET /api/v1/zones` (e.g. from [`Session::request`](crate::Session::request)
+/// or a cache). Malformed JSON is an [`Error::InvalidResponse`] whose message never echoes the
+/// body.
+pub fn parse_zones(body: &[u8]) -> Result<IntensityZones> {
     serde_json::from_slice(body).map_err(|e| json_error("intensity zones", body, &e))
 }
 
@@ -253,8 +254,8 @@ pub(crate) fn short(err: &dyn std::fmt::Display) -> String {
 
 /// Lenient field readers shared by the zones and plans models.
 pub(crate) mod de {
-    use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
     use serde::Deserialize;
+    use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
     use std::fmt;
 
     /// Lower-case and drop `_`, `-`, `.` and spaces so spelling variants compare equal.
@@ -277,11 +278,10 @@ pub(crate) mod de {
 
     /// A string if the value is one; `None` for anything else (numbers, objects, null).
     pub(crate) fn lenient_str<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-        d.deserialize_any(Lenient(Kind::Str))
-            .map(|v| match v {
-                Value::Str(s) => Some(s),
-                _ => None,
-            })
+        d.deserialize_any(Lenient(Kind::Str)).map(|v| match v {
+            Value::Str(s) => Some(s),
+            _ => None,
+        })
     }
 
     /// An id that should be a string but may arrive as a number.
