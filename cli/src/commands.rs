@@ -3,12 +3,12 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::Args;
 use enduco::{ClientConfig, EnducoClient, Environment, FileTokenStore, Session, UploadOptions};
 use serde_json::json;
 
-use crate::{render, Global};
+use crate::{Global, render};
 
 /// The redirect URI `enduco login` registers on loopback (RFC 8252 §7.3: any port).
 pub const LOOPBACK_REDIRECT: &str = "http://127.0.0.1/callback";
@@ -52,7 +52,9 @@ pub async fn whoami(global: &Global) -> Result<()> {
     let tokens = session.tokens().await?;
     let user = tokens.user_id().unwrap_or_default();
     if global.json {
-        render::print_json(&json!({"userId": user, "scopes": tokens.scopes, "expiresAt": tokens.expires_at}));
+        render::print_json(
+            &json!({"userId": user, "scopes": tokens.scopes, "expiresAt": tokens.expires_at}),
+        );
     } else {
         println!("user {user}, scopes: {}", tokens.scopes.join(" "));
     }
@@ -109,7 +111,11 @@ pub async fn upload(global: &Global, args: UploadArgs) -> Result<()> {
     let mut defects = Vec::new();
     for file in &args.files {
         if let Err(e) = enduco::fit::check_file(file).await {
-            defects.push(format!("{}: {}", file.display(), render::one_line(&e.into())));
+            defects.push(format!(
+                "{}: {}",
+                file.display(),
+                render::one_line(&e.into())
+            ));
         }
     }
     if !defects.is_empty() {
@@ -130,9 +136,18 @@ pub async fn upload(global: &Global, args: UploadArgs) -> Result<()> {
         let result = result.with_context(|| format!("uploading {}", file.display()))?;
         if !global.json {
             if result.duplicate {
-                println!("{}: already on enduco (workout {})", file.display(), result.id);
+                println!(
+                    "{}: already on enduco (workout {})",
+                    file.display(),
+                    result.id
+                );
             } else {
-                println!("{}: uploaded as workout {} ({})", file.display(), result.id, result.status);
+                println!(
+                    "{}: uploaded as workout {} ({})",
+                    file.display(),
+                    result.id,
+                    result.status
+                );
             }
         }
         results.push(json!({"file": file, "id": result.id, "status": result.status, "duplicate": result.duplicate}));

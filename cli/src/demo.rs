@@ -3,17 +3,25 @@
 
 use std::sync::Arc;
 
-use anyhow::{bail, ensure, Context, Result};
-use enduco::{ClientConfig, EnducoClient, Environment, Error, MemoryTokenStore, Scope, UploadOptions};
-use enduco_sandbox::fit::ActivityFile;
+use anyhow::{Context, Result, bail, ensure};
+use enduco::{
+    ClientConfig, EnducoClient, Environment, Error, MemoryTokenStore, Scope, UploadOptions,
+    UploadProgress,
+};
 use enduco_sandbox::Sandbox;
+use enduco_sandbox::fit::ActivityFile;
 
 use crate::render;
 
 const REDIRECT_URI: &str = "https://app.example/callback";
 
 fn step(n: u32, title: &str) {
-    println!("\n\x1b[1m{n:>2}. {title}\x1b[0m");
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() {
+        println!("\n\x1b[1m{n:>2}. {title}\x1b[0m");
+    } else {
+        println!("\n{n:>2}. {title}");
+    }
 }
 
 fn ok(text: impl AsRef<str>) {
@@ -27,7 +35,11 @@ fn redact_code(url: &str) -> String {
             let pairs: Vec<(String, String)> = parsed
                 .query_pairs()
                 .map(|(k, v)| {
-                    let v = if k == "code" { "[redacted]".to_owned() } else { v.into_owned() };
+                    let v = if k == "code" {
+                        "[redacted]".to_owned()
+                    } else {
+                        v.into_owned()
+                    };
                     (k.into_owned(), v)
                 })
                 .collect();
@@ -54,13 +66,17 @@ pub async fn run() -> Result<()> {
     let client = EnducoClient::new(config)?;
 
     step(2, "Authorization request (state + PKCE S256)");
-    let request = client.authorization_request(&[Scope::UserRead, Scope::PlansRead, Scope::WorkoutsWrite])?;
+    let request =
+        client.authorization_request(&[Scope::UserRead, Scope::PlansRead, Scope::WorkoutsWrite])?;
     println!("    {}", request.url);
     ok("the user opens this URL in a browser");
 
     step(3, "Consent: the user approves, enduco redirects back");
     let browser = browser_consent(request.url.as_str()).await?;
-    ensure!(browser.starts_with(REDIRECT_URI), "unexpected redirect {browser}");
+    ensure!(
+        browser.starts_with(REDIRECT_URI),
+        "unexpected redirect {browser}"
+    );
     println!("    {}", redact_code(&browser));
     ok("state echoed unchanged");
 
@@ -75,7 +91,10 @@ pub async fn run() -> Result<()> {
     let scopes = session.granted_scopes().await?;
     let user = session.user_id().await?;
     ok(format!("user {user}, scopes: {}", scopes.join(" ")));
-    ensure!(scopes.len() == 3, "expected all three scopes, got {scopes:?}");
+    ensure!(
+        scopes.len() == 3,
+        "expected all three scopes, got {scopes:?}"
+    );
 
     step(6, "Intensity zones (user_read)");
     let zones = session.intensity_zones().await?;
@@ -83,46 +102,88 @@ pub async fn run() -> Result<()> {
     ensure!(!zones.zones.is_empty(), "no zones");
     ok(format!("{} zone sets", zones.zones.len()));
 
-    step(7, "Training plan for the next 7 days in the athlete's time zone (plans_read)");
+    step(
+        7,
+        "Training plan for the next 7 days in the athlete's time zone (plans_read)",
+    );
     let plans = session.upcoming_plans(7).await?;
-    println!("{}", indent(&render::plans_table(&plans, Some(&zones)).to_string()));
+    println!(
+        "{}",
+        indent(&render::plans_table(&plans, Some(&zones)).to_string())
+    );
     let dates: std::collections::BTreeSet<_> = plans.iter().map(|p| p.date).collect();
-    ensure!(dates.len() == 7, "expected 7 days of plans, got {}", dates.len());
+    ensure!(
+        dates.len() == 7,
+        "expected 7 days of plans, got {}",
+        dates.len()
+    );
     ok("zone targets resolved into absolute bounds (ERG watts) from the user's zones");
 
     step(8, "Upload a finished activity (workouts_write)");
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("morning-ride.fit");
-    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
-    ActivityFile::new(seed).records(3600).write_to(std::fs::File::create(&path)?)?;
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs();
+    ActivityFile::new(seed)
+        .records(3600)
+        .write_to(std::fs::File::create(&path)?)?;
     let size = std::fs::metadata(&path)?.len();
+    let calls = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let upload = |label: &'static str| {
         let session = session.clone();
         let path = path.clone();
+        let calls = calls.clone();
         async move {
             let bar = render::progress_bar(label);
+            let sink = render::progress_sink(bar.clone());
             let options = UploadOptions {
-                progress: Some(render::progress_sink(bar.clone())),
+                progress: Some(Arc::new(move |sent: u64, total: u64| {
+                    calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    sink.on_progress(sent, total);
+                })),
                 ..UploadOptions::default()
             };
             let result = session.upload_workout(path.as_path(), options).await;
             bar.finish();
-            result
+            (result, bar.position())
         }
     };
-    let first = upload("    morning-ride.fit").await?;
+    let (first, sent) = upload("    morning-ride.fit").await;
+    let first = first?;
     ensure!(!first.duplicate, "a fresh file was reported as a duplicate");
-    ok(format!("{size} bytes checked (header, CRCs, activity type) and uploaded as workout {} ({})", first.id, first.status));
+    ensure!(sent == size, "progress ended at {sent} of {size} bytes");
+    ok(format!(
+        "{size} bytes checked (header, CRCs, activity type) and streamed in {} progress steps",
+        calls.load(std::sync::atomic::Ordering::Relaxed)
+    ));
+    ok(format!(
+        "uploaded as workout {} ({})",
+        first.id, first.status
+    ));
 
     step(9, "Upload the same file again");
-    let again = upload("    morning-ride.fit").await?;
-    ensure!(again.duplicate && again.id == first.id, "expected a duplicate of {}", first.id);
-    ok(format!("reported as a duplicate of workout {}, not as an error", again.id));
+    let again = upload("    morning-ride.fit").await.0?;
+    ensure!(
+        again.duplicate && again.id == first.id,
+        "expected a duplicate of {}",
+        first.id
+    );
+    ok(format!(
+        "reported as a duplicate of workout {}, not as an error",
+        again.id
+    ));
 
     step(10, "Refresh the access token");
     let refreshed = session.refresh().await?;
-    ensure!(refreshed.access_token != tokens.access_token, "the access token did not change");
-    ensure!(store.get().as_ref() == Some(&refreshed), "new tokens were not saved");
+    ensure!(
+        refreshed.access_token != tokens.access_token,
+        "the access token did not change"
+    );
+    ensure!(
+        store.get().as_ref() == Some(&refreshed),
+        "new tokens were not saved"
+    );
     let rotated = refreshed.refresh_token != tokens.refresh_token;
     ok(format!(
         "new access token saved before use; refresh token {}",
@@ -147,7 +208,10 @@ pub async fn run() -> Result<()> {
 }
 
 fn indent(text: &str) -> String {
-    text.lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
+    text.lines()
+        .map(|l| format!("    {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The browser's side of consent: open the authorization URL and read where enduco

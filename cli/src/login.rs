@@ -13,7 +13,7 @@ use enduco::{FileTokenStore, Scope};
 use serde_json::json;
 use tokio::sync::oneshot;
 
-use crate::{commands, render, Global};
+use crate::{Global, commands, render};
 
 #[derive(Args)]
 pub struct LoginArgs {
@@ -64,15 +64,23 @@ pub async fn run(global: &Global, args: LoginArgs) -> Result<()> {
         .context("the redirect listener stopped")?;
     server.abort();
 
-    let tokens = client.complete_authorization(&request, &callback_url).await?;
+    let tokens = client
+        .complete_authorization(&request, &callback_url)
+        .await?;
     let path = commands::token_file(global)?;
-    let session = client.connect(Arc::new(FileTokenStore::new(&path)), tokens).await?;
+    let session = client
+        .connect(Arc::new(FileTokenStore::new(&path)), tokens)
+        .await?;
     let user = session.user_id().await?;
     let scopes = session.granted_scopes().await?;
     if global.json {
         render::print_json(&json!({"userId": user, "scopes": scopes, "tokenFile": path}));
     } else {
-        println!("Logged in as {user} (scopes: {}); tokens saved to {}", scopes.join(" "), path.display());
+        println!(
+            "Logged in as {user} (scopes: {}); tokens saved to {}",
+            scopes.join(" "),
+            path.display()
+        );
     }
     Ok(())
 }
@@ -86,5 +94,7 @@ async fn callback(
     if let Some(sender) = pending.lock().unwrap_or_else(|e| e.into_inner()).take() {
         let _ = sender.send(format!("{redirect_uri}{query}"));
     }
-    Html("<!doctype html><title>enduco</title><p>Done. You can close this window and return to the terminal.</p>")
+    Html(
+        "<!doctype html><title>enduco</title><p>Done. You can close this window and return to the terminal.</p>",
+    )
 }

@@ -11,7 +11,11 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "enduco", version, about = "Talk to enduco: log in, read zones and plans, upload FIT workouts")]
+#[command(
+    name = "enduco",
+    version,
+    about = "Talk to enduco: log in, read zones and plans, upload FIT workouts"
+)]
 struct Cli {
     #[command(flatten)]
     global: Global,
@@ -29,7 +33,12 @@ pub struct Global {
     #[arg(long, global = true, env = "ENDUCO_CLIENT_ID", hide_env_values = true)]
     pub client_id: Option<String>,
     /// OAuth client secret (prefer the environment variable over the flag).
-    #[arg(long, global = true, env = "ENDUCO_CLIENT_SECRET", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "ENDUCO_CLIENT_SECRET",
+        hide_env_values = true
+    )]
     pub client_secret: Option<String>,
     /// Where tokens are kept (default: the user's config folder, one file per environment).
     #[arg(long, global = true, env = "ENDUCO_TOKEN_FILE")]

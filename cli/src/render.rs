@@ -2,13 +2,16 @@
 
 use std::sync::Arc;
 
-use comfy_table::{presets::UTF8_BORDERS_ONLY, Table};
+use comfy_table::{Table, presets::UTF8_BORDERS_ONLY};
 use enduco::api::plans::ResolvedTarget;
 use enduco::{IntensityZones, PlannedWorkout, UploadProgress};
 use indicatif::{ProgressBar, ProgressStyle};
 
 pub fn print_json<T: serde::Serialize + ?Sized>(value: &T) {
-    println!("{}", serde_json::to_string_pretty(value).expect("serializable"));
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).expect("serializable")
+    );
 }
 
 /// An error as one line: the SDK's message, or the chain of context for other errors.
@@ -28,7 +31,9 @@ pub fn one_line(error: &anyhow::Error) -> String {
 }
 
 fn number(value: Option<f64>) -> String {
-    value.map(|v| format!("{v:.0}")).unwrap_or_else(|| "–".into())
+    value
+        .map(|v| format!("{v:.0}"))
+        .unwrap_or_else(|| "–".into())
 }
 
 pub fn zones_table(zones: &IntensityZones) -> Table {
@@ -39,7 +44,7 @@ pub fn zones_table(zones: &IntensityZones) -> Table {
         let bands = set
             .zones
             .iter()
-            .map(|z| format!("Z{} {}–{}", z.index, number(z.lower), number(z.upper)))
+            .map(|z| format!("Z{} {}", z.index, bounds(z.lower, z.upper)))
             .collect::<Vec<_>>()
             .join("  ");
         table.add_row([
@@ -52,8 +57,18 @@ pub fn zones_table(zones: &IntensityZones) -> Table {
     table
 }
 
+/// `a–b`, or `≥a` / `≤b` for the open-ended top and bottom zones.
+fn bounds(lower: Option<f64>, upper: Option<f64>) -> String {
+    match (lower, upper) {
+        (Some(_), Some(_)) => format!("{}–{}", number(lower), number(upper)),
+        (Some(_), None) => format!("≥{}", number(lower)),
+        (None, Some(_)) => format!("≤{}", number(upper)),
+        (None, None) => "–".into(),
+    }
+}
+
 fn target_text(target: &ResolvedTarget) -> String {
-    format!("{}–{} {}", number(target.lower), number(target.upper), target.unit)
+    format!("{} {}", bounds(target.lower, target.upper), target.unit)
 }
 
 /// Plans as a table; with zones, the main set's target is shown in absolute units (what an
@@ -61,7 +76,15 @@ fn target_text(target: &ResolvedTarget) -> String {
 pub fn plans_table(plans: &[PlannedWorkout], zones: Option<&IntensityZones>) -> Table {
     let mut table = Table::new();
     table.load_preset(UTF8_BORDERS_ONLY);
-    table.set_header(["date", "start", "sport", "title", "duration", "steps", "main target"]);
+    table.set_header([
+        "date",
+        "start",
+        "sport",
+        "title",
+        "duration",
+        "steps",
+        "main target",
+    ]);
     for plan in plans {
         let start = plan
             .local_start()
@@ -78,7 +101,11 @@ pub fn plans_table(plans: &[PlannedWorkout], zones: Option<&IntensityZones>) -> 
             .and_then(|s| s.resolved.as_ref())
             .map(target_text)
             .unwrap_or_default();
-        let steps = if plan.is_rest_day() { "rest".to_owned() } else { timeline.len().to_string() };
+        let steps = if plan.is_rest_day() {
+            "rest".to_owned()
+        } else {
+            timeline.len().to_string()
+        };
         table.add_row([
             plan.date.to_string(),
             start,

@@ -4,8 +4,8 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use enduco_sandbox::fit::{corrupt, ActivityFile, Corruption};
 use enduco_sandbox::Sandbox;
+use enduco_sandbox::fit::{ActivityFile, Corruption, corrupt};
 
 fn enduco(sandbox: &Sandbox, token_file: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_enduco"));
@@ -23,7 +23,11 @@ fn enduco(sandbox: &Sandbox, token_file: &Path) -> Command {
 }
 
 fn json(output: &Output) -> serde_json::Value {
-    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     serde_json::from_slice(&output.stdout).expect("--json prints JSON")
 }
 
@@ -38,14 +42,22 @@ async fn login(sandbox: &Sandbox, token_file: &Path) {
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let url = loop {
         let mut line = String::new();
-        assert!(stdout.read_line(&mut line).unwrap() > 0, "login printed no URL");
+        assert!(
+            stdout.read_line(&mut line).unwrap() > 0,
+            "login printed no URL"
+        );
         if line.starts_with("http") {
             break line.trim().to_owned();
         }
     };
     let page = reqwest::get(&url).await.unwrap();
     assert!(page.status().is_success());
-    assert!(page.text().await.unwrap().contains("You can close this window"));
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("You can close this window")
+    );
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
     assert!(child.wait().unwrap().success());
@@ -60,24 +72,69 @@ async fn login_then_every_command() {
     login(&sandbox, &tokens).await;
     assert!(tokens.exists());
 
-    let who = json(&enduco(&sandbox, &tokens).args(["--json", "whoami"]).output().unwrap());
+    let who = json(
+        &enduco(&sandbox, &tokens)
+            .args(["--json", "whoami"])
+            .output()
+            .unwrap(),
+    );
     assert_eq!(who["userId"], "athlete-1001");
 
-    let zones = json(&enduco(&sandbox, &tokens).args(["--json", "zones"]).output().unwrap());
+    let zones = json(
+        &enduco(&sandbox, &tokens)
+            .args(["--json", "zones"])
+            .output()
+            .unwrap(),
+    );
     assert!(!zones["zones"].as_array().unwrap().is_empty());
 
-    let plans = json(&enduco(&sandbox, &tokens).args(["--json", "plans", "--from", "2026-03-26", "--to", "2026-03-30"]).output().unwrap());
-    assert!(plans.as_array().unwrap().iter().all(|p| p["date"].as_str().unwrap() >= "2026-03-26"));
+    let plans = json(
+        &enduco(&sandbox, &tokens)
+            .args([
+                "--json",
+                "plans",
+                "--from",
+                "2026-03-26",
+                "--to",
+                "2026-03-30",
+            ])
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        plans
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["date"].as_str().unwrap() >= "2026-03-26")
+    );
 
-    let output = enduco(&sandbox, &tokens).args(["plans", "--from", "2026-03-01", "--to", "2026-03-08"]).output().unwrap();
+    let output = enduco(&sandbox, &tokens)
+        .args(["plans", "--from", "2026-03-01", "--to", "2026-03-08"])
+        .output()
+        .unwrap();
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("invalid_input"));
 
     let ride = dir.path().join("ride.fit");
-    ActivityFile::new(42).write_to(std::fs::File::create(&ride).unwrap()).unwrap();
-    let first = json(&enduco(&sandbox, &tokens).args(["--json", "upload"]).arg(&ride).output().unwrap());
+    ActivityFile::new(42)
+        .write_to(std::fs::File::create(&ride).unwrap())
+        .unwrap();
+    let first = json(
+        &enduco(&sandbox, &tokens)
+            .args(["--json", "upload"])
+            .arg(&ride)
+            .output()
+            .unwrap(),
+    );
     assert_eq!(first[0]["duplicate"], false);
-    let second = json(&enduco(&sandbox, &tokens).args(["--json", "upload"]).arg(&ride).output().unwrap());
+    let second = json(
+        &enduco(&sandbox, &tokens)
+            .args(["--json", "upload"])
+            .arg(&ride)
+            .output()
+            .unwrap(),
+    );
     assert_eq!(second[0]["duplicate"], true);
     assert_eq!(second[0]["id"], first[0]["id"]);
 
@@ -96,7 +153,11 @@ async fn a_corrupt_file_is_reported_before_credentials_are_needed() {
     let sandbox = Sandbox::start().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.fit");
-    std::fs::write(&bad, corrupt(&ActivityFile::new(7).to_bytes(), Corruption::BadFileCrc)).unwrap();
+    std::fs::write(
+        &bad,
+        corrupt(&ActivityFile::new(7).to_bytes(), Corruption::BadFileCrc),
+    )
+    .unwrap();
     let output = enduco(&sandbox, &dir.path().join("none.json"))
         .env_remove("ENDUCO_CLIENT_ID")
         .env_remove("ENDUCO_CLIENT_SECRET")
@@ -106,15 +167,28 @@ async fn a_corrupt_file_is_reported_before_credentials_are_needed() {
         .unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("bad.fit") && stderr.contains("FIT CRC mismatch"), "{stderr}");
-    assert!(!stderr.contains("client id"), "the file was checked first: {stderr}");
+    assert!(
+        stderr.contains("bad.fit") && stderr.contains("FIT CRC mismatch"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("client id"),
+        "the file was checked first: {stderr}"
+    );
 }
 
 #[test]
 fn demo_walks_every_step_and_exits_zero() {
-    let output = Command::new(env!("CARGO_BIN_EXE_enduco")).arg("demo").output().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_enduco"))
+        .arg("demo")
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     for marker in [
         "Authorization request",
         "Exchange the code",

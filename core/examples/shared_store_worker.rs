@@ -12,7 +12,12 @@ async fn main() {
     let base_url = args.next().expect("base URL");
     let path = args.next().expect("token file");
     let env = enduco::Environment::parse(&base_url).expect("base URL");
-    let config = enduco::ClientConfig::new(env, "sandbox-client", "sandbox-secret", "https://app.example/callback");
+    let config = enduco::ClientConfig::new(
+        env,
+        "sandbox-client",
+        "sandbox-secret",
+        "https://app.example/callback",
+    );
     let client = enduco::EnducoClient::new(config).expect("client");
     let session = client.session(Arc::new(enduco::FileTokenStore::new(path)));
     for line in std::io::stdin().lock().lines() {

@@ -29,7 +29,9 @@ pub(crate) struct ClientInner {
 
 impl std::fmt::Debug for EnducoClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EnducoClient").field("config", &self.inner.config).finish()
+        f.debug_struct("EnducoClient")
+            .field("config", &self.inner.config)
+            .finish()
     }
 }
 
@@ -78,11 +80,17 @@ impl EnducoClient {
     /// PKCE verifier of the request that produced the code, if it had one.
     pub async fn exchange_code(&self, code: &str, code_verifier: Option<&str>) -> Result<TokenSet> {
         if code.trim().is_empty() {
-            return Err(crate::Error::invalid_input("the authorization code is empty"));
+            return Err(crate::Error::invalid_input(
+                "the authorization code is empty",
+            ));
         }
         let verifier = code_verifier.map(CodeVerifier::new);
-        token_endpoint::exchange_code(&self.inner, &AuthorizationCode::new(code), verifier.as_ref())
-            .await
+        token_endpoint::exchange_code(
+            &self.inner,
+            &AuthorizationCode::new(code),
+            verifier.as_ref(),
+        )
+        .await
     }
 
     /// A session for the user whose tokens `store` holds. Nothing is loaded until the first

@@ -40,15 +40,18 @@ pub mod webhook;
 
 mod internal;
 
-pub use api::plans::{PlannedWorkout, Step, StepKind, StepTarget, TimelineSegment};
+pub use api::plans::{
+    PlannedWorkout, Repeat, ResolvedTarget, Step, StepKind, StepTarget, TimelineSegment,
+};
 pub use api::upload::{UploadOptions, UploadProgress, UploadResult, WorkoutSource};
 pub use api::zones::{IntensityZones, Metric, Sport, SportZones, Zone};
-pub use api::{parse_date, RawResponse};
+pub use api::{RawResponse, parse_date};
 pub use client::EnducoClient;
 pub use config::{ClientConfig, ClientOptions, Endpoints, Environment, RetryPolicy, Timeouts};
 pub use error::{Error, Result};
+pub use fit::{FitCheck, FitSummary};
 pub use oauth::{AuthorizationRequest, Scope};
 pub use session::Session;
 pub use store::{FileTokenStore, MemoryTokenStore, TokenStore};
 pub use token::TokenSet;
-pub use webhook::{parse_webhook, WebhookEvent};
+pub use webhook::{WebhookEvent, clear_deregistered_user, parse_webhook};

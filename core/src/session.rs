@@ -8,19 +8,19 @@
 //! 4. on `invalid_grant`, reload the store before giving up — [`SessionInner::refresh_locked`];
 //! 5. scope checks before any request — [`Session::send`].
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use reqwest::header::AUTHORIZATION;
 use reqwest::Method;
+use reqwest::header::AUTHORIZATION;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::client::ClientInner;
 use crate::error::{Error, Result};
 use crate::internal::http::{Reply, RetryMode};
-use crate::oauth::token_endpoint;
 use crate::oauth::Scope;
+use crate::oauth::token_endpoint;
 use crate::store::TokenStore;
 use crate::token::{AccessToken, TokenSet};
 
@@ -83,7 +83,10 @@ impl std::fmt::Debug for Session {
 fn store_error(action: &str, e: Error) -> Error {
     match e {
         Error::Store { .. } => e,
-        other => Error::store(format!("token store {action} failed: {other}"), Some(Arc::new(other))),
+        other => Error::store(
+            format!("token store {action} failed: {other}"),
+            Some(Arc::new(other)),
+        ),
     }
 }
 
@@ -125,7 +128,10 @@ impl Session {
 
     /// **💾 Persists:** refreshes now, whatever the expiry, and saves the new tokens.
     pub async fn refresh(&self) -> Result<TokenSet> {
-        self.inner.clone().usable_tokens_detached(Need::Forced).await
+        self.inner
+            .clone()
+            .usable_tokens_detached(Need::Forced)
+            .await
     }
 
     /// **💾 Persists:** revokes the grant at enduco, then clears the store. Use when the user
@@ -148,7 +154,11 @@ impl Session {
             state.tokens = None;
             state.unsaved = false;
             state.loaded = true;
-            inner.store.clear().await.map_err(|e| store_error("clear", e))
+            inner
+                .store
+                .clear()
+                .await
+                .map_err(|e| store_error("clear", e))
         })
         .await
     }
@@ -167,7 +177,11 @@ impl Session {
     where
         F: Fn(&str) -> Result<reqwest::RequestBuilder>,
     {
-        let tokens = self.inner.clone().usable_tokens_detached(Need::Fresh).await?;
+        let tokens = self
+            .inner
+            .clone()
+            .usable_tokens_detached(Need::Fresh)
+            .await?;
         if let Some(scope) = scope {
             if !tokens.has_scope(scope) {
                 return Err(Error::InsufficientScope {
@@ -265,7 +279,8 @@ impl SessionInner {
         if !stale {
             return Ok(tokens);
         }
-        if self.refreshes.load(Ordering::Acquire) != refreshes_seen && !matches!(need, Need::Forced) {
+        if self.refreshes.load(Ordering::Acquire) != refreshes_seen && !matches!(need, Need::Forced)
+        {
             // A refresh ran while we waited: share its outcome (even tokens shorter-lived
             // than the margin) rather than hammering the token endpoint.
             return match &state.last_refresh_error {
@@ -278,7 +293,11 @@ impl SessionInner {
 
     async fn load_if_needed(&self, state: &mut OwnedMutexGuard<TokenState>) -> Result<()> {
         if !state.loaded {
-            state.tokens = self.store.load().await.map_err(|e| store_error("load", e))?;
+            state.tokens = self
+                .store
+                .load()
+                .await
+                .map_err(|e| store_error("load", e))?;
             state.loaded = true;
         }
         Ok(())
@@ -288,7 +307,10 @@ impl SessionInner {
     async fn flush_unsaved(&self, state: &mut OwnedMutexGuard<TokenState>) -> Result<()> {
         if state.unsaved {
             if let Some(tokens) = &state.tokens {
-                self.store.save(tokens).await.map_err(|e| store_error("save", e))?;
+                self.store
+                    .save(tokens)
+                    .await
+                    .map_err(|e| store_error("save", e))?;
                 tracing::info!("tokens that could not be saved earlier are now saved");
             }
             state.unsaved = false;
@@ -324,7 +346,11 @@ impl SessionInner {
             Err(Error::Api { code, .. }) if code == "invalid_grant" => {
                 // Rule 4: another process sharing the store may have rotated the refresh
                 // token already. Its tokens are as good as ours would have been.
-                let stored = self.store.load().await.map_err(|e| store_error("load", e))?;
+                let stored = self
+                    .store
+                    .load()
+                    .await
+                    .map_err(|e| store_error("load", e))?;
                 match stored {
                     Some(stored) if stored.refresh_token != current.refresh_token => {
                         tracing::info!("refresh token was rotated elsewhere; using the stored tokens");
@@ -363,7 +389,9 @@ impl SessionInner {
     ) -> Result<TokenSet> {
         state.adopt(tokens.clone());
         self.store.save(&tokens).await.map_err(|e| {
-            tracing::warn!("new tokens could not be saved; kept in memory and saved on the next call");
+            tracing::warn!(
+                "new tokens could not be saved; kept in memory and saved on the next call"
+            );
             store_error("save", e)
         })?;
         state.unsaved = false;
@@ -375,7 +403,8 @@ impl SessionInner {
 fn reauthorization_if_grant_gone(e: Error) -> Error {
     match e {
         Error::Api { code, .. } if code == "invalid_grant" => Error::ReauthorizationRequired {
-            reason: "enduco no longer accepts the refresh token (revoked, expired or reused)".into(),
+            reason: "enduco no longer accepts the refresh token (revoked, expired or reused)"
+                .into(),
         },
         other => other,
     }

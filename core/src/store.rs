@@ -45,13 +45,18 @@ impl MemoryTokenStore {
 
     /// What the store holds now.
     pub fn get(&self) -> Option<TokenSet> {
-        self.tokens.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.tokens
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 }
 
 impl std::fmt::Debug for MemoryTokenStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MemoryTokenStore").field("tokens", &self.get()).finish()
+        f.debug_struct("MemoryTokenStore")
+            .field("tokens", &self.get())
+            .finish()
     }
 }
 
@@ -102,9 +107,13 @@ impl FileTokenStore {
         std::fs::create_dir_all(&dir).map_err(|e| self.fail("create the folder of", e))?;
         // tempfile creates the file with mode 0600 on Unix; rename keeps it.
         let mut file = tempfile::NamedTempFile::new_in(&dir).map_err(|e| self.fail("write", e))?;
-        file.write_all(json.as_bytes()).map_err(|e| self.fail("write", e))?;
-        file.as_file().sync_all().map_err(|e| self.fail("write", e))?;
-        file.persist(&self.path).map_err(|e| self.fail("replace", e.error))?;
+        file.write_all(json.as_bytes())
+            .map_err(|e| self.fail("write", e))?;
+        file.as_file()
+            .sync_all()
+            .map_err(|e| self.fail("write", e))?;
+        file.persist(&self.path)
+            .map_err(|e| self.fail("replace", e.error))?;
         Ok(())
     }
 }
@@ -119,7 +128,10 @@ impl TokenStore for FileTokenStore {
         };
         TokenSet::from_json(&json).map(Some).map_err(|e| {
             Error::store(
-                format!("{} does not hold a usable token set: {e}", self.path.display()),
+                format!(
+                    "{} does not hold a usable token set: {e}",
+                    self.path.display()
+                ),
                 Some(Arc::new(e)),
             )
         })

@@ -214,7 +214,11 @@ impl TokenSet {
                     "stored token set has schema version {v}; this SDK reads version {TOKEN_SET_SCHEMA_VERSION}"
                 )));
             }
-            None => return Err(Error::invalid_input("stored token set has no schema_version")),
+            None => {
+                return Err(Error::invalid_input(
+                    "stored token set has no schema_version",
+                ));
+            }
         }
         let tokens: TokenSet = serde_json::from_str(json).map_err(|e| {
             // serde's message quotes offending values only for enums/unknown fields; the
@@ -227,7 +231,9 @@ impl TokenSet {
             ))
         })?;
         if tokens.access_token.secret().is_empty() {
-            return Err(Error::invalid_input("stored token set has an empty access_token"));
+            return Err(Error::invalid_input(
+                "stored token set has an empty access_token",
+            ));
         }
         Ok(tokens)
     }
@@ -288,13 +294,18 @@ mod tests {
     fn json_round_trip_and_version_check() {
         let tokens = sample();
         assert_eq!(TokenSet::from_json(&tokens.to_json()).unwrap(), tokens);
-        let future = tokens.to_json().replace("\"schema_version\":1", "\"schema_version\":9");
+        let future = tokens
+            .to_json()
+            .replace("\"schema_version\":1", "\"schema_version\":9");
         let err = TokenSet::from_json(&future).unwrap_err();
         assert_eq!(err.code(), "invalid_input");
         let err = TokenSet::from_json("{\"schema_version\":1,\"access_token\":\"at-SECRET\"}")
             .unwrap_err();
         assert!(!err.to_string().contains("SECRET"), "{err}");
-        assert_eq!(TokenSet::from_json("garbage").unwrap_err().code(), "invalid_input");
+        assert_eq!(
+            TokenSet::from_json("garbage").unwrap_err().code(),
+            "invalid_input"
+        );
     }
 
     #[test]

@@ -50,6 +50,28 @@ impl WebhookEvent {
     }
 }
 
+/// **💾 Persists:** acts on a deregistration: the user cancelled access on enduco's side, so
+/// their tokens are worthless. `store_for_user` looks up that user's store (`None` if the app
+/// does not know the user); its tokens are cleared. Returns the user id that was cleared.
+/// Other events are left to the app and return `None`.
+pub async fn clear_deregistered_user<F>(
+    event: &WebhookEvent,
+    store_for_user: F,
+) -> crate::Result<Option<String>>
+where
+    F: FnOnce(&str) -> Option<std::sync::Arc<dyn crate::TokenStore>>,
+{
+    let WebhookEvent::UserDeregistered { user_id, .. } = event else {
+        return Ok(None);
+    };
+    let Some(store) = store_for_user(user_id) else {
+        return Ok(None);
+    };
+    store.clear().await?;
+    tracing::info!(user_id = %user_id, "deregistered user's tokens cleared");
+    Ok(Some(user_id.clone()))
+}
+
 /// Reads a webhook body. Never fails: whatever is not a recognizable event becomes
 /// [`WebhookEvent::Unknown`].
 ///

@@ -2,8 +2,8 @@
 
 mod common;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use common::Harness;
@@ -34,7 +34,12 @@ async fn a_hundred_concurrent_calls_on_an_expired_token_make_one_refresh() {
     }
     assert_eq!(h.refresh_requests().await, 1);
     assert_eq!(h.count("GET", "/api/v1/zones").await, 100);
-    assert!(!store.get().unwrap().expires_within(std::time::Duration::from_secs(60)));
+    assert!(
+        !store
+            .get()
+            .unwrap()
+            .expires_within(std::time::Duration::from_secs(60))
+    );
 }
 
 #[tokio::test]
@@ -42,12 +47,16 @@ async fn a_401_refreshes_once_and_replays_once() {
     let h = Harness::start().await;
     let (session, _store) = h.session().await;
     h.expire_access_tokens().await;
-    let response = session.request("GET", "/api/v1/zones", &[], None).await.unwrap();
+    let response = session
+        .request("GET", "/api/v1/zones", &[], None)
+        .await
+        .unwrap();
     assert_eq!(response.status, 200);
     let log: Vec<_> = h
         .requests()
         .await
         .into_iter()
+        .filter(|r| r.path != "/oauth2/authorize")
         .skip(1) // the code exchange
         .map(|r| (r.method, r.path, r.status))
         .collect();
@@ -97,16 +106,34 @@ async fn a_failed_save_keeps_the_tokens_and_saves_them_on_the_next_call() {
     });
     let session = h.client.session(store.clone());
 
-    let err = session.request("GET", "/api/v1/zones", &[], None).await.unwrap_err();
+    let err = session
+        .request("GET", "/api/v1/zones", &[], None)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "store", "{err}");
     assert!(err.to_string().contains("keychain is locked"));
-    assert_eq!(store.inner.get().unwrap(), original, "the store still has the old tokens");
-    assert_eq!(h.count("GET", "/api/v1/zones").await, 0, "unsaved tokens were not used");
+    assert_eq!(
+        store.inner.get().unwrap(),
+        original,
+        "the store still has the old tokens"
+    );
+    assert_eq!(
+        h.count("GET", "/api/v1/zones").await,
+        0,
+        "unsaved tokens were not used"
+    );
 
     // Rotation is on: the old refresh token is dead, only the in-memory tokens can work.
-    let response = session.request("GET", "/api/v1/zones", &[], None).await.unwrap();
+    let response = session
+        .request("GET", "/api/v1/zones", &[], None)
+        .await
+        .unwrap();
     assert_eq!(response.status, 200);
-    assert_eq!(h.refresh_requests().await, 1, "no second refresh: the kept tokens were used");
+    assert_eq!(
+        h.refresh_requests().await,
+        1,
+        "no second refresh: the kept tokens were used"
+    );
     let saved = store.inner.get().unwrap();
     assert_ne!(saved.refresh_token, original.refresh_token);
     assert_eq!(store.saves.load(Ordering::SeqCst), 2);
@@ -119,7 +146,9 @@ async fn a_store_that_cannot_load_is_a_store_error() {
     impl TokenStore for Broken {
         async fn load(&self) -> enduco::Result<Option<TokenSet>> {
             // A host returning some other error still surfaces as `store`.
-            Err(Error::InvalidInput { message: "row is corrupt".into() })
+            Err(Error::InvalidInput {
+                message: "row is corrupt".into(),
+            })
         }
         async fn save(&self, _: &TokenSet) -> enduco::Result<()> {
             Ok(())
@@ -130,7 +159,10 @@ async fn a_store_that_cannot_load_is_a_store_error() {
     }
     let h = Harness::start().await;
     let session = h.client.session(Arc::new(Broken));
-    let err = session.request("GET", "/api/v1/zones", &[], None).await.unwrap_err();
+    let err = session
+        .request("GET", "/api/v1/zones", &[], None)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "store");
     assert!(err.to_string().contains("row is corrupt"), "{err}");
 }
@@ -139,7 +171,10 @@ async fn a_store_that_cannot_load_is_a_store_error() {
 async fn no_tokens_means_reauthorization_without_a_request() {
     let h = Harness::start().await;
     let session = h.client.session(Arc::new(MemoryTokenStore::new()));
-    let err = session.request("GET", "/api/v1/zones", &[], None).await.unwrap_err();
+    let err = session
+        .request("GET", "/api/v1/zones", &[], None)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "reauthorization_required");
     assert!(h.requests().await.is_empty());
 }
@@ -150,12 +185,21 @@ async fn a_missing_scope_fails_before_any_request() {
     let (session, _) = h.session_with(&[Scope::PlansRead]).await;
     let before = h.requests().await.len();
     let err = session.intensity_zones().await.unwrap_err();
-    assert!(matches!(&err, Error::InsufficientScope { missing } if missing == &["user_read"]), "{err}");
+    assert!(
+        matches!(&err, Error::InsufficientScope { missing } if missing == &["user_read"]),
+        "{err}"
+    );
     assert_eq!(h.requests().await.len(), before, "nothing was sent");
 
     // Through the escape hatch the SDK cannot know the scope; enduco's 403 maps the same way.
-    let err = session.request("GET", "/api/v1/zones", &[], None).await.unwrap_err();
-    assert!(matches!(&err, Error::InsufficientScope { missing } if missing == &["user_read"]), "{err}");
+    let err = session
+        .request("GET", "/api/v1/zones", &[], None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::InsufficientScope { missing } if missing == &["user_read"]),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -163,19 +207,25 @@ async fn a_reused_refresh_token_is_reauthorization_when_nobody_rotated_it() {
     let h = Harness::start().await;
     let tokens = h.authorize(&Scope::ALL).await;
     // Somebody else refreshes with the same grant and keeps the result to themselves.
-    let elsewhere = h.client.session(Arc::new(MemoryTokenStore::with_tokens(tokens.clone())));
+    let elsewhere = h
+        .client
+        .session(Arc::new(MemoryTokenStore::with_tokens(tokens.clone())));
     elsewhere.refresh().await.unwrap();
     let store = Arc::new(MemoryTokenStore::with_tokens(tokens));
     let session = h.client.session(store.clone());
     let err = session.refresh().await.unwrap_err();
     assert_eq!(err.code(), "reauthorization_required", "{err}");
-    assert!(store.get().is_some(), "the store is left for the app to decide");
+    assert!(
+        store.get().is_some(),
+        "the store is left for the app to decide"
+    );
 }
 
 #[tokio::test]
 async fn without_rotation_the_refresh_token_is_kept() {
     let h = Harness::start().await;
-    h.control("/_sandbox/rotation", serde_json::json!({"enabled": false})).await;
+    h.control("/_sandbox/rotation", serde_json::json!({"enabled": false}))
+        .await;
     let (session, store) = h.session().await;
     let before = store.get().unwrap();
     let after = session.refresh().await.unwrap();
@@ -186,7 +236,7 @@ async fn without_rotation_the_refresh_token_is_kept() {
 
 /// Two processes share one `FileTokenStore`; each refreshes (rotation on) while the other
 /// holds the previous refresh token in memory. Neither may end in reauthorization.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_sharing_a_file_store_survive_each_others_rotation() {
     use std::io::{BufRead, BufReader, Write};
     use std::process::{Command, Stdio};
@@ -197,6 +247,11 @@ async fn two_processes_sharing_a_file_store_survive_each_others_rotation() {
     let store = Arc::new(enduco::FileTokenStore::new(&path));
     let tokens = h.authorize(&Scope::ALL).await;
     let session = h.client.connect(store, tokens).await.unwrap();
+    // Load the tokens into this session's memory now, so it really holds the stale copy later.
+    session
+        .request("GET", "/api/v1/zones", &[], None)
+        .await
+        .unwrap();
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -205,8 +260,18 @@ async fn two_processes_sharing_a_file_store_survive_each_others_rotation() {
     }
 
     // The other process: the `shared_store_worker` example, driven line by line.
-    let worker = std::env::current_exe().unwrap().parent().unwrap().parent().unwrap().join("examples/shared_store_worker");
-    assert!(worker.exists(), "cargo test builds examples: {}", worker.display());
+    let worker = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("examples/shared_store_worker");
+    assert!(
+        worker.exists(),
+        "build the examples first (cargo build -p enduco --examples; tests/run-all does): {}",
+        worker.display()
+    );
     let mut child = Command::new(worker)
         .arg(h.sandbox.url())
         .arg(&path)
@@ -216,22 +281,39 @@ async fn two_processes_sharing_a_file_store_survive_each_others_rotation() {
         .unwrap();
     let mut to_child = child.stdin.take().unwrap();
     let mut from_child = BufReader::new(child.stdout.take().unwrap());
+    // Blocking pipe I/O: keep it off the worker that serves the in-process sandbox.
     let mut ask = |line: &str| {
-        writeln!(to_child, "{line}").unwrap();
-        let mut answer = String::new();
-        from_child.read_line(&mut answer).unwrap();
-        answer.trim().to_owned()
+        tokio::task::block_in_place(|| {
+            writeln!(to_child, "{line}").unwrap();
+            let mut answer = String::new();
+            from_child.read_line(&mut answer).unwrap();
+            answer.trim().to_owned()
+        })
     };
 
-    assert_eq!(ask("zones"), "ok athlete-1001", "the worker loads the shared tokens");
+    assert_eq!(
+        ask("zones"),
+        "ok athlete-1001",
+        "the worker loads the shared tokens"
+    );
     // Round 1: the worker refreshes (rotating), then we must cope with our stale copy.
     h.expire_access_tokens().await;
     assert_eq!(ask("zones"), "ok athlete-1001");
-    session.request("GET", "/api/v1/zones", &[], None).await.expect("we adopt the worker's rotation");
+    session
+        .request("GET", "/api/v1/zones", &[], None)
+        .await
+        .expect("we adopt the worker's rotation");
     // Round 2: we refresh, the worker holds the stale copy.
     h.expire_access_tokens().await;
-    session.request("GET", "/api/v1/zones", &[], None).await.unwrap();
-    assert_eq!(ask("zones"), "ok athlete-1001", "the worker adopts our rotation");
+    session
+        .request("GET", "/api/v1/zones", &[], None)
+        .await
+        .unwrap();
+    assert_eq!(
+        ask("zones"),
+        "ok athlete-1001",
+        "the worker adopts our rotation"
+    );
     assert_eq!(ask("exit"), "bye");
     assert!(child.wait().unwrap().success());
 

@@ -18,41 +18,80 @@ async fn documented_flow_end_to_end() {
 
     let callback = h.browser_callback(&request).await;
     assert!(callback.starts_with(REDIRECT_URI));
-    let tokens = h.client.complete_authorization(&request, &callback).await.unwrap();
+    let tokens = h
+        .client
+        .complete_authorization(&request, &callback)
+        .await
+        .unwrap();
     assert_eq!(tokens.token_type, "Bearer");
     assert!(tokens.refresh_token.is_some());
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
-    assert!((tokens.expires_at - now - 7199).abs() <= 5, "absolute expiry from the send time");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    assert!(
+        (tokens.expires_at - now - 7199).abs() <= 5,
+        "absolute expiry from the send time"
+    );
     let mut scopes = tokens.scopes.clone();
     scopes.sort();
     assert_eq!(scopes, ["plans_read", "user_read", "workouts_write"]);
 
     let store = std::sync::Arc::new(enduco::MemoryTokenStore::new());
-    let session = h.client.connect(store.clone(), tokens.clone()).await.unwrap();
+    let session = h
+        .client
+        .connect(store.clone(), tokens.clone())
+        .await
+        .unwrap();
     assert_eq!(session.user_id().await.unwrap(), "athlete-1001");
 
-    let response = session.request("GET", "/api/v1/zones", &[], None).await.unwrap();
+    let response = session
+        .request("GET", "/api/v1/zones", &[], None)
+        .await
+        .unwrap();
     assert_eq!(response.status, 200);
     let zones: serde_json::Value = response.json().unwrap();
     assert_eq!(zones["userId"], "athlete-1001");
 
     let refreshed = session.refresh().await.unwrap();
     assert_ne!(refreshed.access_token, tokens.access_token);
-    assert_ne!(refreshed.refresh_token, tokens.refresh_token, "rotation is on by default");
-    assert_eq!(store.get().unwrap(), refreshed, "refreshed tokens were saved");
+    assert_ne!(
+        refreshed.refresh_token, tokens.refresh_token,
+        "rotation is on by default"
+    );
+    assert_eq!(
+        store.get().unwrap(),
+        refreshed,
+        "refreshed tokens were saved"
+    );
 
     session.revoke().await.unwrap();
     assert!(store.get().is_none(), "revoke clears the store");
-    let err = session.request("GET", "/api/v1/zones", &[], None).await.unwrap_err();
+    let err = session
+        .request("GET", "/api/v1/zones", &[], None)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "reauthorization_required", "{err}");
 
     // The revoked grant is dead at enduco too, not only forgotten locally.
-    let again = h.client.session(std::sync::Arc::new(enduco::MemoryTokenStore::with_tokens(refreshed)));
+    let again = h
+        .client
+        .session(std::sync::Arc::new(enduco::MemoryTokenStore::with_tokens(
+            refreshed,
+        )));
     let err = again.refresh().await.unwrap_err();
     assert_eq!(err.code(), "reauthorization_required", "{err}");
 
-    let grant_types: Vec<_> = h.requests().await.into_iter().filter_map(|r| r.grant_type).collect();
-    assert_eq!(grant_types, ["authorization_code", "refresh_token", "refresh_token"]);
+    let grant_types: Vec<_> = h
+        .requests()
+        .await
+        .into_iter()
+        .filter_map(|r| r.grant_type)
+        .collect();
+    assert_eq!(
+        grant_types,
+        ["authorization_code", "refresh_token", "refresh_token"]
+    );
 }
 
 #[tokio::test]
@@ -93,9 +132,22 @@ async fn pkce_is_enforced_by_the_server() {
         .unwrap()
         .1
         .into_owned();
-    let err = h.client.exchange_code(&code, Some("a-wrong-verifier-of-sufficient-length-0123456789")).await.unwrap_err();
-    assert!(matches!(&err, Error::Api { code, .. } if code == "invalid_grant"), "{err}");
-    assert!(!err.to_string().contains(&code), "the code must not leak into the message");
+    let err = h
+        .client
+        .exchange_code(
+            &code,
+            Some("a-wrong-verifier-of-sufficient-length-0123456789"),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Api { code, .. } if code == "invalid_grant"),
+        "{err}"
+    );
+    assert!(
+        !err.to_string().contains(&code),
+        "the code must not leak into the message"
+    );
 }
 
 #[tokio::test]
@@ -105,7 +157,13 @@ async fn backend_exchange_without_pkce() {
     assert!(request.code_verifier.is_none());
     assert!(!request.url.as_str().contains("code_challenge"));
     let callback = h.browser_callback(&request).await;
-    let code = url::Url::parse(&callback).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+    let code = url::Url::parse(&callback)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
     let tokens = h.client.exchange_code(&code, None).await.unwrap();
     assert_eq!(tokens.scopes, ["plans_read"]);
 }
@@ -116,7 +174,11 @@ async fn state_mismatch_is_refused_without_a_token_request() {
     let request = h.client.authorization_request(&[Scope::UserRead]).unwrap();
     let other = h.client.authorization_request(&[Scope::UserRead]).unwrap();
     let callback = h.browser_callback(&other).await;
-    let err = h.client.complete_authorization(&request, &callback).await.unwrap_err();
+    let err = h
+        .client
+        .complete_authorization(&request, &callback)
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::StateMismatch), "{err}");
     assert_eq!(h.count("POST", "/oauth2/token").await, 0);
 }
@@ -127,7 +189,11 @@ async fn cancel_on_the_consent_page_is_authorization_denied() {
     let request = h.client.authorization_request(&[Scope::UserRead]).unwrap();
     let callback = h.browser_cancel(&request).await;
     assert!(callback.contains("error=access_denied"));
-    let err = h.client.complete_authorization(&request, &callback).await.unwrap_err();
+    let err = h
+        .client
+        .complete_authorization(&request, &callback)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "authorization_denied", "{err}");
     assert_eq!(h.count("POST", "/oauth2/token").await, 0);
 }
@@ -137,9 +203,19 @@ async fn a_code_works_once() {
     let h = Harness::start().await;
     let request = h.client.authorization_request(&[Scope::UserRead]).unwrap();
     let callback = h.browser_callback(&request).await;
-    h.client.complete_authorization(&request, &callback).await.unwrap();
-    let err = h.client.complete_authorization(&request, &callback).await.unwrap_err();
-    assert!(matches!(&err, Error::Api { code, status: Some(400), .. } if code == "invalid_grant"), "{err}");
+    h.client
+        .complete_authorization(&request, &callback)
+        .await
+        .unwrap();
+    let err = h
+        .client
+        .complete_authorization(&request, &callback)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Api { code, status: Some(400), .. } if code == "invalid_grant"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -168,8 +244,14 @@ async fn wrong_client_secret_is_a_typed_api_error() {
     let client = enduco::EnducoClient::new(config).unwrap();
     let request = client.authorization_request(&[Scope::UserRead]).unwrap();
     let callback = h.browser_callback(&request).await;
-    let err = client.complete_authorization(&request, &callback).await.unwrap_err();
-    assert!(matches!(&err, Error::Api { code, status: Some(401), .. } if code == "invalid_client"), "{err}");
+    let err = client
+        .complete_authorization(&request, &callback)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Api { code, status: Some(401), .. } if code == "invalid_client"),
+        "{err}"
+    );
     assert!(!err.to_string().contains("not-the-secret"));
 }
 
@@ -183,9 +265,18 @@ async fn configuration_is_checked_up_front() {
     assert!(enduco::Environment::parse("http://[::1]:9").is_ok());
     let mut config = common::client_config("http://127.0.0.1:9");
     config.redirect_uri = "not a url".into();
-    assert_eq!(enduco::EnducoClient::new(config).unwrap_err().code(), "invalid_input");
+    assert_eq!(
+        enduco::EnducoClient::new(config).unwrap_err().code(),
+        "invalid_input"
+    );
     let h = Harness::start().await;
-    assert_eq!(h.client.authorization_request(&[]).unwrap_err().code(), "invalid_input");
-    assert_eq!("workouts_read".parse::<Scope>().unwrap_err().code(), "invalid_input");
+    assert_eq!(
+        h.client.authorization_request(&[]).unwrap_err().code(),
+        "invalid_input"
+    );
+    assert_eq!(
+        "workouts_read".parse::<Scope>().unwrap_err().code(),
+        "invalid_input"
+    );
     let _ = json!({});
 }

@@ -36,10 +36,24 @@ async fn no_secret_in_debug_errors_or_logs() {
     let h = Harness::start().await;
     let request = h.client.authorization_request(&Scope::ALL).unwrap();
     let callback = h.browser_callback(&request).await;
-    let code = url::Url::parse(&callback).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
-    let tokens = h.client.complete_authorization(&request, &callback).await.unwrap();
+    let code = url::Url::parse(&callback)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .unwrap()
+        .1
+        .into_owned();
+    let tokens = h
+        .client
+        .complete_authorization(&request, &callback)
+        .await
+        .unwrap();
     let store = Arc::new(enduco::MemoryTokenStore::new());
-    let session = h.client.connect(store.clone(), tokens.clone()).await.unwrap();
+    let session = h
+        .client
+        .connect(store.clone(), tokens.clone())
+        .await
+        .unwrap();
 
     let mut texts = vec![
         format!("{request:?}"),
@@ -51,35 +65,60 @@ async fn no_secret_in_debug_errors_or_logs() {
         format!("{store:?}"),
     ];
     // Errors from every corner: a reused code, refresh faults, a revoked grant.
-    texts.push(h.client.complete_authorization(&request, &callback).await.unwrap_err().to_string());
+    texts.push(
+        h.client
+            .complete_authorization(&request, &callback)
+            .await
+            .unwrap_err()
+            .to_string(),
+    );
     h.expire_access_tokens().await;
-    session.request("GET", "/api/v1/zones", &[], None).await.unwrap();
-    h.fault("/oauth2/token", 1, "status", json!({"status": 400})).await;
+    session
+        .request("GET", "/api/v1/zones", &[], None)
+        .await
+        .unwrap();
+    h.fault("/oauth2/token", 1, "status", json!({"status": 400}))
+        .await;
     let err = session.refresh().await.unwrap_err();
     texts.push(format!("{err} {err:?}"));
     let refreshed = session.refresh().await.unwrap();
     session.revoke().await.unwrap();
     let err = session.refresh().await.unwrap_err();
     texts.push(format!("{err} {err:?}"));
-    let stale = h.client.session(Arc::new(enduco::MemoryTokenStore::with_tokens(refreshed.clone())));
+    let stale = h
+        .client
+        .session(Arc::new(enduco::MemoryTokenStore::with_tokens(
+            refreshed.clone(),
+        )));
     let err = stale.refresh().await.unwrap_err();
     texts.push(format!("{err} {err:?}"));
 
     texts.push(String::from_utf8(captured.0.lock().unwrap().clone()).unwrap());
-    assert!(texts.last().unwrap().contains("refreshing"), "logs were captured");
+    assert!(
+        texts.last().unwrap().contains("refreshing"),
+        "logs were captured"
+    );
 
     let secrets = [
         tokens.access_token.secret().to_owned(),
         tokens.refresh_token.as_ref().unwrap().secret().to_owned(),
         refreshed.access_token.secret().to_owned(),
-        refreshed.refresh_token.as_ref().unwrap().secret().to_owned(),
+        refreshed
+            .refresh_token
+            .as_ref()
+            .unwrap()
+            .secret()
+            .to_owned(),
         code,
         request.code_verifier.as_ref().unwrap().secret().to_owned(),
         "sandbox-secret".to_owned(),
     ];
     for text in &texts {
         for secret in &secrets {
-            assert!(!text.contains(secret.as_str()), "a secret leaked into: {text}");
+            assert!(
+                !text.contains(secret.as_str()),
+                "a secret leaked into: {text}"
+            );
         }
     }
 }

@@ -5,8 +5,8 @@ pub mod plans;
 pub mod upload;
 pub mod zones;
 
-use reqwest::header::CONTENT_TYPE;
 use reqwest::Method;
+use reqwest::header::CONTENT_TYPE;
 use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
@@ -51,7 +51,13 @@ impl Session {
     pub async fn intensity_zones(&self) -> Result<IntensityZones> {
         let path = self.inner.client.config.endpoints.zones.clone();
         let reply = self
-            .send_to(Some(Scope::UserRead), RetryMode::Idempotent, Method::GET, &path, Ok)
+            .send_to(
+                Some(Scope::UserRead),
+                RetryMode::Idempotent,
+                Method::GET,
+                &path,
+                Ok,
+            )
             .await?;
         if !reply.is_success() {
             return Err(reply.error());
@@ -72,9 +78,13 @@ impl Session {
         let path = self.inner.client.config.endpoints.plans.clone();
         let query = [("from", from.to_string()), ("to", to.to_string())];
         let reply = self
-            .send_to(Some(Scope::PlansRead), RetryMode::Idempotent, Method::GET, &path, |r| {
-                Ok(r.query(&query))
-            })
+            .send_to(
+                Some(Scope::PlansRead),
+                RetryMode::Idempotent,
+                Method::GET,
+                &path,
+                |r| Ok(r.query(&query)),
+            )
             .await?;
         if !reply.is_success() {
             return Err(reply.error());

@@ -2,13 +2,13 @@
 //! 409 read as "already uploaded" rather than as an error.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
 use futures::stream::{self, StreamExt};
-use reqwest::multipart::{Form, Part};
 use reqwest::Method;
+use reqwest::multipart::{Form, Part};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -147,14 +147,20 @@ impl Session {
         progress.report(0);
         let path = self.inner.client.config.endpoints.workouts.clone();
         let reply = self
-            .send_to(Some(Scope::WorkoutsWrite), RetryMode::UnsentOnly, Method::POST, &path, |request| {
-                let body = file_body(&source, progress.clone())?;
-                let part = Part::stream_with_length(body, total)
-                    .file_name(file_name.clone())
-                    .mime_str(FIT_MIME)
-                    .expect("a valid MIME type");
-                Ok(request.multipart(Form::new().part("file", part)))
-            })
+            .send_to(
+                Some(Scope::WorkoutsWrite),
+                RetryMode::UnsentOnly,
+                Method::POST,
+                &path,
+                |request| {
+                    let body = file_body(&source, progress.clone())?;
+                    let part = Part::stream_with_length(body, total)
+                        .file_name(file_name.clone())
+                        .mime_str(FIT_MIME)
+                        .expect("a valid MIME type");
+                    Ok(request.multipart(Form::new().part("file", part)))
+                },
+            )
             .await?;
         let duplicate = reply.status.as_u16() == 409;
         if !reply.is_success() && !duplicate {
@@ -199,7 +205,8 @@ fn file_body(source: &WorkoutSource, progress: Arc<Progress>) -> Result<reqwest:
             let file = std::fs::File::open(path).map_err(|e| {
                 Error::invalid_input(format!("cannot read {}: {e}", path.display()))
             })?;
-            let reader = tokio_util::io::ReaderStream::with_capacity(tokio::fs::File::from_std(file), CHUNK);
+            let reader =
+                tokio_util::io::ReaderStream::with_capacity(tokio::fs::File::from_std(file), CHUNK);
             let stream = reader.map(move |chunk| {
                 if let Ok(chunk) = &chunk {
                     count(chunk);

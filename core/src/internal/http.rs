@@ -9,8 +9,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use backon::BackoffBuilder;
 use bytes::Bytes;
-use reqwest::header::{HeaderMap, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use reqwest::StatusCode;
+use reqwest::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER, WWW_AUTHENTICATE};
 use serde::Deserialize;
 
 use crate::config::{RetryPolicy, Timeouts};
@@ -64,7 +64,12 @@ impl Transport {
     /// attempt so a streamed body can be reopened. `timeout` bounds each attempt.
     ///
     /// Returns the final reply whatever its status; the caller decides what a status means.
-    pub(crate) async fn send<F>(&self, mode: RetryMode, timeout: Duration, build: F) -> Result<Reply>
+    pub(crate) async fn send<F>(
+        &self,
+        mode: RetryMode,
+        timeout: Duration,
+        build: F,
+    ) -> Result<Reply>
     where
         F: Fn() -> Result<reqwest::RequestBuilder>,
     {
@@ -117,7 +122,11 @@ impl Transport {
     }
 
     async fn attempt(&self, request: reqwest::Request) -> Result<Reply, Failure> {
-        let response = self.client.execute(request).await.map_err(Failure::from_send)?;
+        let response = self
+            .client
+            .execute(request)
+            .await
+            .map_err(Failure::from_send)?;
         let status = response.status();
         let headers = response.headers().clone();
         let body = response.bytes().await.map_err(Failure::from_body)?;
@@ -319,13 +328,19 @@ impl Reply {
                 code,
                 message: body.error_description.or(body.message).unwrap_or_default(),
             },
-            None if self.expect_json().is_err() && !self.body.is_empty() => Error::invalid_response(
-                format!("HTTP {status} with a body that is not an enduco error"),
-            ),
+            None if self.expect_json().is_err() && !self.body.is_empty() => {
+                Error::invalid_response(format!(
+                    "HTTP {status} with a body that is not an enduco error"
+                ))
+            }
             None => Error::Api {
                 status: Some(status),
                 code: format!("http_{status}"),
-                message: self.status.canonical_reason().unwrap_or_default().to_owned(),
+                message: self
+                    .status
+                    .canonical_reason()
+                    .unwrap_or_default()
+                    .to_owned(),
             },
         }
     }
@@ -341,7 +356,10 @@ impl Reply {
         if code != Some("insufficient_scope") && !header.contains("insufficient_scope") {
             return None;
         }
-        let from_header = header.split("scope=\"").nth(1).and_then(|rest| rest.split('"').next());
+        let from_header = header
+            .split("scope=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next());
         Some(
             scope
                 .or(from_header)

@@ -2,8 +2,8 @@
 
 use std::fmt;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use url::Url;
@@ -72,7 +72,11 @@ pub(crate) fn build_authorization_request(
     } else {
         None
     };
-    let scope_param = unique.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ");
+    let scope_param = unique
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
     let mut url = config.url(&config.endpoints.authorize)?;
     {
         let mut query = url.query_pairs_mut();
@@ -156,12 +160,18 @@ mod tests {
     use crate::config::Environment;
 
     fn config() -> ClientConfig {
-        ClientConfig::new(Environment::Beta, "id", "secret", "https://app.example/callback")
+        ClientConfig::new(
+            Environment::Beta,
+            "id",
+            "secret",
+            "https://app.example/callback",
+        )
     }
 
     #[test]
     fn request_carries_state_and_pkce() {
-        let req = build_authorization_request(&config(), &[Scope::UserRead, Scope::UserRead]).unwrap();
+        let req =
+            build_authorization_request(&config(), &[Scope::UserRead, Scope::UserRead]).unwrap();
         let pairs: std::collections::HashMap<_, _> = req.url.query_pairs().into_owned().collect();
         assert_eq!(pairs["scope"], "user_read");
         assert_eq!(pairs["state"], req.state);
@@ -178,13 +188,34 @@ mod tests {
         let good = format!("https://app.example/callback?code=abc&state={}", req.state);
         assert_eq!(parse_callback(&req, &good).unwrap().secret(), "abc");
         let forged = "https://app.example/callback?error=access_denied&state=nope";
-        assert!(matches!(parse_callback(&req, forged), Err(Error::StateMismatch)));
+        assert!(matches!(
+            parse_callback(&req, forged),
+            Err(Error::StateMismatch)
+        ));
         let missing = "https://app.example/callback?code=abc";
-        assert!(matches!(parse_callback(&req, missing), Err(Error::StateMismatch)));
-        let denied = format!("https://app.example/callback?error=access_denied&state={}", req.state);
-        assert_eq!(parse_callback(&req, &denied).unwrap_err().code(), "authorization_denied");
-        let twice = format!("https://app.example/callback?code=a&code=b&state={}", req.state);
-        assert_eq!(parse_callback(&req, &twice).unwrap_err().code(), "invalid_input");
-        assert_eq!(parse_callback(&req, "not a url").unwrap_err().code(), "invalid_input");
+        assert!(matches!(
+            parse_callback(&req, missing),
+            Err(Error::StateMismatch)
+        ));
+        let denied = format!(
+            "https://app.example/callback?error=access_denied&state={}",
+            req.state
+        );
+        assert_eq!(
+            parse_callback(&req, &denied).unwrap_err().code(),
+            "authorization_denied"
+        );
+        let twice = format!(
+            "https://app.example/callback?code=a&code=b&state={}",
+            req.state
+        );
+        assert_eq!(
+            parse_callback(&req, &twice).unwrap_err().code(),
+            "invalid_input"
+        );
+        assert_eq!(
+            parse_callback(&req, "not a url").unwrap_err().code(),
+            "invalid_input"
+        );
     }
 }

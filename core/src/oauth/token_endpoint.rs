@@ -4,9 +4,9 @@
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::SystemTime;
 
-use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use reqwest::header::{HeaderValue, AUTHORIZATION};
+use base64::engine::general_purpose::STANDARD;
+use reqwest::header::{AUTHORIZATION, HeaderValue};
 use url::form_urlencoded;
 
 use crate::client::ClientInner;
@@ -53,8 +53,11 @@ fn basic_auth(client: &ClientInner) -> Result<HeaderValue> {
     let id: String = form_urlencoded::byte_serialize(client.config.client_id.as_bytes()).collect();
     let secret: String =
         form_urlencoded::byte_serialize(client.config.client_secret.secret().as_bytes()).collect();
-    let mut value = HeaderValue::from_str(&format!("Basic {}", STANDARD.encode(format!("{id}:{secret}"))))
-        .map_err(|_| Error::invalid_input("client credentials cannot form a header"))?;
+    let mut value = HeaderValue::from_str(&format!(
+        "Basic {}",
+        STANDARD.encode(format!("{id}:{secret}"))
+    ))
+    .map_err(|_| Error::invalid_input("client credentials cannot form a header"))?;
     value.set_sensitive(true);
     Ok(value)
 }
@@ -112,11 +115,19 @@ pub(crate) async fn exchange_code(
             form.push(("code_verifier", v.secret()));
         }
         let sent_at = SystemTime::now();
-        let reply = post_form(client, &client.config.endpoints.token, &form, RetryMode::Refusals).await?;
-        let unsupported = !reply.is_success()
-            && reply.oauth_error().as_deref() == Some("unsupported_grant_type");
+        let reply = post_form(
+            client,
+            &client.config.endpoints.token,
+            &form,
+            RetryMode::Refusals,
+        )
+        .await?;
+        let unsupported =
+            !reply.is_success() && reply.oauth_error().as_deref() == Some("unsupported_grant_type");
         if unsupported && !client.grant_spelling.known() && spelling == STANDARD_SPELLING {
-            tracing::info!("token endpoint refused grant_type=authorization_code; retrying with enduco's documented grant_type=code");
+            tracing::info!(
+                "token endpoint refused grant_type=authorization_code; retrying with enduco's documented grant_type=code"
+            );
             spelling = LEGACY_SPELLING;
             client.grant_spelling.remember(LEGACY_SPELLING);
             continue;
@@ -142,7 +153,13 @@ pub(crate) async fn refresh(
         ("clientId", client.config.client_id.as_str()),
     ];
     let sent_at = SystemTime::now();
-    let reply = post_form(client, &client.config.endpoints.token, &form, RetryMode::Refusals).await?;
+    let reply = post_form(
+        client,
+        &client.config.endpoints.token,
+        &form,
+        RetryMode::Refusals,
+    )
+    .await?;
     token_reply(reply, sent_at, Some(previous))
 }
 
@@ -150,7 +167,13 @@ pub(crate) async fn refresh(
 /// means the grant is gone.
 pub(crate) async fn revoke(client: &ClientInner, token: &str, hint: &str) -> Result<()> {
     let form = [("token", token), ("token_type_hint", hint)];
-    let reply = post_form(client, &client.config.endpoints.revoke, &form, RetryMode::Idempotent).await?;
+    let reply = post_form(
+        client,
+        &client.config.endpoints.revoke,
+        &form,
+        RetryMode::Idempotent,
+    )
+    .await?;
     if reply.is_success() {
         Ok(())
     } else {

@@ -10,7 +10,7 @@ use enduco::{
 };
 use enduco_sandbox::{Sandbox, SandboxConfig};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 pub const REDIRECT_URI: &str = "https://app.example/callback";
 
@@ -44,7 +44,10 @@ impl Harness {
         Harness::start_with(SandboxConfig::default(), |_| {}).await
     }
 
-    pub async fn start_with(sandbox: SandboxConfig, tweak: impl FnOnce(&mut ClientConfig)) -> Harness {
+    pub async fn start_with(
+        sandbox: SandboxConfig,
+        tweak: impl FnOnce(&mut ClientConfig),
+    ) -> Harness {
         let sandbox = Sandbox::start_with(sandbox).await.expect("sandbox starts");
         let mut config = client_config(sandbox.url());
         tweak(&mut config);
@@ -89,7 +92,10 @@ impl Harness {
     pub async fn authorize(&self, scopes: &[Scope]) -> TokenSet {
         let request = self.client.authorization_request(scopes).unwrap();
         let callback = self.browser_callback(&request).await;
-        self.client.complete_authorization(&request, &callback).await.unwrap()
+        self.client
+            .complete_authorization(&request, &callback)
+            .await
+            .unwrap()
     }
 
     /// A session whose memory store holds fresh tokens for all scopes.
@@ -103,8 +109,18 @@ impl Harness {
     }
 
     pub async fn control(&self, path: &str, body: Value) -> Value {
-        let response = self.http.post(self.url(path)).json(&body).send().await.unwrap();
-        assert!(response.status().is_success(), "control call {path} failed: {}", response.status());
+        let response = self
+            .http
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "control call {path} failed: {}",
+            response.status()
+        );
         response.json().await.unwrap_or(Value::Null)
     }
 
@@ -117,7 +133,8 @@ impl Harness {
     }
 
     pub async fn expire_access_tokens(&self) {
-        self.control("/_sandbox/expire-access-tokens", json!({})).await;
+        self.control("/_sandbox/expire-access-tokens", json!({}))
+            .await;
     }
 
     pub async fn requests(&self) -> Vec<LoggedRequest> {
@@ -143,7 +160,9 @@ impl Harness {
         self.requests()
             .await
             .iter()
-            .filter(|r| r.path == "/oauth2/token" && r.grant_type.as_deref() == Some("refresh_token"))
+            .filter(|r| {
+                r.path == "/oauth2/token" && r.grant_type.as_deref() == Some("refresh_token")
+            })
             .count()
     }
 }
