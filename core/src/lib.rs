@@ -40,6 +40,28 @@ pub mod webhook;
 
 mod internal;
 
+/// Entry points for the fuzz targets in `fuzz/`: the parsers of bytes that come from outside,
+/// reachable without a network. Not part of the API.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing {
+    use crate::token;
+
+    /// The token endpoint's JSON answer, including the JWT claims decoded from it.
+    pub fn token_response(body: &[u8]) {
+        if let Ok(response) = serde_json::from_slice::<token::TokenResponse>(body) {
+            if let Ok(tokens) =
+                token::TokenSet::from_response(response, std::time::SystemTime::now(), None)
+            {
+                let _ = tokens.user_id();
+                let _ = format!("{tokens:?}");
+                let _ =
+                    token::TokenSet::from_json(&tokens.to_json()).expect("a token set round-trips");
+            }
+        }
+    }
+}
+
 pub use api::plans::{
     PlannedWorkout, Repeat, ResolvedTarget, Step, StepKind, StepTarget, TimelineSegment,
 };

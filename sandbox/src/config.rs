@@ -48,9 +48,7 @@ impl Default for SandboxConfig {
 
 /// Accepted `grant_type` values for exchanging an authorization code. enduco's document
 /// writes `code`; the standard (and Spring Authorization Server) says `authorization_code`.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
 pub enum GrantTypes {
     /// Both `authorization_code` and `code`.
     #[default]

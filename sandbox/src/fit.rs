@@ -32,8 +32,9 @@ pub fn fit_crc(bytes: &[u8]) -> u16 {
 
 /// `file_id.type` of an activity file.
 pub const FILE_TYPE_ACTIVITY: u8 = 4;
-/// `file_id.type` of a workout file (what [`Corruption::NotActivity`] writes).
-pub const FILE_TYPE_WORKOUT: u8 = 6;
+/// `file_id.type` of a course file (FIT profile: 5 = workout, 6 = course); what
+/// [`Corruption::NotActivity`] writes.
+pub const FILE_TYPE_COURSE: u8 = 6;
 
 const HEADER_SIZE: u64 = 14;
 const PROTOCOL_VERSION: u8 = 0x20; // 2.0
@@ -391,7 +392,7 @@ pub enum Corruption {
     BadHeaderCrc,
     /// Wrong file CRC. → "file CRC mismatch …"
     BadFileCrc,
-    /// `file_id.type` = 6 (workout). → "not an activity file: …"
+    /// `file_id.type` = 6 (course). → "not an activity file: …"
     NotActivity,
     /// Header data_size one less than the actual data. → "data size mismatch: …"
     DataSizeMismatch,
@@ -441,7 +442,11 @@ pub fn corrupt(valid: &[u8], how: Corruption) -> Vec<u8> {
         Corruption::BadHeaderCrc => {
             if header_size == 14 {
                 let good = fit_crc(&b[..12]);
-                let bad = if good ^ 0xA5A5 != 0 { good ^ 0xA5A5 } else { good ^ 0x5A5A };
+                let bad = if good ^ 0xA5A5 != 0 {
+                    good ^ 0xA5A5
+                } else {
+                    good ^ 0x5A5A
+                };
                 b[12..14].copy_from_slice(&bad.to_le_bytes());
             }
         }
@@ -452,7 +457,7 @@ pub fn corrupt(valid: &[u8], how: Corruption) -> Vec<u8> {
         }
         Corruption::NotActivity => {
             if let Some(at) = file_type_offset(&b) {
-                b[at] = FILE_TYPE_WORKOUT;
+                b[at] = FILE_TYPE_COURSE;
             }
         }
         Corruption::DataSizeMismatch => {
@@ -917,8 +922,14 @@ mod tests {
 
     #[test]
     fn deterministic_and_seed_dependent() {
-        assert_eq!(ActivityFile::new(3).to_bytes(), ActivityFile::new(3).to_bytes());
-        assert_ne!(ActivityFile::new(3).to_bytes(), ActivityFile::new(4).to_bytes());
+        assert_eq!(
+            ActivityFile::new(3).to_bytes(),
+            ActivityFile::new(3).to_bytes()
+        );
+        assert_ne!(
+            ActivityFile::new(3).to_bytes(),
+            ActivityFile::new(4).to_bytes()
+        );
     }
 
     #[test]
@@ -961,7 +972,7 @@ mod tests {
     fn not_activity_changes_only_the_type() {
         let valid = ActivityFile::new(5).to_bytes();
         let bad = corrupt(&valid, Corruption::NotActivity);
-        let expected = ActivityFile::new(5).file_type(FILE_TYPE_WORKOUT).to_bytes();
+        let expected = ActivityFile::new(5).file_type(FILE_TYPE_COURSE).to_bytes();
         assert!(bad == expected, "NotActivity changed more than the type");
         assert_eq!(
             validate(&bad).unwrap_err(),
@@ -1003,7 +1014,11 @@ mod tests {
         fix_file_crc(&mut zero);
         validate(&zero).unwrap();
 
-        assert!(validate(&[13; 20]).unwrap_err().starts_with("unsupported FIT header size 13"));
+        assert!(
+            validate(&[13; 20])
+                .unwrap_err()
+                .starts_with("unsupported FIT header size 13")
+        );
         assert!(validate(&valid[..10]).unwrap_err().starts_with("truncated"));
 
         // A data message before any definition.

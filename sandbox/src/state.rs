@@ -31,6 +31,9 @@ impl AppState {
         let http = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(10))
             .user_agent("enduco-sandbox webhooks")
+            // Receivers are local test servers; an HTTP_PROXY in the environment must not
+            // intercept them.
+            .no_proxy()
             .build()
             .map_err(std::io::Error::other)?;
         let inner = Mutex::new(Inner::new(&config));
@@ -100,8 +103,9 @@ pub(crate) struct LogEntry {
     pub path: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grant_type: Option<String>,
-    /// `null` while the request is in flight, or when a `reset` fault sent no response.
-    pub status: Option<u16>,
+    /// The status sent; 0 while the request is in flight or when no HTTP response was sent
+    /// (a `reset` fault). Always a number, so every language's test helper can type it so.
+    pub status: u16,
     /// The fault kind applied to this request, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fault: Option<&'static str>,
@@ -163,14 +167,14 @@ impl Inner {
             method,
             path,
             grant_type,
-            status: None,
+            status: 0,
             fault: None,
         });
         seq
     }
 
     /// Records how a logged request ended. A reset in between made the entry disappear.
-    pub fn log_response(&mut self, seq: u64, status: Option<u16>, fault: Option<&'static str>) {
+    pub fn log_response(&mut self, seq: u64, status: u16, fault: Option<&'static str>) {
         if let Some(entry) = self.log.iter_mut().rev().find(|e| e.seq == seq) {
             entry.status = status;
             entry.fault = fault;

@@ -41,6 +41,15 @@ impl fmt::Debug for AuthorizationRequest {
     }
 }
 
+impl AuthorizationRequest {
+    /// The authorization code in `callback_url`, after the same checks as
+    /// `complete_authorization` (state in constant time, `error=` as a typed error). For apps
+    /// that exchange the code elsewhere, e.g. on their backend with `exchange_code`.
+    pub fn authorization_code(&self, callback_url: &str) -> Result<AuthorizationCode> {
+        parse_callback(self, callback_url)
+    }
+}
+
 /// 32 bytes from the OS CSPRNG, base64url: 256 bits for state, 43 characters for a PKCE
 /// verifier (RFC 7636 §4.1 asks for 43 to 128).
 fn random_token() -> Result<String> {

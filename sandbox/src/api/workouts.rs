@@ -1,0 +1,140 @@
+//! `POST /api/v1/workouts` (scope `workouts_write`): multipart part `file`, a FIT activity.
+//!
+//! The part is streamed chunk by chunk into SHA-256 and the FIT validator, so a 100 MB upload
+//! never sits in memory. The whole body is always read before answering, even after the FIT
+//! check failed, so clients get the 400 rather than a broken pipe.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use axum::extract::multipart::{Multipart, MultipartError, MultipartRejection};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::fit::FitValidator;
+use crate::state::{AppState, random_token};
+use crate::util::{bad_request, json_error};
+
+const FIT_CONTENT_TYPE: &str = "application/vnd.ant.fit";
+
+/// What reading the `file` part produced.
+struct Received {
+    sha256: [u8; 32],
+    fit: Result<(), String>,
+}
+
+pub(crate) async fn upload(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Response {
+    let caller = match super::authenticate(&app, &headers, "workouts_write") {
+        Ok(c) => c,
+        Err(response) => return response,
+    };
+    let mut multipart = match multipart {
+        Ok(m) => m,
+        Err(rejection) => {
+            return bad_request(&format!(
+                "Expected a multipart/form-data body: {}",
+                rejection.body_text()
+            ));
+        }
+    };
+
+    let mut received: Option<Received> = None;
+    let mut problem: Option<String> = None;
+    loop {
+        let mut field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) => return multipart_error(e),
+        };
+        let is_file = field.name() == Some("file");
+        if is_file && received.is_some() {
+            problem.get_or_insert_with(|| "More than one part named file.".into());
+        }
+        if is_file && problem.is_none() {
+            let content_type = field.content_type().map(|c| {
+                c.split(';')
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_ascii_lowercase()
+            });
+            if content_type.as_deref() != Some(FIT_CONTENT_TYPE) {
+                problem = Some(format!(
+                    "The file part must have Content-Type {FIT_CONTENT_TYPE}, got {}.",
+                    content_type.as_deref().unwrap_or("none")
+                ));
+            }
+        }
+        // Read every part to the end; only a well-formed `file` part is checked.
+        let check = is_file && problem.is_none();
+        let mut hasher = Sha256::new();
+        let mut validator = FitValidator::new();
+        loop {
+            match field.chunk().await {
+                Ok(Some(chunk)) if check => {
+                    hasher.update(&chunk);
+                    // A failure is remembered by the validator and reported by finish().
+                    let _ = validator.update(&chunk);
+                }
+                Ok(Some(_)) => {}
+                Ok(None) => break,
+                Err(e) => return multipart_error(e),
+            }
+        }
+        if check {
+            received = Some(Received {
+                sha256: hasher.finalize().into(),
+                fit: validator.finish().map(|_| ()),
+            });
+        }
+    }
+
+    if let Some(problem) = problem {
+        return bad_request(&problem);
+    }
+    let Some(received) = received else {
+        return bad_request("The multipart body has no part named file.");
+    };
+    if let Err(what) = received.fit {
+        return json_error(StatusCode::BAD_REQUEST, "invalid_fit", &what);
+    }
+
+    let mut inner = app.lock();
+    let key = (caller.user, received.sha256);
+    if let Some(id) = inner.uploads.get(&key) {
+        return (StatusCode::CONFLICT, Json(json!({ "id": id }))).into_response();
+    }
+    let id = format!("wo_{}", random_token(12));
+    inner.uploads.insert(key, id.clone());
+    (
+        StatusCode::CREATED,
+        Json(json!({ "id": id, "status": "processing" })),
+    )
+        .into_response()
+}
+
+fn multipart_error(e: MultipartError) -> Response {
+    let status = e.status();
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        return json_error(
+            status,
+            "payload_too_large",
+            &format!(
+                "The upload exceeds {} MiB.",
+                super::MAX_UPLOAD_BYTES / (1024 * 1024)
+            ),
+        );
+    }
+    json_error(
+        status,
+        "invalid_request",
+        &format!("Malformed multipart body: {}", e.body_text()),
+    )
+}

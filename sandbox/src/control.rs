@@ -1,0 +1,150 @@
+//! The control API under `/_sandbox/`, for tests in every language. JSON in and out, loopback
+//! peers only, never logged and never faulted.
+
+use std::sync::Arc;
+use std::time::UNIX_EPOCH;
+
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::config::GrantTypes;
+use crate::faults::Fault;
+use crate::net::Peer;
+use crate::state::AppState;
+use crate::util::{bad_request, json_error, parse_json};
+use crate::webhooks;
+
+pub(crate) fn router() -> Router<Arc<AppState>> {
+    Router::new()
+        .route(
+            "/faults",
+            post(add_fault).get(list_faults).delete(clear_faults),
+        )
+        .route("/expire-access-tokens", post(expire_access_tokens))
+        .route("/rotation", post(set_rotation))
+        .route("/auto-approve", post(set_auto_approve))
+        .route("/grant-types", post(set_grant_types))
+        .route("/requests", get(requests).delete(clear_requests))
+        .route("/reset", post(reset))
+        .route("/webhooks/config", post(webhooks::configure))
+        .route("/webhooks/send", post(webhooks::send))
+        .fallback(|| async {
+            json_error(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "No such control endpoint.",
+            )
+        })
+        .layer(axum::middleware::from_fn(loopback_only))
+}
+
+/// The sandbox binds 127.0.0.1 only, so this is belt and braces should that ever change.
+async fn loopback_only(
+    ConnectInfo(peer): ConnectInfo<Peer>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if !peer.is_loopback() {
+        return json_error(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "The control API answers loopback clients only.",
+        );
+    }
+    next.run(request).await
+}
+
+async fn add_fault(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
+    let fault: Fault = match parse_json(&body) {
+        Ok(f) => f,
+        Err(response) => return response,
+    };
+    if let Err(description) = fault.validate() {
+        return bad_request(&description);
+    }
+    app.lock().faults.push_back(fault.clone());
+    Json(fault).into_response()
+}
+
+async fn list_faults(State(app): State<Arc<AppState>>) -> Response {
+    let faults: Vec<Fault> = app.lock().faults.iter().cloned().collect();
+    Json(faults).into_response()
+}
+
+async fn clear_faults(State(app): State<Arc<AppState>>) -> Response {
+    app.lock().faults.clear();
+    Json(json!({"cleared": true})).into_response()
+}
+
+/// Every access token issued so far becomes expired; new ones are unaffected.
+async fn expire_access_tokens(State(app): State<Arc<AppState>>) -> Response {
+    let mut inner = app.lock();
+    for token in inner.access_tokens.values_mut() {
+        token.expires_at = UNIX_EPOCH;
+    }
+    Json(json!({"expired": inner.access_tokens.len()})).into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Enabled {
+    enabled: bool,
+}
+
+async fn set_rotation(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
+    match parse_json::<Enabled>(&body) {
+        Ok(Enabled { enabled }) => {
+            app.lock().rotation = enabled;
+            Json(json!({"enabled": enabled})).into_response()
+        }
+        Err(response) => response,
+    }
+}
+
+async fn set_auto_approve(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
+    match parse_json::<Enabled>(&body) {
+        Ok(Enabled { enabled }) => {
+            app.lock().auto_approve = enabled;
+            Json(json!({"enabled": enabled})).into_response()
+        }
+        Err(response) => response,
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Accept {
+    accept: GrantTypes,
+}
+
+async fn set_grant_types(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
+    match parse_json::<Accept>(&body) {
+        Ok(Accept { accept }) => {
+            app.lock().grant_types = accept;
+            Json(json!({"accept": accept})).into_response()
+        }
+        Err(response) => response,
+    }
+}
+
+async fn requests(State(app): State<Arc<AppState>>) -> Response {
+    Json(app.lock().log.clone()).into_response()
+}
+
+async fn clear_requests(State(app): State<Arc<AppState>>) -> Response {
+    app.lock().log.clear();
+    Json(json!({"cleared": true})).into_response()
+}
+
+async fn reset(State(app): State<Arc<AppState>>) -> Response {
+    app.reset();
+    Json(json!({"reset": true})).into_response()
+}

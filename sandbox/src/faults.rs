@@ -1,0 +1,238 @@
+//! Fault injection and the request log: a middleware around every non-control route.
+//!
+//! A fault queued with `POST /_sandbox/faults` replaces the next `count` requests whose path
+//! equals its `path` (query ignored). Only `delay` lets the real handler run afterwards; every
+//! other kind answers (or fails to answer) without touching the sandbox's state, as if the
+//! request had been lost on the way.
+
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+use crate::net::Peer;
+use crate::state::AppState;
+use crate::util::{Params, bad_request};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum FaultKind {
+    /// Answer `status` with `{"error":"sandbox_fault"}` (and `Retry-After` if given).
+    Status,
+    /// Sleep `delayMs`, then handle the request normally.
+    Delay,
+    /// Close the connection with a TCP reset, no HTTP response at all.
+    Reset,
+    /// Send headers with a Content-Length larger than the body, part of the body, then close.
+    Truncate,
+    /// 200 (or `status`) with a Content-Type of application/json and a body that is not JSON.
+    Malformed,
+    /// 200 (or `status`) with a text/html captive-portal page.
+    Html,
+}
+
+impl FaultKind {
+    fn name(self) -> &'static str {
+        match self {
+            FaultKind::Status => "status",
+            FaultKind::Delay => "delay",
+            FaultKind::Reset => "reset",
+            FaultKind::Truncate => "truncate",
+            FaultKind::Malformed => "malformed",
+            FaultKind::Html => "html",
+        }
+    }
+}
+
+/// `Retry-After` as delay-seconds or as an HTTP date (passed through as given).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum RetryAfter {
+    Seconds(u64),
+    Text(String),
+}
+
+/// A queued fault, as posted to `/_sandbox/faults`. Unknown fields are refused so a typo
+/// (`delay_ms`) in some language's test helper fails loudly instead of silently.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct Fault {
+    pub path: String,
+    #[serde(default = "one")]
+    pub count: u32,
+    pub kind: FaultKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<RetryAfter>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_ms: Option<u64>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl Fault {
+    /// Checks a fault posted to the control API.
+    pub fn validate(&self) -> Result<(), String> {
+        if !self.path.starts_with('/') || self.path.contains('?') {
+            return Err("path must be a request path like /oauth2/token, without a query.".into());
+        }
+        if self.path.starts_with("/_sandbox") {
+            return Err("faults cannot target the control API.".into());
+        }
+        if self.count == 0 {
+            return Err("count must be at least 1.".into());
+        }
+        if let Some(status) = self.status
+            && !(100..=599).contains(&status)
+        {
+            return Err(format!("status {status} is not an HTTP status code."));
+        }
+        match self.kind {
+            FaultKind::Status if self.status.is_none() => Err("kind status needs a status.".into()),
+            FaultKind::Delay => match self.delay_ms {
+                None => Err("kind delay needs delayMs.".into()),
+                Some(ms) if ms > 600_000 => Err("delayMs is at most 600000.".into()),
+                Some(_) => Ok(()),
+            },
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Takes one use of the first pending fault for `path`.
+fn take_fault(app: &AppState, path: &str) -> Option<Fault> {
+    let mut inner = app.lock();
+    let index = inner.faults.iter().position(|f| f.path == path)?;
+    let fault = inner.faults.get_mut(index)?;
+    fault.count -= 1;
+    let taken = fault.clone();
+    if fault.count == 0 {
+        inner.faults.remove(index);
+    }
+    Some(taken)
+}
+
+/// Logs every request (method, path, grant type, status) and applies pending faults.
+pub(crate) async fn observe(
+    State(app): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<Peer>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let method = request.method().to_string();
+    let path = request.uri().path().to_owned();
+
+    // The grant type goes into the log, so read the (small) token request body here and
+    // hand the handler a copy.
+    let (request, grant_type) = if path == "/oauth2/token" {
+        let (parts, body) = request.into_parts();
+        let Ok(bytes) = axum::body::to_bytes(body, 1024 * 1024).await else {
+            return bad_request("The token request body is unreadable or larger than 1 MiB.");
+        };
+        let grant_type = Params::parse(&bytes).get("grant_type").map(str::to_owned);
+        (Request::from_parts(parts, Body::from(bytes)), grant_type)
+    } else {
+        (request, None)
+    };
+
+    let seq = app.lock().log_request(method, path.clone(), grant_type);
+    let fault = take_fault(&app, &path);
+    let response = match &fault {
+        None => next.run(request).await,
+        Some(fault) => apply(fault, &peer, request, next).await,
+    };
+    let status = match fault.as_ref().map(|f| f.kind) {
+        Some(FaultKind::Reset) => 0,
+        _ => response.status().as_u16(),
+    };
+    app.lock()
+        .log_response(seq, status, fault.map(|f| f.kind.name()));
+    response
+}
+
+async fn apply(fault: &Fault, peer: &Peer, request: Request, next: Next) -> Response {
+    let status = fault
+        .status
+        .and_then(|s| StatusCode::from_u16(s).ok())
+        .unwrap_or(StatusCode::OK);
+    match fault.kind {
+        FaultKind::Delay => {
+            tokio::time::sleep(Duration::from_millis(fault.delay_ms.unwrap_or(0))).await;
+            next.run(request).await
+        }
+        FaultKind::Status => {
+            let mut response = (
+                status,
+                [(header::CONTENT_TYPE, "application/json")],
+                r#"{"error":"sandbox_fault"}"#,
+            )
+                .into_response();
+            let retry_after = match &fault.retry_after {
+                Some(RetryAfter::Seconds(s)) => Some(s.to_string()),
+                Some(RetryAfter::Text(t)) => Some(t.clone()),
+                None => None,
+            };
+            if let Some(value) = retry_after.and_then(|v| HeaderValue::from_str(&v).ok()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            response
+        }
+        FaultKind::Reset => {
+            peer.reset_connection();
+            // Never sent: writing it is what trips the reset.
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+        FaultKind::Truncate => truncated(status),
+        FaultKind::Malformed => (
+            status,
+            [(header::CONTENT_TYPE, "application/json")],
+            r#"{"access_token": "sandbox-malformed", "zones": [1, 2,"#,
+        )
+            .into_response(),
+        FaultKind::Html => (
+            status,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            CAPTIVE_PORTAL,
+        )
+            .into_response(),
+    }
+}
+
+const CAPTIVE_PORTAL: &str = "<!DOCTYPE html>\n<html><head><title>Hotel Wi-Fi</title></head>\n\
+<body><h1>Welcome to Hotel Wi-Fi</h1><p>Please accept the terms of use to continue.</p>\n\
+<form method=\"post\" action=\"/login\"><button>Accept and connect</button></form></body></html>\n";
+
+/// Announces a JSON body of `FULL.len()` bytes, sends the first half, and ends the body with
+/// an error. hyper has flushed the first half by then (the pause makes sure), so the client
+/// receives headers and a partial body, then the connection closes (FIN, not RST, so the
+/// partial body is not discarded by the client's kernel).
+fn truncated(status: StatusCode) -> Response {
+    const FULL: &[u8] = br#"{"error":"sandbox_fault","error_description":"This body is cut off by the sandbox's truncate fault; a client must never see it whole.","padding":"................................................................"}"#;
+    let half = Bytes::from_static(&FULL[..FULL.len() / 2]);
+    let first = futures::stream::iter([Ok::<_, io::Error>(half)]);
+    let failure = futures::stream::once(async {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        Err::<Bytes, _>(io::Error::new(
+            io::ErrorKind::ConnectionAborted,
+            "sandbox truncate fault",
+        ))
+    });
+    let mut response = Response::new(Body::from_stream(futures::StreamExt::chain(first, failure)));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(FULL.len()));
+    response
+}

@@ -1,0 +1,289 @@
+//! Fault injection and the request log, checked from the client's side of a real socket.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use common::*;
+use enduco_sandbox::Sandbox;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn status_fault_with_retry_after_for_count_requests() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let token = access_token(&sandbox, "user_read").await;
+    fault(
+        &sandbox,
+        json!({"path": "/api/v1/zones", "count": 2, "kind": "status", "status": 503, "retryAfter": 3}),
+    )
+    .await;
+    for _ in 0..2 {
+        let response = get_api(&sandbox, "/api/v1/zones?ignored=query", &token).await;
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()["retry-after"], "3");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body, json!({"error": "sandbox_fault"}));
+    }
+    assert_eq!(
+        get_api(&sandbox, "/api/v1/zones", &token).await.status(),
+        StatusCode::OK
+    );
+
+    // Other paths are untouched; a fault on the token endpoint hits token requests.
+    fault(
+        &sandbox,
+        json!({"path": "/oauth2/token", "kind": "status", "status": 429}),
+    )
+    .await;
+    let response = refresh(&sandbox, "whatever").await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(response.headers().get("retry-after").is_none());
+}
+
+#[tokio::test]
+async fn delay_fault_then_normal_handling() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let token = access_token(&sandbox, "user_read").await;
+    fault(
+        &sandbox,
+        json!({"path": "/api/v1/zones", "kind": "delay", "delayMs": 300}),
+    )
+    .await;
+    let started = Instant::now();
+    let response = get_api(&sandbox, "/api/v1/zones", &token).await;
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn reset_fault_is_a_connection_error() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let token = access_token(&sandbox, "user_read").await;
+    fault(&sandbox, json!({"path": "/api/v1/zones", "kind": "reset"})).await;
+    let error = client()
+        .get(format!("{}/api/v1/zones", sandbox.url()))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect_err("a reset connection cannot produce a response");
+    assert!(error.is_request() || error.is_connect(), "{error:?}");
+    assert!(error.status().is_none());
+
+    // Raw socket view: no HTTP bytes at all, then a reset (or at least EOF).
+    fault(&sandbox, json!({"path": "/api/v1/zones", "kind": "reset"})).await;
+    let addr = sandbox.addr();
+    let outcome = tokio::task::spawn_blocking(move || {
+        let mut stream = TcpStream::connect(addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        stream
+            .write_all(b"GET /api/v1/zones HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        let mut buf = Vec::new();
+        let result = stream.read_to_end(&mut buf);
+        (result.map_err(|e| e.kind()), buf)
+    })
+    .await
+    .unwrap();
+    assert!(
+        outcome.1.is_empty(),
+        "got bytes: {:?}",
+        String::from_utf8_lossy(&outcome.1)
+    );
+    assert_eq!(outcome.0, Err(std::io::ErrorKind::ConnectionReset));
+
+    // The next request works normally.
+    assert_eq!(
+        get_api(&sandbox, "/api/v1/zones", &token).await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn truncate_fault_cuts_the_body() {
+    let sandbox = Sandbox::start().await.unwrap();
+    fault(
+        &sandbox,
+        json!({"path": "/oauth2/jwks", "kind": "truncate"}),
+    )
+    .await;
+    let response = client()
+        .get(format!("{}/oauth2/jwks", sandbox.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let announced = response.content_length().unwrap();
+    let error = response.bytes().await.expect_err("the body is cut short");
+    assert!(error.is_body() || error.is_decode(), "{error:?}");
+    assert!(announced > 0);
+
+    // Raw socket view: headers with Content-Length N, fewer than N body bytes, then EOF.
+    fault(
+        &sandbox,
+        json!({"path": "/oauth2/jwks", "kind": "truncate"}),
+    )
+    .await;
+    let addr = sandbox.addr();
+    let raw = tokio::task::spawn_blocking(move || {
+        let mut stream = TcpStream::connect(addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        stream
+            .write_all(b"GET /oauth2/jwks HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        let mut buf = Vec::new();
+        let _ = stream.read_to_end(&mut buf);
+        buf
+    })
+    .await
+    .unwrap();
+    let text = String::from_utf8_lossy(&raw);
+    let (head, body) = text.split_once("\r\n\r\n").expect("headers arrived");
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length: "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        !body.is_empty() && body.len() < length,
+        "{} of {length}",
+        body.len()
+    );
+}
+
+#[tokio::test]
+async fn malformed_and_html_faults() {
+    let sandbox = Sandbox::start().await.unwrap();
+    fault(
+        &sandbox,
+        json!({"path": "/oauth2/token", "kind": "malformed"}),
+    )
+    .await;
+    let response = refresh(&sandbox, "x").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    let text = response.text().await.unwrap();
+    assert!(serde_json::from_str::<Value>(&text).is_err());
+
+    fault(&sandbox, json!({"path": "/oauth2/token", "kind": "html"})).await;
+    let response = refresh(&sandbox, "x").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(response.text().await.unwrap().contains("<html"));
+
+    fault(
+        &sandbox,
+        json!({"path": "/oauth2/token", "kind": "html", "status": 511}),
+    )
+    .await;
+    assert_eq!(
+        refresh(&sandbox, "x").await.status(),
+        StatusCode::NETWORK_AUTHENTICATION_REQUIRED
+    );
+}
+
+#[tokio::test]
+async fn bad_fault_requests_are_refused() {
+    let sandbox = Sandbox::start().await.unwrap();
+    for body in [
+        json!({"path": "/x", "kind": "explode"}),
+        json!({"path": "/x", "kind": "status"}),
+        json!({"path": "/x", "kind": "delay"}),
+        json!({"path": "/x", "kind": "status", "status": 503, "delay_ms": 5}),
+        json!({"path": "x", "kind": "reset"}),
+        json!({"path": "/x", "kind": "reset", "count": 0}),
+    ] {
+        let response = client()
+            .post(format!("{}/_sandbox/faults", sandbox.url()))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{body}");
+    }
+}
+
+#[tokio::test]
+async fn request_log_has_no_secrets() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let tokens = tokens(&sandbox, "user_read").await;
+    let refresh_token = tokens["refresh_token"].as_str().unwrap();
+    let access = tokens["access_token"].as_str().unwrap();
+    refresh(&sandbox, refresh_token).await;
+    get_api(&sandbox, "/api/v1/zones", access).await;
+    fault(&sandbox, json!({"path": "/api/v1/zones", "kind": "reset"})).await;
+    let _ = client()
+        .get(format!("{}/api/v1/zones", sandbox.url()))
+        .send()
+        .await;
+
+    let log = request_log(&sandbox).await;
+    let summary: Vec<(String, String, Option<String>, Option<u64>)> = log
+        .iter()
+        .map(|e| {
+            (
+                e["method"].as_str().unwrap().to_owned(),
+                e["path"].as_str().unwrap().to_owned(),
+                e["grantType"].as_str().map(str::to_owned),
+                e["status"].as_u64(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("GET".into(), "/oauth2/authorize".into(), None, Some(302)),
+            (
+                "POST".into(),
+                "/oauth2/token".into(),
+                Some("authorization_code".into()),
+                Some(200)
+            ),
+            (
+                "POST".into(),
+                "/oauth2/token".into(),
+                Some("refresh_token".into()),
+                Some(200)
+            ),
+            ("GET".into(), "/api/v1/zones".into(), None, Some(200)),
+            ("GET".into(), "/api/v1/zones".into(), None, Some(0)),
+        ]
+    );
+    assert_eq!(log[4]["fault"], "reset");
+    let text = serde_json::to_string(&log).unwrap();
+    for secret in [refresh_token, access, CLIENT_SECRET] {
+        assert!(!text.contains(secret));
+    }
+    assert!(!text.contains("code="));
+}
+
+#[tokio::test]
+async fn control_api_rejects_bad_json() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let response = client()
+        .post(format!("{}/_sandbox/rotation", sandbox.url()))
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let response = client()
+        .post(format!("{}/_sandbox/grant-types", sandbox.url()))
+        .json(&json!({"accept": "implicit"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+}
