@@ -6,7 +6,6 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail, ensure};
 use enduco::{
     ClientConfig, EnducoClient, Environment, Error, MemoryTokenStore, Scope, UploadOptions,
-    UploadProgress,
 };
 use enduco_sandbox::Sandbox;
 use enduco_sandbox::fit::ActivityFile;

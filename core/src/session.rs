@@ -183,7 +183,8 @@ impl Session {
             .usable_tokens_detached(Need::Fresh)
             .await?;
         if let Some(scope) = scope {
-            if !tokens.has_scope(scope) {
+            // An empty list means enduco did not say what it granted: let the server decide.
+            if !tokens.scopes.is_empty() && !tokens.has_scope(scope) {
                 return Err(Error::InsufficientScope {
                     missing: vec![scope.as_str().to_owned()],
                 });

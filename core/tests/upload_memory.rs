@@ -106,6 +106,7 @@ async fn a_50_mb_upload_streams_with_flat_memory() {
         .unwrap();
     let growth = PEAK.load(Ordering::Relaxed).saturating_sub(baseline);
     let _ = sandbox.kill();
+    let _ = sandbox.wait();
 
     assert!(
         !result.duplicate,
