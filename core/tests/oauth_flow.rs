@@ -125,13 +125,11 @@ async fn pkce_is_enforced_by_the_server() {
     let h = Harness::start().await;
     let request = h.client.authorization_request(&[Scope::UserRead]).unwrap();
     let callback = h.browser_callback(&request).await;
-    let code = url::Url::parse(&callback)
+    let code = request
+        .authorization_code(&callback)
         .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .unwrap()
-        .1
-        .into_owned();
+        .secret()
+        .to_owned();
     let err = h
         .client
         .exchange_code(
@@ -157,13 +155,11 @@ async fn backend_exchange_without_pkce() {
     assert!(request.code_verifier.is_none());
     assert!(!request.url.as_str().contains("code_challenge"));
     let callback = h.browser_callback(&request).await;
-    let code = url::Url::parse(&callback)
+    let code = request
+        .authorization_code(&callback)
         .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .unwrap()
-        .1
-        .into_owned();
+        .secret()
+        .to_owned();
     let tokens = h.client.exchange_code(&code, None).await.unwrap();
     assert_eq!(tokens.scopes, ["plans_read"]);
 }

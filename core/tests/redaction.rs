@@ -36,13 +36,11 @@ async fn no_secret_in_debug_errors_or_logs() {
     let h = Harness::start().await;
     let request = h.client.authorization_request(&Scope::ALL).unwrap();
     let callback = h.browser_callback(&request).await;
-    let code = url::Url::parse(&callback)
+    let code = request
+        .authorization_code(&callback)
         .unwrap()
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .unwrap()
-        .1
-        .into_owned();
+        .secret()
+        .to_owned();
     let tokens = h
         .client
         .complete_authorization(&request, &callback)
