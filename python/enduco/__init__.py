@@ -1,0 +1,104 @@
+"""enduco: the client for enduco's OAuth 2.0 API.
+
+Authorize a user, keep their tokens fresh and persisted through your own storage, upload
+finished workouts as FIT files, read the training plan up to 7 days ahead and the athlete's
+intensity zones::
+
+    import enduco
+
+    client = enduco.EnducoClient(client_id="…", client_secret="…",
+                                 redirect_uri="https://app.example/callback", environment="beta")
+    req = client.authorization_request(["user_read", "plans_read", "workouts_write"])
+    # send the user to req.url; enduco redirects back to the redirect URI
+    tokens = client.complete_authorization(req, callback_url)
+    session = client.connect(enduco.FileTokenStore("tokens.json"), tokens)
+    zones = session.intensity_zones()
+
+``AsyncEnducoClient`` offers the same with coroutines. Every failure is an
+:class:`EnducoError` subclass with a stable ``code``. Log records go to the ``enduco`` logger.
+"""
+
+from ._enduco import (
+    AsyncEnducoClient,
+    AsyncSession,
+    AuthorizationRequest,
+    EnducoClient,
+    FileTokenStore,
+    IntensityZones,
+    MemoryTokenStore,
+    PlannedWorkout,
+    RawResponse,
+    Repeat,
+    ResolvedTarget,
+    Session,
+    SportZones,
+    Step,
+    StepTarget,
+    TimelineSegment,
+    TokenSet,
+    UploadResult,
+    WebhookEvent,
+    Zone,
+    __version__,
+    parse_webhook,
+)
+from ._errors import (
+    ApiError,
+    AuthorizationDeniedError,
+    EnducoError,
+    EnducoTimeoutError,
+    InsufficientScopeError,
+    InvalidInputError,
+    InvalidResponseError,
+    NetworkError,
+    RateLimitedError,
+    ReauthorizationRequiredError,
+    ServerError,
+    StateMismatchError,
+    StoreError,
+)
+from ._store import AsyncTokenStore, TokenStore
+
+#: ``enduco.TimeoutError`` is :class:`EnducoTimeoutError` (also a builtin ``TimeoutError``).
+#: Left out of ``__all__`` so ``from enduco import *`` does not shadow the builtin.
+TimeoutError = EnducoTimeoutError
+
+__all__ = [
+    "AsyncEnducoClient",
+    "AsyncSession",
+    "AsyncTokenStore",
+    "AuthorizationRequest",
+    "EnducoClient",
+    "FileTokenStore",
+    "IntensityZones",
+    "MemoryTokenStore",
+    "PlannedWorkout",
+    "RawResponse",
+    "Repeat",
+    "ResolvedTarget",
+    "Session",
+    "SportZones",
+    "Step",
+    "StepTarget",
+    "TimelineSegment",
+    "TokenSet",
+    "TokenStore",
+    "UploadResult",
+    "WebhookEvent",
+    "Zone",
+    "parse_webhook",
+    "ApiError",
+    "AuthorizationDeniedError",
+    "EnducoError",
+    "EnducoTimeoutError",
+    "InsufficientScopeError",
+    "InvalidInputError",
+    "InvalidResponseError",
+    "NetworkError",
+    "RateLimitedError",
+    "ReauthorizationRequiredError",
+    "ServerError",
+    "StateMismatchError",
+    "StoreError",
+    "__version__",
+]

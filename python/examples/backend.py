@@ -1,0 +1,280 @@
+"""A minimal enduco backend: standard library only (http.server, sqlite3) plus the SDK.
+
+It keeps one token set per enduco user in SQLite through a custom token store, serves the
+user's zones and plans, and forgets a user when enduco sends the "deregistered" webhook.
+
+    python examples/backend.py --environment beta --db enduco.sqlite3 --port 8080
+    # credentials from ENDUCO_CLIENT_ID / ENDUCO_CLIENT_SECRET (or --client-id/--client-secret)
+
+Routes:
+    GET  /login                  → 302 to enduco's consent page
+    GET  /callback?code&state    → finishes the authorization, stores the user's tokens
+    GET  /users                  → the connected users
+    GET  /users/<id>/zones       → the user's intensity zones (JSON)
+    GET  /users/<id>/plans       → the next 7 days of plans (JSON)
+    POST /users/<id>/disconnect  → revokes the grant and deletes the row
+    POST /webhooks/enduco        → enduco's webhooks; "user deregistered" deletes the row
+
+The redirect URI is http://127.0.0.1:<port>/callback; register it with enduco (the sandbox
+accepts any loopback URI).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import os
+import sqlite3
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Dict, Iterator, List, Optional, Tuple
+
+import enduco
+
+log = logging.getLogger("enduco-example")
+
+
+class Database:
+    """One row per enduco user: the token set as JSON (what TokenSet.to_json() returns)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        with self.connect() as db:
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS enduco_tokens ("
+                " user_id TEXT PRIMARY KEY, tokens TEXT NOT NULL, updated_at REAL NOT NULL)"
+            )
+
+    @contextlib.contextmanager
+    def connect(self) -> Iterator[sqlite3.Connection]:
+        """A connection for one transaction. One per operation: the SDK calls a store from
+        its own worker threads, and sqlite3 connections belong to the thread that opened them."""
+        conn = sqlite3.connect(self.path, timeout=10)
+        try:
+            with conn:  # commits, or rolls back on an exception
+                yield conn
+        finally:
+            conn.close()
+
+    def users(self) -> List[str]:
+        with self.connect() as db:
+            return [row[0] for row in db.execute("SELECT user_id FROM enduco_tokens ORDER BY user_id")]
+
+    def delete(self, user_id: str) -> bool:
+        with self.connect() as db:
+            return db.execute("DELETE FROM enduco_tokens WHERE user_id = ?", (user_id,)).rowcount > 0
+
+
+class SqliteTokenStore:
+    """The SDK's token store for one user, backed by a row of `enduco_tokens`."""
+
+    def __init__(self, db: Database, user_id: str) -> None:
+        self.db = db
+        self.user_id = user_id
+
+    def load(self) -> Optional[str]:
+        with self.db.connect() as conn:
+            row = conn.execute(
+                "SELECT tokens FROM enduco_tokens WHERE user_id = ?", (self.user_id,)
+            ).fetchone()
+        return None if row is None else str(row[0])
+
+    def save(self, tokens: enduco.TokenSet) -> None:
+        with self.db.connect() as conn:
+            conn.execute(
+                "INSERT INTO enduco_tokens (user_id, tokens, updated_at) VALUES (?, ?, ?)"
+                " ON CONFLICT(user_id) DO UPDATE SET tokens = excluded.tokens,"
+                " updated_at = excluded.updated_at",
+                (self.user_id, tokens.to_json(), time.time()),
+            )
+
+    def clear(self) -> None:
+        self.db.delete(self.user_id)
+
+
+class App:
+    def __init__(self, client: enduco.EnducoClient, db: Database) -> None:
+        self.client = client
+        self.db = db
+        self.pending: Dict[str, Tuple[enduco.AuthorizationRequest, float]] = {}
+        self.lock = threading.Lock()
+
+    def start_login(self) -> str:
+        request = self.client.authorization_request(["user_read", "plans_read", "workouts_write"])
+        with self.lock:
+            now = time.monotonic()
+            # Forget authorizations nobody finished within 10 minutes.
+            self.pending = {s: v for s, v in self.pending.items() if now - v[1] < 600}
+            self.pending[request.state] = (request, now)
+        return request.url
+
+    def finish_login(self, callback_url: str) -> str:
+        state = urllib.parse.parse_qs(urllib.parse.urlsplit(callback_url).query).get("state", [""])[0]
+        with self.lock:
+            entry = self.pending.pop(state, None)
+        if entry is None:
+            raise enduco.StateMismatchError("unknown or expired authorization state")
+        tokens = self.client.complete_authorization(entry[0], callback_url)
+        user_id = tokens.user_id
+        if not user_id:
+            raise enduco.InvalidResponseError("the access token names no user")
+        self.client.connect(SqliteTokenStore(self.db, user_id), tokens)
+        log.info("user %s connected enduco", user_id)
+        return user_id
+
+    def session(self, user_id: str) -> enduco.Session:
+        return self.client.session(SqliteTokenStore(self.db, user_id))
+
+    def webhook(self, body: bytes) -> Dict[str, Any]:
+        event = enduco.parse_webhook(body)
+        if event.type == "user_deregistered" and event.user_id:
+            removed = self.db.delete(event.user_id)
+            log.info("user %s deregistered on enduco; tokens %s", event.user_id,
+                     "deleted" if removed else "were not stored")
+            return {"type": event.type, "user_id": event.user_id, "deleted": removed}
+        if event.type == "plan_changed":
+            log.info("plans of user %s changed (%s to %s)", event.user_id, event.date_from, event.date_to)
+        else:
+            log.warning("unrecognised webhook: %.200s", event.raw)
+        return {"type": event.type, "user_id": event.user_id}
+
+
+def _plans_json(plans: List[enduco.PlannedWorkout]) -> List[Dict[str, Any]]:
+    return [
+        {
+            "id": p.id,
+            "date": p.date.isoformat(),
+            "sport": p.sport,
+            "title": p.title,
+            "durationSeconds": p.duration_seconds,
+        }
+        for p in plans
+    ]
+
+
+def _zones_json(zones: enduco.IntensityZones) -> Dict[str, Any]:
+    return {
+        "userId": zones.user_id,
+        "zones": [
+            {
+                "sport": t.sport,
+                "metric": t.metric,
+                "unit": t.unit,
+                "zones": [{"index": z.index, "name": z.name, "lower": z.lower, "upper": z.upper} for z in t.zones],
+            }
+            for t in zones.zones
+        ],
+    }
+
+
+STATUS_FOR = {
+    "invalid_input": 400,
+    "authorization_denied": 403,
+    "state_mismatch": 400,
+    "reauthorization_required": 401,
+    "insufficient_scope": 403,
+    "rate_limited": 503,
+    "server": 502,
+    "api": 502,
+    "network": 502,
+    "timeout": 504,
+    "invalid_response": 502,
+    "store": 500,
+}
+
+
+def make_handler(app: App, base_url: str) -> type:
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "enduco-example/1"
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+            log.debug("%s " + format, self.address_string(), *args)
+
+        def send_json(self, status: int, body: Any) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def route(self, method: str) -> None:
+            url = urllib.parse.urlsplit(self.path)
+            parts = [p for p in url.path.split("/") if p]
+            try:
+                if method == "GET" and parts == ["login"]:
+                    self.send_response(302)
+                    self.send_header("Location", app.start_login())
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                elif method == "GET" and parts == ["callback"]:
+                    user_id = app.finish_login(base_url + self.path)
+                    self.send_json(200, {"connected": user_id})
+                elif method == "GET" and parts == ["users"]:
+                    self.send_json(200, {"users": app.db.users()})
+                elif method == "GET" and len(parts) == 3 and parts[0] == "users" and parts[2] == "zones":
+                    self.send_json(200, _zones_json(app.session(parts[1]).intensity_zones()))
+                elif method == "GET" and len(parts) == 3 and parts[0] == "users" and parts[2] == "plans":
+                    self.send_json(200, _plans_json(app.session(parts[1]).upcoming_plans(7)))
+                elif method == "POST" and len(parts) == 3 and parts[0] == "users" and parts[2] == "disconnect":
+                    app.session(parts[1]).revoke()
+                    self.send_json(200, {"disconnected": parts[1]})
+                elif method == "POST" and parts == ["webhooks", "enduco"]:
+                    length = int(self.headers.get("Content-Length") or 0)
+                    # A webhook handler always answers 2xx: enduco's payload is not published.
+                    self.send_json(200, app.webhook(self.rfile.read(length)))
+                else:
+                    self.send_json(404, {"error": "not_found"})
+            except enduco.EnducoError as e:
+                log.warning("%s %s failed: %s", method, url.path, e)
+                self.send_json(STATUS_FOR.get(e.code, 500), {"error": e.code, "message": str(e)})
+
+        def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+            self.route("GET")
+
+        def do_POST(self) -> None:  # noqa: N802 - stdlib naming
+            self.route("POST")
+
+    return Handler
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--environment", default=os.environ.get("ENDUCO_ENVIRONMENT", "beta"))
+    parser.add_argument("--client-id", default=os.environ.get("ENDUCO_CLIENT_ID"))
+    parser.add_argument("--client-secret", default=os.environ.get("ENDUCO_CLIENT_SECRET"))
+    parser.add_argument("--db", default="enduco.sqlite3")
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--time-zone", default=None, help="the athletes' IANA time zone")
+    args = parser.parse_args(argv)
+    if not args.client_id or not args.client_secret:
+        parser.error("pass --client-id/--client-secret or set ENDUCO_CLIENT_ID/ENDUCO_CLIENT_SECRET")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), BaseHTTPRequestHandler)
+    base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    client = enduco.EnducoClient(
+        args.client_id,
+        args.client_secret,
+        base_url + "/callback",
+        environment=args.environment,
+        time_zone=args.time_zone,
+    )
+    app = App(client, Database(args.db))
+    server.RequestHandlerClass = make_handler(app, base_url)
+    print(f"listening on {base_url}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+if __name__ == "__main__":
+    main()

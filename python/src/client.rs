@@ -1,0 +1,364 @@
+//! `EnducoClient` (blocking) and `AsyncEnducoClient` (coroutines). The keyword arguments
+//! mirror the core's `ClientOptions`, which turns them into a configuration.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use enduco::{ClientOptions, EnducoClient, Scope, TokenStore};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyString};
+
+use crate::errors::to_pyerr;
+use crate::models::{PyAuthorizationRequest, PyTokenSet, PyWebhookEvent};
+use crate::runtime::{coroutine, in_runtime, wait};
+use crate::session::{PyAsyncSession, PySession};
+use crate::store::resolve_store;
+
+/// Scope names (`"user_read"`, …) as the core's scopes.
+pub(crate) fn parse_scopes(py: Python<'_>, scopes: &[String]) -> PyResult<Vec<Scope>> {
+    scopes
+        .iter()
+        .map(|s| s.parse::<Scope>().map_err(|e| to_pyerr(py, e)))
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build_client(
+    py: Python<'_>,
+    client_id: String,
+    client_secret: String,
+    redirect_uri: String,
+    environment: Option<String>,
+    use_pkce: Option<bool>,
+    time_zone: Option<String>,
+    user_agent: Option<String>,
+    connect_timeout_seconds: Option<f64>,
+    request_timeout_seconds: Option<f64>,
+    upload_timeout_seconds: Option<f64>,
+    max_retries: Option<u32>,
+    retry_deadline_seconds: Option<f64>,
+    endpoints: Option<BTreeMap<String, String>>,
+) -> PyResult<EnducoClient> {
+    let options = ClientOptions {
+        client_id,
+        client_secret,
+        redirect_uri,
+        environment,
+        use_pkce,
+        time_zone,
+        user_agent,
+        connect_timeout_seconds,
+        request_timeout_seconds,
+        upload_timeout_seconds,
+        max_retries,
+        retry_deadline_seconds,
+        endpoints: endpoints.unwrap_or_default().into_iter().collect(),
+    };
+    in_runtime(|| options.into_config().and_then(EnducoClient::new)).map_err(|e| to_pyerr(py, e))
+}
+
+/// A webhook body as bytes (`bytes`, `bytearray`, `memoryview` or `str`).
+fn body_bytes(body: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+    if let Ok(bytes) = body.cast::<PyBytes>() {
+        return Ok(bytes.as_bytes().to_vec());
+    }
+    if let Ok(text) = body.cast::<PyString>() {
+        return Ok(text.extract::<String>()?.into_bytes());
+    }
+    body.py()
+        .import("builtins")?
+        .getattr("bytes")?
+        .call1((body,))
+        .and_then(|b| b.extract::<Vec<u8>>())
+        .map_err(|_| PyTypeError::new_err("the webhook body must be bytes or str"))
+}
+
+/// Reads a webhook body enduco POSTed to the app. Never raises for content: what the SDK does
+/// not recognise comes back with `type == "unknown"` and the body in `raw`.
+#[pyfunction]
+pub(crate) fn parse_webhook(body: &Bound<'_, PyAny>) -> PyResult<PyWebhookEvent> {
+    Ok(PyWebhookEvent::parse(&body_bytes(body)?))
+}
+
+fn client_repr(py: Python<'_>, name: &str, client: &EnducoClient) -> PyResult<String> {
+    let config = client.config();
+    let quote = |text: &str| PyString::new(py, text).repr()?.extract::<String>();
+    Ok(format!(
+        "{name}(environment={}, client_id={}, redirect_uri={})",
+        quote(config.environment.base_url().as_str().trim_end_matches('/'))?,
+        quote(&config.client_id)?,
+        quote(&config.redirect_uri)?,
+    ))
+}
+
+/// The entry point: authorize users, exchange codes, open sessions. One per app; every method
+/// blocks (releasing the GIL) until done. See `AsyncEnducoClient` for coroutines.
+#[pyclass(name = "EnducoClient", module = "enduco", frozen)]
+pub struct PyEnducoClient {
+    inner: EnducoClient,
+}
+
+#[pymethods]
+impl PyEnducoClient {
+    #[new]
+    #[pyo3(signature = (
+        client_id, client_secret, redirect_uri, *, environment=None, use_pkce=None,
+        time_zone=None, user_agent=None, connect_timeout_seconds=None,
+        request_timeout_seconds=None, upload_timeout_seconds=None, max_retries=None,
+        retry_deadline_seconds=None, endpoints=None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        client_id: String,
+        client_secret: String,
+        redirect_uri: String,
+        environment: Option<String>,
+        use_pkce: Option<bool>,
+        time_zone: Option<String>,
+        user_agent: Option<String>,
+        connect_timeout_seconds: Option<f64>,
+        request_timeout_seconds: Option<f64>,
+        upload_timeout_seconds: Option<f64>,
+        max_retries: Option<u32>,
+        retry_deadline_seconds: Option<f64>,
+        endpoints: Option<BTreeMap<String, String>>,
+    ) -> PyResult<Self> {
+        let inner = build_client(
+            py,
+            client_id,
+            client_secret,
+            redirect_uri,
+            environment,
+            use_pkce,
+            time_zone,
+            user_agent,
+            connect_timeout_seconds,
+            request_timeout_seconds,
+            upload_timeout_seconds,
+            max_retries,
+            retry_deadline_seconds,
+            endpoints,
+        )?;
+        Ok(PyEnducoClient { inner })
+    }
+
+    /// A URL for the user's browser with a fresh `state` and (unless switched off) PKCE.
+    fn authorization_request(
+        &self,
+        py: Python<'_>,
+        scopes: Vec<String>,
+    ) -> PyResult<PyAuthorizationRequest> {
+        let scopes = parse_scopes(py, &scopes)?;
+        self.inner
+            .authorization_request(&scopes)
+            .map(PyAuthorizationRequest)
+            .map_err(|e| to_pyerr(py, e))
+    }
+
+    /// Checks the callback's state, maps `error=` to an exception, exchanges the code.
+    fn complete_authorization(
+        &self,
+        py: Python<'_>,
+        request: PyRef<'_, PyAuthorizationRequest>,
+        callback_url: String,
+    ) -> PyResult<PyTokenSet> {
+        let client = self.inner.clone();
+        let pending = request.0.clone();
+        wait(py, async move {
+            client
+                .complete_authorization(&pending, &callback_url)
+                .await
+                .map(PyTokenSet)
+        })
+    }
+
+    /// Exchanges a code the app received itself (pass the request's `code_verifier` with PKCE).
+    #[pyo3(signature = (code, code_verifier=None))]
+    fn exchange_code(
+        &self,
+        py: Python<'_>,
+        code: String,
+        code_verifier: Option<String>,
+    ) -> PyResult<PyTokenSet> {
+        let client = self.inner.clone();
+        wait(py, async move {
+            client
+                .exchange_code(&code, code_verifier.as_deref())
+                .await
+                .map(PyTokenSet)
+        })
+    }
+
+    /// A session for the user whose tokens `store` holds (nothing is loaded yet).
+    fn session(&self, store: &Bound<'_, PyAny>) -> PyResult<PySession> {
+        let (store, _) = resolve_store(store, false)?;
+        Ok(PySession {
+            inner: in_runtime(|| self.inner.session(store)),
+        })
+    }
+
+    /// Saves `tokens` into `store`, then returns the user's session.
+    fn connect(
+        &self,
+        py: Python<'_>,
+        store: &Bound<'_, PyAny>,
+        tokens: PyRef<'_, PyTokenSet>,
+    ) -> PyResult<PySession> {
+        let (store, _) = resolve_store(store, false)?;
+        let client = self.inner.clone();
+        let tokens = tokens.0.clone();
+        let inner = wait(py, async move { client.connect(store, tokens).await })?;
+        Ok(PySession { inner })
+    }
+
+    /// Same as the module-level `enduco.parse_webhook`.
+    fn parse_webhook(&self, body: &Bound<'_, PyAny>) -> PyResult<PyWebhookEvent> {
+        parse_webhook(body)
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        client_repr(py, "EnducoClient", &self.inner)
+    }
+}
+
+/// `EnducoClient` with coroutines for everything that talks to enduco; each runs when awaited,
+/// on the awaiting asyncio loop.
+#[pyclass(name = "AsyncEnducoClient", module = "enduco", frozen)]
+pub struct PyAsyncEnducoClient {
+    inner: EnducoClient,
+}
+
+#[pymethods]
+impl PyAsyncEnducoClient {
+    #[new]
+    #[pyo3(signature = (
+        client_id, client_secret, redirect_uri, *, environment=None, use_pkce=None,
+        time_zone=None, user_agent=None, connect_timeout_seconds=None,
+        request_timeout_seconds=None, upload_timeout_seconds=None, max_retries=None,
+        retry_deadline_seconds=None, endpoints=None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        client_id: String,
+        client_secret: String,
+        redirect_uri: String,
+        environment: Option<String>,
+        use_pkce: Option<bool>,
+        time_zone: Option<String>,
+        user_agent: Option<String>,
+        connect_timeout_seconds: Option<f64>,
+        request_timeout_seconds: Option<f64>,
+        upload_timeout_seconds: Option<f64>,
+        max_retries: Option<u32>,
+        retry_deadline_seconds: Option<f64>,
+        endpoints: Option<BTreeMap<String, String>>,
+    ) -> PyResult<Self> {
+        let inner = build_client(
+            py,
+            client_id,
+            client_secret,
+            redirect_uri,
+            environment,
+            use_pkce,
+            time_zone,
+            user_agent,
+            connect_timeout_seconds,
+            request_timeout_seconds,
+            upload_timeout_seconds,
+            max_retries,
+            retry_deadline_seconds,
+            endpoints,
+        )?;
+        Ok(PyAsyncEnducoClient { inner })
+    }
+
+    /// Builds the authorization URL (no I/O, so not a coroutine).
+    fn authorization_request(
+        &self,
+        py: Python<'_>,
+        scopes: Vec<String>,
+    ) -> PyResult<PyAuthorizationRequest> {
+        let scopes = parse_scopes(py, &scopes)?;
+        self.inner
+            .authorization_request(&scopes)
+            .map(PyAuthorizationRequest)
+            .map_err(|e| to_pyerr(py, e))
+    }
+
+    fn complete_authorization<'py>(
+        &self,
+        py: Python<'py>,
+        request: PyRef<'_, PyAuthorizationRequest>,
+        callback_url: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.inner.clone();
+        let pending = request.0.clone();
+        coroutine(py, move |_| async move {
+            client
+                .complete_authorization(&pending, &callback_url)
+                .await
+                .map(PyTokenSet)
+        })
+    }
+
+    #[pyo3(signature = (code, code_verifier=None))]
+    fn exchange_code<'py>(
+        &self,
+        py: Python<'py>,
+        code: String,
+        code_verifier: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let client = self.inner.clone();
+        coroutine(py, move |_| async move {
+            client
+                .exchange_code(&code, code_verifier.as_deref())
+                .await
+                .map(PyTokenSet)
+        })
+    }
+
+    /// A session for the user whose tokens `store` holds (not a coroutine: nothing is loaded
+    /// yet). The store's methods run on the loop of whichever coroutine calls the session.
+    fn session(&self, store: &Bound<'_, PyAny>) -> PyResult<PyAsyncSession> {
+        let (core_store, adapter) = resolve_store(store, true)?;
+        Ok(PyAsyncSession {
+            inner: in_runtime(|| self.inner.session(core_store)),
+            store: adapter,
+        })
+    }
+
+    /// Saves `tokens` into `store`, then returns the user's `AsyncSession`.
+    fn connect<'py>(
+        &self,
+        py: Python<'py>,
+        store: &Bound<'_, PyAny>,
+        tokens: PyRef<'_, PyTokenSet>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let (core_store, adapter): (Arc<dyn TokenStore>, _) = resolve_store(store, true)?;
+        let client = self.inner.clone();
+        let tokens = tokens.0.clone();
+        coroutine(py, move |locals| {
+            if let Some(adapter) = &adapter {
+                adapter.use_loop(locals);
+            }
+            async move {
+                let inner = client.connect(core_store, tokens).await?;
+                Ok(PyAsyncSession {
+                    inner,
+                    store: adapter,
+                })
+            }
+        })
+    }
+
+    fn parse_webhook(&self, body: &Bound<'_, PyAny>) -> PyResult<PyWebhookEvent> {
+        parse_webhook(body)
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        client_repr(py, "AsyncEnducoClient", &self.inner)
+    }
+}

@@ -1,0 +1,41 @@
+//! `enduco._enduco`: the enduco core exported to Python. This crate only converts — types,
+//! errors, sync/async — and makes no decision of its own; the `enduco` package next to it
+//! (`python/enduco/`) re-exports everything with type stubs.
+
+use pyo3::prelude::*;
+
+mod client;
+mod errors;
+mod logging;
+mod models;
+mod runtime;
+mod session;
+mod store;
+
+#[pymodule]
+fn _enduco(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    logging::install();
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<client::PyEnducoClient>()?;
+    m.add_class::<client::PyAsyncEnducoClient>()?;
+    m.add_class::<session::PySession>()?;
+    m.add_class::<session::PyAsyncSession>()?;
+    m.add_class::<store::PyMemoryTokenStore>()?;
+    m.add_class::<store::PyFileTokenStore>()?;
+    m.add_class::<models::PyTokenSet>()?;
+    m.add_class::<models::PyAuthorizationRequest>()?;
+    m.add_class::<models::PyIntensityZones>()?;
+    m.add_class::<models::PySportZones>()?;
+    m.add_class::<models::PyZone>()?;
+    m.add_class::<models::PyPlannedWorkout>()?;
+    m.add_class::<models::PyStep>()?;
+    m.add_class::<models::PyRepeat>()?;
+    m.add_class::<models::PyStepTarget>()?;
+    m.add_class::<models::PyResolvedTarget>()?;
+    m.add_class::<models::PyTimelineSegment>()?;
+    m.add_class::<models::PyUploadResult>()?;
+    m.add_class::<models::PyRawResponse>()?;
+    m.add_class::<models::PyWebhookEvent>()?;
+    m.add_function(wrap_pyfunction!(client::parse_webhook, m)?)?;
+    Ok(())
+}

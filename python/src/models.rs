@@ -1,0 +1,565 @@
+//! The core's value types as Python classes: typed read-only attributes, `__repr__`, `__eq__`.
+//! Dates become `datetime.date`, instants tz-aware `datetime.datetime` (UTC), enums `str`.
+
+use enduco::api::plans::PlannedWorkout;
+use enduco::token::{AccessToken, RefreshToken, TOKEN_SET_SCHEMA_VERSION};
+use enduco::{
+    IntensityZones, Metric, RawResponse, Repeat, ResolvedTarget, Sport, SportZones, Step,
+    StepTarget, TimelineSegment, TokenSet, UploadResult, WebhookEvent, Zone,
+};
+use pyo3::IntoPyObjectExt;
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDateTime, PyString};
+
+use crate::errors::to_pyerr;
+
+/// `name(field=repr, …)` from Python's own `repr` of each value.
+fn repr_of(py: Python<'_>, name: &str, fields: &[(&str, Bound<'_, PyAny>)]) -> PyResult<String> {
+    let _ = py;
+    let mut out = format!("{name}(");
+    for (i, (field, value)) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(field);
+        out.push('=');
+        out.push_str(&value.repr()?.extract::<String>()?);
+    }
+    out.push(')');
+    Ok(out)
+}
+
+/// A unix-seconds instant as an aware UTC `datetime`.
+fn instant(py: Python<'_>, seconds: i64) -> PyResult<Bound<'_, PyAny>> {
+    let ts = jiff::Timestamp::from_second(seconds)
+        .map_err(|e| PyValueError::new_err(format!("instant out of range: {e}")))?;
+    ts.into_bound_py_any(py)
+}
+
+/// Declares a frozen wrapper class over a core value with one getter per listed field (the
+/// expression sees the core value as `$v` and the interpreter as `$p`), a `__repr__` listing
+/// the same fields, `__eq__` from the core's `PartialEq`, and optional extra methods.
+macro_rules! model {
+    (
+        $(#[$meta:meta])*
+        $py_name:literal => $name:ident($inner:ty) |$v:ident, $p:ident| {
+            $($field:ident: $expr:expr),* $(,)?
+        }
+        $(methods { $($extra:tt)* })?
+    ) => {
+        $(#[$meta])*
+        #[pyclass(name = $py_name, module = "enduco", frozen, eq)]
+        #[derive(Clone, PartialEq)]
+        pub struct $name(pub $inner);
+
+        #[pymethods]
+        impl $name {
+            $(
+                #[getter]
+                fn $field<'py>(&self, $p: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                    let $v = &self.0;
+                    ($expr).into_bound_py_any($p)
+                }
+            )*
+
+            fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+                let fields: Vec<(&str, Bound<'_, PyAny>)> = vec![
+                    $((stringify!($field), self.$field(py)?)),*
+                ];
+                repr_of(py, $py_name, &fields)
+            }
+
+            $($($extra)*)?
+        }
+    };
+}
+
+fn zones_list(zones: &[Zone]) -> Vec<PyZone> {
+    zones.iter().cloned().map(PyZone).collect()
+}
+
+fn steps_list(steps: &[Step]) -> Vec<PyStep> {
+    steps.iter().cloned().map(PyStep).collect()
+}
+
+model! {
+    /// One zone of a sport/metric table.
+    "Zone" => PyZone(Zone) |z, py| {
+        index: z.index,
+        name: z.name.clone(),
+        lower: z.lower,
+        upper: z.upper,
+    }
+}
+
+model! {
+    /// The zone table of one sport and metric.
+    "SportZones" => PySportZones(SportZones) |z, py| {
+        sport: z.sport.as_str(),
+        metric: z.metric.as_str(),
+        unit: z.unit.clone(),
+        threshold: z.threshold,
+        zones: zones_list(&z.zones),
+    }
+}
+
+model! {
+    /// The user's intensity zones per sport and metric.
+    "IntensityZones" => PyIntensityZones(IntensityZones) |z, py| {
+        user_id: z.user_id.clone(),
+        updated_at: z.updated_at,
+        zones: z.zones.iter().cloned().map(PySportZones).collect::<Vec<_>>(),
+    }
+    methods {
+        /// The table for `sport` and `metric` (e.g. `"cycling"`, `"power"`), or `None`.
+        fn for_sport(&self, sport: &str, metric: &str) -> Option<PySportZones> {
+            self.0
+                .for_sport(Sport::from_wire(sport), Metric::from_wire(metric))
+                .cloned()
+                .map(PySportZones)
+        }
+
+        /// A step target in absolute numbers for `sport`, or `None` when it cannot be resolved.
+        fn resolve(&self, sport: &str, target: &PyStepTarget) -> Option<PyResolvedTarget> {
+            self.0.resolve(Sport::from_wire(sport), &target.0).map(PyResolvedTarget)
+        }
+    }
+}
+
+model! {
+    /// A target of a workout step: a zone index or a lower/upper range in `unit`.
+    "StepTarget" => PyStepTarget(StepTarget) |t, py| {
+        metric: t.metric.as_str(),
+        zone: t.zone,
+        lower: t.lower,
+        upper: t.upper,
+        unit: t.unit.clone(),
+    }
+}
+
+model! {
+    /// A step target in absolute numbers.
+    "ResolvedTarget" => PyResolvedTarget(ResolvedTarget) |t, py| {
+        metric: t.metric.as_str(),
+        lower: t.lower,
+        upper: t.upper,
+        unit: t.unit.clone(),
+    }
+}
+
+model! {
+    /// A repeated block of steps.
+    "Repeat" => PyRepeat(Repeat) |r, py| {
+        count: r.count,
+        steps: steps_list(&r.steps),
+    }
+}
+
+model! {
+    /// One step of a planned workout (`kind`: warmup, active, recovery, cooldown, rest, repeat,
+    /// other).
+    "Step" => PyStep(Step) |s, py| {
+        kind: s.kind.as_str(),
+        duration_seconds: s.duration_seconds,
+        distance_meters: s.distance_meters,
+        target: s.target.clone().map(PyStepTarget),
+        repeat: s.repeat.clone().map(PyRepeat),
+    }
+}
+
+model! {
+    /// One segment of a workout's flattened timeline.
+    "TimelineSegment" => PyTimelineSegment(TimelineSegment) |s, py| {
+        index: s.index,
+        kind: s.kind.as_str(),
+        start_offset_seconds: s.start_offset_seconds,
+        duration_seconds: s.duration_seconds,
+        distance_meters: s.distance_meters,
+        target: s.target.clone().map(PyStepTarget),
+        resolved: s.resolved.clone().map(PyResolvedTarget),
+    }
+}
+
+model! {
+    /// A planned workout on the athlete's local calendar `date`.
+    "PlannedWorkout" => PyPlannedWorkout(PlannedWorkout) |w, py| {
+        id: w.id.clone(),
+        date: w.date,
+        start_time: w.start_time,
+        time_zone: w.time_zone.clone(),
+        sport: w.sport.as_str(),
+        title: w.title.clone(),
+        description: w.description.clone(),
+        duration_seconds: w.duration_seconds,
+        distance_meters: w.distance_meters,
+        load: w.load,
+        steps: steps_list(&w.steps),
+    }
+    methods {
+        /// True for a rest day (no steps, duration, distance or load).
+        #[getter]
+        fn is_rest_day(&self) -> bool {
+            self.0.is_rest_day()
+        }
+
+        /// The start time in the plan's own time zone, or `None`.
+        fn local_start<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+            self.0.local_start().map(|z| z.into_bound_py_any(py)).transpose()
+        }
+
+        /// The steps flattened into segments (repeats unrolled), with targets resolved
+        /// against `zones` when given.
+        #[pyo3(signature = (zones=None))]
+        fn timeline(&self, zones: Option<PyRef<'_, PyIntensityZones>>) -> Vec<PyTimelineSegment> {
+            self.0
+                .timeline(zones.as_deref().map(|z| &z.0))
+                .into_iter()
+                .map(PyTimelineSegment)
+                .collect()
+        }
+    }
+}
+
+model! {
+    /// enduco's answer to an upload; `duplicate` is true when enduco already had the file.
+    "UploadResult" => PyUploadResult(UploadResult) |r, py| {
+        id: r.id.clone(),
+        status: r.status.clone(),
+        duplicate: r.duplicate,
+    }
+}
+
+model! {
+    /// A successful answer to `Session.request`.
+    "RawResponse" => PyRawResponse(RawResponse) |r, py| {
+        status: r.status,
+        content_type: r.content_type.clone(),
+        body: PyBytes::new(py, &r.body),
+    }
+    methods {
+        /// The body as text (invalid UTF-8 replaced).
+        #[getter]
+        fn text(&self) -> String {
+            String::from_utf8_lossy(&self.0.body).into_owned()
+        }
+
+        /// The body parsed as JSON; `InvalidResponseError` when it is not JSON.
+        fn json<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+            self.0
+                .json::<serde_json::Value>()
+                .map_err(|e| to_pyerr(py, e))?;
+            py.import("json")?.call_method1("loads", (PyBytes::new(py, &self.0.body),))
+        }
+    }
+}
+
+/// A parsed webhook. `type` is `"user_deregistered"`, `"plan_changed"` or `"unknown"`.
+#[pyclass(name = "WebhookEvent", module = "enduco", frozen, eq)]
+#[derive(Clone, PartialEq)]
+pub struct PyWebhookEvent {
+    pub event: WebhookEvent,
+    pub raw: String,
+}
+
+impl PyWebhookEvent {
+    pub fn parse(body: &[u8]) -> Self {
+        PyWebhookEvent {
+            event: enduco::parse_webhook(body),
+            raw: String::from_utf8_lossy(body).into_owned(),
+        }
+    }
+}
+
+#[pymethods]
+impl PyWebhookEvent {
+    #[getter(r#type)]
+    fn kind(&self) -> &'static str {
+        match &self.event {
+            WebhookEvent::UserDeregistered { .. } => "user_deregistered",
+            WebhookEvent::PlanChanged { .. } => "plan_changed",
+            _ => "unknown",
+        }
+    }
+
+    #[getter]
+    fn user_id(&self) -> Option<&str> {
+        self.event.user_id()
+    }
+
+    /// First day of the changed window (plan_changed), if given.
+    #[getter]
+    fn date_from(&self) -> Option<jiff::civil::Date> {
+        match &self.event {
+            WebhookEvent::PlanChanged { from, .. } => *from,
+            _ => None,
+        }
+    }
+
+    /// Last day of the changed window (plan_changed), if given.
+    #[getter]
+    fn date_to(&self) -> Option<jiff::civil::Date> {
+        match &self.event {
+            WebhookEvent::PlanChanged { to, .. } => *to,
+            _ => None,
+        }
+    }
+
+    #[getter]
+    fn occurred_at(&self) -> Option<jiff::Timestamp> {
+        match &self.event {
+            WebhookEvent::UserDeregistered { occurred_at, .. }
+            | WebhookEvent::PlanChanged { occurred_at, .. } => *occurred_at,
+            _ => None,
+        }
+    }
+
+    /// The body as received (invalid UTF-8 replaced).
+    #[getter]
+    fn raw(&self) -> &str {
+        &self.raw
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let mut fields = vec![("type", self.kind().into_bound_py_any(py)?)];
+        match &self.event {
+            WebhookEvent::UserDeregistered { .. } | WebhookEvent::PlanChanged { .. } => {
+                fields.push(("user_id", self.user_id().into_bound_py_any(py)?));
+                if matches!(self.event, WebhookEvent::PlanChanged { .. }) {
+                    fields.push(("date_from", self.date_from().into_bound_py_any(py)?));
+                    fields.push(("date_to", self.date_to().into_bound_py_any(py)?));
+                }
+                fields.push(("occurred_at", self.occurred_at().into_bound_py_any(py)?));
+            }
+            _ => fields.push(("raw", self.raw().into_bound_py_any(py)?)),
+        }
+        repr_of(py, "WebhookEvent", &fields)
+    }
+}
+
+/// One user's grant. `repr()` never shows a token value; `to_json()` / `TokenSet.from_json()`
+/// round-trip it for the host's storage.
+#[pyclass(name = "TokenSet", module = "enduco", frozen, eq)]
+#[derive(Clone, PartialEq)]
+pub struct PyTokenSet(pub TokenSet);
+
+/// Unix seconds from an `int`, a `float` or an aware `datetime`.
+fn unix_seconds(value: &Bound<'_, PyAny>) -> PyResult<i64> {
+    if let Ok(dt) = value.cast::<PyDateTime>() {
+        if dt.getattr("tzinfo")?.is_none() {
+            return Err(PyValueError::new_err(
+                "expires_at must be an aware datetime (with tzinfo), unix seconds, or a float",
+            ));
+        }
+        let seconds: f64 = dt.call_method0("timestamp")?.extract()?;
+        return Ok(seconds.floor() as i64);
+    }
+    if let Ok(seconds) = value.extract::<i64>() {
+        return Ok(seconds);
+    }
+    if let Ok(seconds) = value.extract::<f64>() {
+        if seconds.is_finite() {
+            return Ok(seconds.floor() as i64);
+        }
+    }
+    Err(PyTypeError::new_err(
+        "expires_at must be unix seconds (int or float) or an aware datetime",
+    ))
+}
+
+#[pymethods]
+impl PyTokenSet {
+    /// Builds a token set (e.g. from tokens the app obtained elsewhere). Validated like
+    /// `from_json`.
+    #[new]
+    #[pyo3(signature = (access_token, *, expires_at, refresh_token=None, scopes=Vec::new(), token_type=String::from("Bearer")))]
+    fn new(
+        py: Python<'_>,
+        access_token: String,
+        expires_at: &Bound<'_, PyAny>,
+        refresh_token: Option<String>,
+        scopes: Vec<String>,
+        token_type: String,
+    ) -> PyResult<Self> {
+        let tokens = TokenSet {
+            schema_version: TOKEN_SET_SCHEMA_VERSION,
+            access_token: AccessToken::new(access_token),
+            refresh_token: refresh_token.map(RefreshToken::new),
+            expires_at: unix_seconds(expires_at)?,
+            scopes,
+            token_type,
+        };
+        // The core's reader is the one place that decides what a usable token set is.
+        TokenSet::from_json(&tokens.to_json())
+            .map(PyTokenSet)
+            .map_err(|e| to_pyerr(py, e))
+    }
+
+    /// Reads what `to_json()` wrote; `InvalidInputError` for anything else.
+    #[staticmethod]
+    fn from_json(py: Python<'_>, json: &str) -> PyResult<Self> {
+        TokenSet::from_json(json)
+            .map(PyTokenSet)
+            .map_err(|e| to_pyerr(py, e))
+    }
+
+    /// The JSON form for the host's storage. It contains the tokens: store it like a password.
+    fn to_json(&self) -> String {
+        self.0.to_json()
+    }
+
+    /// The bearer token. Handle it like a password.
+    #[getter]
+    fn access_token(&self) -> &str {
+        self.0.access_token.secret()
+    }
+
+    /// The refresh token, if enduco issued one. Handle it like a password.
+    #[getter]
+    fn refresh_token(&self) -> Option<&str> {
+        self.0.refresh_token.as_ref().map(|t| t.secret())
+    }
+
+    /// When the access token expires (aware UTC datetime).
+    #[getter]
+    fn expires_at<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        instant(py, self.0.expires_at)
+    }
+
+    /// `expires_at` as unix seconds.
+    #[getter]
+    fn expires_at_unix(&self) -> i64 {
+        self.0.expires_at
+    }
+
+    #[getter]
+    fn scopes(&self) -> Vec<String> {
+        self.0.scopes.clone()
+    }
+
+    #[getter]
+    fn token_type(&self) -> &str {
+        &self.0.token_type
+    }
+
+    #[getter]
+    fn schema_version(&self) -> u32 {
+        self.0.schema_version
+    }
+
+    /// enduco's user id (the access token's `sub`), if the token carries one.
+    #[getter]
+    fn user_id(&self) -> Option<String> {
+        self.0.user_id()
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let redacted = PyString::new(py, "[redacted]").into_any();
+        let fields = [
+            ("user_id", self.user_id().into_bound_py_any(py)?),
+            ("scopes", self.scopes().into_bound_py_any(py)?),
+            ("expires_at", self.expires_at(py)?),
+            ("token_type", self.token_type().into_bound_py_any(py)?),
+            ("access_token", redacted.clone()),
+            (
+                "refresh_token",
+                match self.0.refresh_token {
+                    Some(_) => redacted,
+                    None => py.None().into_bound(py),
+                },
+            ),
+        ];
+        repr_of(py, "TokenSet", &fields)
+    }
+}
+
+/// A started authorization: open `url` in the user's browser and keep this object (or its
+/// `state` and `code_verifier`) until the callback arrives.
+#[pyclass(name = "AuthorizationRequest", module = "enduco", frozen, eq)]
+#[derive(Clone)]
+pub struct PyAuthorizationRequest(pub enduco::AuthorizationRequest);
+
+impl PartialEq for PyAuthorizationRequest {
+    fn eq(&self, other: &Self) -> bool {
+        let (a, b) = (&self.0, &other.0);
+        a.url == b.url
+            && a.state == b.state
+            && a.code_verifier == b.code_verifier
+            && a.redirect_uri == b.redirect_uri
+            && a.scopes == b.scopes
+    }
+}
+
+#[pymethods]
+impl PyAuthorizationRequest {
+    /// Rebuilds a pending request the app kept in its own storage between the redirect and
+    /// the callback.
+    #[new]
+    #[pyo3(signature = (url, state, code_verifier=None, redirect_uri=String::new(), scopes=Vec::new()))]
+    fn new(
+        py: Python<'_>,
+        url: &str,
+        state: String,
+        code_verifier: Option<String>,
+        redirect_uri: String,
+        scopes: Vec<String>,
+    ) -> PyResult<Self> {
+        let url = url.parse().map_err(|e| {
+            to_pyerr(
+                py,
+                enduco::Error::InvalidInput {
+                    message: format!("the authorization URL is not an absolute URL ({e})"),
+                },
+            )
+        })?;
+        Ok(PyAuthorizationRequest(enduco::AuthorizationRequest {
+            url,
+            state,
+            code_verifier: code_verifier.map(enduco::token::CodeVerifier::new),
+            redirect_uri,
+            scopes: crate::client::parse_scopes(py, &scopes)?,
+        }))
+    }
+
+    #[getter]
+    fn url(&self) -> &str {
+        self.0.url.as_str()
+    }
+
+    #[getter]
+    fn state(&self) -> &str {
+        &self.0.state
+    }
+
+    /// The PKCE verifier (`None` with PKCE off). Keep it server-side only.
+    #[getter]
+    fn code_verifier(&self) -> Option<&str> {
+        self.0.code_verifier.as_ref().map(|v| v.secret())
+    }
+
+    #[getter]
+    fn redirect_uri(&self) -> &str {
+        &self.0.redirect_uri
+    }
+
+    #[getter]
+    fn scopes(&self) -> Vec<&'static str> {
+        self.0.scopes.iter().map(|s| s.as_str()).collect()
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let fields = [
+            ("url", self.url().into_bound_py_any(py)?),
+            ("state", self.state().into_bound_py_any(py)?),
+            (
+                "code_verifier",
+                match self.0.code_verifier {
+                    Some(_) => PyString::new(py, "[redacted]").into_any(),
+                    None => py.None().into_bound(py),
+                },
+            ),
+            ("scopes", self.scopes().into_bound_py_any(py)?),
+        ];
+        repr_of(py, "AuthorizationRequest", &fields)
+    }
+}

@@ -1,0 +1,101 @@
+//! Running the core's futures: blocking (sync classes) or as asyncio coroutines (async classes).
+//!
+//! Both use the one multi-threaded tokio runtime that pyo3-async-runtimes owns, so every core
+//! call — and every task the core spawns — runs inside a tokio runtime context.
+
+use std::future::Future;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+use pyo3::types::PyCFunction;
+use pyo3_async_runtimes::TaskLocals;
+
+use crate::errors::to_pyerr;
+
+/// The shared tokio runtime.
+pub(crate) fn runtime() -> &'static tokio::runtime::Runtime {
+    pyo3_async_runtimes::tokio::get_runtime()
+}
+
+/// How often a blocking call looks up from its future to let Python handle signals (Ctrl-C).
+const SIGNAL_POLL: Duration = Duration::from_millis(100);
+
+/// Runs `fut` to completion for a synchronous method. The GIL is released while Rust works
+/// (a Python token store called from a worker thread needs it), and Ctrl-C still interrupts
+/// the wait: the future is dropped, which the core tolerates (refreshes run on their own
+/// task and finish anyway).
+pub(crate) fn wait<T, F>(py: Python<'_>, fut: F) -> PyResult<T>
+where
+    F: Future<Output = enduco::Result<T>> + Send,
+    T: Send,
+{
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return Err(PyRuntimeError::new_err(
+            "a synchronous enduco call cannot run inside the SDK's own worker threads \
+             (for example from a token store method); use AsyncEnducoClient or call it elsewhere",
+        ));
+    }
+    let outcome: PyResult<enduco::Result<T>> = py.detach(|| {
+        runtime().block_on(async {
+            tokio::pin!(fut);
+            loop {
+                match tokio::time::timeout(SIGNAL_POLL, &mut fut).await {
+                    Ok(result) => return Ok(result),
+                    Err(_) => {
+                        // `check_signals` only does something on the main thread.
+                        if let Some(Err(e)) = Python::try_attach(|py| py.check_signals()) {
+                            return Err(e);
+                        }
+                    }
+                }
+            }
+        })
+    });
+    outcome?.map_err(|e| to_pyerr(py, e))
+}
+
+/// Runs a synchronous core call (no I/O, but possibly touching tokio) inside the runtime
+/// context.
+pub(crate) fn in_runtime<T>(f: impl FnOnce() -> T) -> T {
+    let _guard = runtime().enter();
+    f()
+}
+
+/// The running asyncio loop and context of the caller (a coroutine being awaited).
+fn current_locals(py: Python<'_>) -> PyResult<TaskLocals> {
+    pyo3_async_runtimes::tokio::get_current_locals(py).map_err(|_| {
+        PyRuntimeError::new_err("enduco coroutines must be awaited on a running asyncio event loop")
+    })
+}
+
+/// An async method's result: a real coroutine, lazy like any `async def` (nothing happens
+/// until it is awaited, and `asyncio.create_task` accepts it). When awaited, `start` gets the
+/// awaiting coroutine's loop and builds the core future, which then runs on the tokio runtime;
+/// cancelling the awaiting task drops it.
+pub(crate) fn coroutine<'py, T, F, S>(py: Python<'py>, start: S) -> PyResult<Bound<'py, PyAny>>
+where
+    S: FnOnce(&TaskLocals) -> F + Send + 'static,
+    F: Future<Output = enduco::Result<T>> + Send + 'static,
+    T: for<'a> IntoPyObject<'a> + Send + 'static,
+{
+    let start = Mutex::new(Some(start));
+    let starter = PyCFunction::new_closure(py, Some(c"start"), None, move |args, _kwargs| {
+        let py = args.py();
+        let start = start
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+            .ok_or_else(|| PyRuntimeError::new_err("this enduco coroutine was already awaited"))?;
+        let locals = current_locals(py)?;
+        let fut = start(&locals);
+        pyo3_async_runtimes::tokio::future_into_py_with_locals(py, locals, async move {
+            fut.await.map_err(|e| Python::attach(|py| to_pyerr(py, e)))
+        })
+        .map(Bound::unbind)
+    })?;
+    py.import("enduco._store")?
+        .getattr("run_coroutine")?
+        .call1((starter,))
+}

@@ -1,0 +1,429 @@
+//! `Session` (blocking) and `AsyncSession` (coroutines): one user's calls. Each method
+//! converts its arguments, runs the core's method, and converts the result.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use enduco::{UploadOptions, UploadProgress, WorkoutSource};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyByteArray, PyBytes, PyDate, PyDateTime, PyDict, PyMemoryView, PyString};
+use pyo3_async_runtimes::TaskLocals;
+
+use crate::errors::to_pyerr;
+use crate::models::{
+    PyIntensityZones, PyPlannedWorkout, PyRawResponse, PyTokenSet, PyUploadResult,
+};
+use crate::runtime::{coroutine, wait};
+use crate::store::PyTokenStore;
+
+/// A calendar date from a `datetime.date` or a `"YYYY-MM-DD"` string.
+fn calendar_date(
+    py: Python<'_>,
+    value: &Bound<'_, PyAny>,
+    name: &str,
+) -> PyResult<jiff::civil::Date> {
+    if let Ok(text) = value.cast::<PyString>() {
+        return enduco::parse_date(&text.extract::<String>()?).map_err(|e| to_pyerr(py, e));
+    }
+    if value.is_instance_of::<PyDateTime>() {
+        return Err(PyTypeError::new_err(format!(
+            "{name} must be a datetime.date (the athlete's calendar day), not a datetime"
+        )));
+    }
+    if value.is_instance_of::<PyDate>() {
+        return value.extract();
+    }
+    Err(PyTypeError::new_err(format!(
+        "{name} must be a datetime.date or a \"YYYY-MM-DD\" string"
+    )))
+}
+
+/// A FIT file: a path (`str` or `os.PathLike`) or its bytes.
+fn workout_source(value: &Bound<'_, PyAny>) -> PyResult<WorkoutSource> {
+    if let Ok(bytes) = value.cast::<PyBytes>() {
+        return Ok(WorkoutSource::Bytes(bytes::Bytes::copy_from_slice(
+            bytes.as_bytes(),
+        )));
+    }
+    if value.is_instance_of::<PyByteArray>() || value.is_instance_of::<PyMemoryView>() {
+        let data: Vec<u8> = value
+            .py()
+            .import("builtins")?
+            .getattr("bytes")?
+            .call1((value,))?
+            .extract()?;
+        return Ok(WorkoutSource::Bytes(data.into()));
+    }
+    match value.extract::<PathBuf>() {
+        Ok(path) => Ok(WorkoutSource::Path(path)),
+        Err(_) => Err(PyTypeError::new_err(
+            "the workout must be a path (str or os.PathLike) or the FIT file's bytes",
+        )),
+    }
+}
+
+/// `query` as name/value pairs from a mapping or a sequence of pairs; values go through `str()`.
+fn query_pairs(query: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<(String, String)>> {
+    let Some(query) = query else {
+        return Ok(Vec::new());
+    };
+    if query.is_none() {
+        return Ok(Vec::new());
+    }
+    let items = match query.cast::<PyDict>() {
+        Ok(dict) => dict.items().into_any(),
+        Err(_) => query.clone(),
+    };
+    let mut pairs = Vec::new();
+    for item in items.try_iter()? {
+        let (name, value): (String, Bound<'_, PyAny>) = item?.extract().map_err(|_| {
+            PyTypeError::new_err("query must be a mapping or a sequence of (name, value) pairs")
+        })?;
+        pairs.push((name, value.str()?.extract()?));
+    }
+    Ok(pairs)
+}
+
+/// A JSON body from any `json.dumps`-able object.
+fn json_body(json: Option<&Bound<'_, PyAny>>) -> PyResult<Option<serde_json::Value>> {
+    let Some(json) = json else { return Ok(None) };
+    if json.is_none() {
+        return Ok(None);
+    }
+    let text: String = json
+        .py()
+        .import("json")?
+        .call_method1("dumps", (json,))?
+        .extract()?;
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|e| PyTypeError::new_err(format!("json body: {e}")))
+}
+
+/// Progress callbacks for the sync session: called on the SDK's thread with the GIL taken.
+/// An exception in the callback is reported through `sys.unraisablehook` and ignored.
+struct BlockingProgress(Py<PyAny>);
+
+impl UploadProgress for BlockingProgress {
+    fn on_progress(&self, sent: u64, total: u64) {
+        Python::try_attach(|py| {
+            let callback = self.0.bind(py);
+            if let Err(e) = callback.call1((sent, total)) {
+                e.write_unraisable(py, Some(callback));
+            }
+        });
+    }
+}
+
+/// Progress callbacks for the async session: scheduled on the caller's event loop, in order.
+struct LoopProgress {
+    callback: Py<PyAny>,
+    locals: TaskLocals,
+}
+
+impl UploadProgress for LoopProgress {
+    fn on_progress(&self, sent: u64, total: u64) {
+        Python::try_attach(|py| {
+            let event_loop = self.locals.event_loop(py);
+            let scheduled = event_loop.call_method1(
+                "call_soon_threadsafe",
+                (self.callback.bind(py), sent, total),
+            );
+            if let Err(e) = scheduled {
+                e.write_unraisable(py, Some(self.callback.bind(py)));
+            }
+        });
+    }
+}
+
+/// The core calls, shared by both session classes; each takes its own handle on the session
+/// so its future is `'static`.
+mod calls {
+    use super::*;
+    use enduco::Session;
+
+    pub async fn zones(s: Session) -> enduco::Result<PyIntensityZones> {
+        s.intensity_zones().await.map(PyIntensityZones)
+    }
+
+    fn workouts(list: Vec<enduco::api::plans::PlannedWorkout>) -> Vec<PyPlannedWorkout> {
+        list.into_iter().map(PyPlannedWorkout).collect()
+    }
+
+    pub async fn upcoming(s: Session, days: u32) -> enduco::Result<Vec<PyPlannedWorkout>> {
+        s.upcoming_plans(days).await.map(workouts)
+    }
+
+    pub async fn plans(
+        s: Session,
+        from: jiff::civil::Date,
+        to: jiff::civil::Date,
+    ) -> enduco::Result<Vec<PyPlannedWorkout>> {
+        s.training_plans(from, to).await.map(workouts)
+    }
+
+    pub async fn upload(
+        s: Session,
+        source: WorkoutSource,
+        options: UploadOptions,
+    ) -> enduco::Result<PyUploadResult> {
+        s.upload_workout(source, options).await.map(PyUploadResult)
+    }
+
+    pub async fn request(
+        s: Session,
+        method: String,
+        path: String,
+        query: Vec<(String, String)>,
+        body: Option<serde_json::Value>,
+    ) -> enduco::Result<PyRawResponse> {
+        s.request(&method, &path, &query, body.as_ref())
+            .await
+            .map(PyRawResponse)
+    }
+
+    pub async fn refresh(s: Session) -> enduco::Result<PyTokenSet> {
+        s.refresh().await.map(PyTokenSet)
+    }
+
+    pub async fn tokens(s: Session) -> enduco::Result<PyTokenSet> {
+        s.tokens().await.map(PyTokenSet)
+    }
+
+    pub async fn revoke(s: Session) -> enduco::Result<()> {
+        s.revoke().await
+    }
+
+    pub async fn user_id(s: Session) -> enduco::Result<String> {
+        s.user_id().await
+    }
+
+    pub async fn scopes(s: Session) -> enduco::Result<Vec<String>> {
+        s.granted_scopes().await
+    }
+}
+
+fn upload_options(
+    file_name: Option<String>,
+    progress: Option<Arc<dyn UploadProgress>>,
+) -> UploadOptions {
+    UploadOptions {
+        file_name,
+        progress,
+    }
+}
+
+/// One user's connection to enduco; every method blocks (releasing the GIL) until done.
+#[pyclass(name = "Session", module = "enduco", frozen)]
+pub struct PySession {
+    pub(crate) inner: enduco::Session,
+}
+
+#[pymethods]
+impl PySession {
+    /// The user's intensity zones (needs `user_read`).
+    fn intensity_zones(&self, py: Python<'_>) -> PyResult<PyIntensityZones> {
+        wait(py, calls::zones(self.inner.clone()))
+    }
+
+    /// The next `days` days (1–7) of plans from today in the athlete's time zone.
+    #[pyo3(signature = (days=7))]
+    fn upcoming_plans(&self, py: Python<'_>, days: u32) -> PyResult<Vec<PyPlannedWorkout>> {
+        wait(py, calls::upcoming(self.inner.clone(), days))
+    }
+
+    /// Plans from `date_from` to `date_to` inclusive (at most 7 days; needs `plans_read`).
+    fn training_plans(
+        &self,
+        py: Python<'_>,
+        date_from: &Bound<'_, PyAny>,
+        date_to: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<PyPlannedWorkout>> {
+        let from = calendar_date(py, date_from, "date_from")?;
+        let to = calendar_date(py, date_to, "date_to")?;
+        wait(py, calls::plans(self.inner.clone(), from, to))
+    }
+
+    /// Uploads a finished workout (a path or the FIT bytes; needs `workouts_write`).
+    /// `progress(sent, total)` is called with monotonic byte counts ending at the file size.
+    #[pyo3(signature = (workout, *, progress=None, file_name=None))]
+    fn upload_workout(
+        &self,
+        py: Python<'_>,
+        workout: &Bound<'_, PyAny>,
+        progress: Option<Py<PyAny>>,
+        file_name: Option<String>,
+    ) -> PyResult<PyUploadResult> {
+        let source = workout_source(workout)?;
+        let progress = progress.map(|p| Arc::new(BlockingProgress(p)) as Arc<dyn UploadProgress>);
+        wait(
+            py,
+            calls::upload(
+                self.inner.clone(),
+                source,
+                upload_options(file_name, progress),
+            ),
+        )
+    }
+
+    /// Any other enduco endpoint, with authentication, refresh and retries applied.
+    #[pyo3(signature = (method, path, query=None, json=None))]
+    fn request(
+        &self,
+        py: Python<'_>,
+        method: String,
+        path: String,
+        query: Option<&Bound<'_, PyAny>>,
+        json: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyRawResponse> {
+        let query = query_pairs(query)?;
+        let body = json_body(json)?;
+        wait(
+            py,
+            calls::request(self.inner.clone(), method, path, query, body),
+        )
+    }
+
+    /// Refreshes now and saves the new tokens.
+    fn refresh(&self, py: Python<'_>) -> PyResult<PyTokenSet> {
+        wait(py, calls::refresh(self.inner.clone()))
+    }
+
+    /// Revokes the grant at enduco, then clears the store.
+    fn revoke(&self, py: Python<'_>) -> PyResult<()> {
+        wait(py, calls::revoke(self.inner.clone()))
+    }
+
+    /// The current tokens as stored (no refresh).
+    fn tokens(&self, py: Python<'_>) -> PyResult<PyTokenSet> {
+        wait(py, calls::tokens(self.inner.clone()))
+    }
+
+    /// enduco's id of this user (no request).
+    fn user_id(&self, py: Python<'_>) -> PyResult<String> {
+        wait(py, calls::user_id(self.inner.clone()))
+    }
+
+    /// The scopes the user granted (no request).
+    fn granted_scopes(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        wait(py, calls::scopes(self.inner.clone()))
+    }
+
+    fn __repr__(&self) -> &'static str {
+        "Session(...)"
+    }
+}
+
+/// [`PySession`] with coroutines: each method returns a coroutine that runs when awaited, on
+/// the awaiting asyncio loop (where a Python token store's methods then run too).
+#[pyclass(name = "AsyncSession", module = "enduco", frozen)]
+pub struct PyAsyncSession {
+    pub(crate) inner: enduco::Session,
+    pub(crate) store: Option<Arc<PyTokenStore>>,
+}
+
+impl PyAsyncSession {
+    /// A coroutine running `call` on the awaiting loop, which the host store (if any) uses
+    /// from then on.
+    fn run<'py, T, F>(
+        &self,
+        py: Python<'py>,
+        call: impl FnOnce(enduco::Session, &TaskLocals) -> F + Send + 'static,
+    ) -> PyResult<Bound<'py, PyAny>>
+    where
+        F: Future<Output = enduco::Result<T>> + Send + 'static,
+        T: for<'a> IntoPyObject<'a> + Send + 'static,
+    {
+        let session = self.inner.clone();
+        let store = self.store.clone();
+        coroutine(py, move |locals| {
+            if let Some(store) = &store {
+                store.use_loop(locals);
+            }
+            call(session, locals)
+        })
+    }
+}
+
+#[pymethods]
+impl PyAsyncSession {
+    fn intensity_zones<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.run(py, |s, _| calls::zones(s))
+    }
+
+    #[pyo3(signature = (days=7))]
+    fn upcoming_plans<'py>(&self, py: Python<'py>, days: u32) -> PyResult<Bound<'py, PyAny>> {
+        self.run(py, move |s, _| calls::upcoming(s, days))
+    }
+
+    fn training_plans<'py>(
+        &self,
+        py: Python<'py>,
+        date_from: &Bound<'_, PyAny>,
+        date_to: &Bound<'_, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let from = calendar_date(py, date_from, "date_from")?;
+        let to = calendar_date(py, date_to, "date_to")?;
+        self.run(py, move |s, _| calls::plans(s, from, to))
+    }
+
+    #[pyo3(signature = (workout, *, progress=None, file_name=None))]
+    fn upload_workout<'py>(
+        &self,
+        py: Python<'py>,
+        workout: &Bound<'_, PyAny>,
+        progress: Option<Py<PyAny>>,
+        file_name: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let source = workout_source(workout)?;
+        self.run(py, move |s, locals| {
+            let progress = progress.map(|callback| {
+                Arc::new(LoopProgress {
+                    callback,
+                    locals: locals.clone(),
+                }) as Arc<dyn UploadProgress>
+            });
+            calls::upload(s, source, upload_options(file_name, progress))
+        })
+    }
+
+    #[pyo3(signature = (method, path, query=None, json=None))]
+    fn request<'py>(
+        &self,
+        py: Python<'py>,
+        method: String,
+        path: String,
+        query: Option<&Bound<'_, PyAny>>,
+        json: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let query = query_pairs(query)?;
+        let body = json_body(json)?;
+        self.run(py, move |s, _| calls::request(s, method, path, query, body))
+    }
+
+    fn refresh<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.run(py, |s, _| calls::refresh(s))
+    }
+
+    fn revoke<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.run(py, |s, _| calls::revoke(s))
+    }
+
+    fn tokens<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.run(py, |s, _| calls::tokens(s))
+    }
+
+    fn user_id<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.run(py, |s, _| calls::user_id(s))
+    }
+
+    fn granted_scopes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.run(py, |s, _| calls::scopes(s))
+    }
+
+    fn __repr__(&self) -> &'static str {
+        "AsyncSession(...)"
+    }
+}

@@ -1,0 +1,209 @@
+"""Test support: the sandbox process and its control API, clients pointed at it, and helpers
+to log a user in over real loopback HTTP (no mocks anywhere)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import subprocess
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional
+
+
+import enduco
+
+REPO = Path(__file__).resolve().parents[2]
+SANDBOX_BIN = Path(os.environ.get("ENDUCO_SANDBOX", REPO / "target" / "debug" / "enduco-sandbox"))
+
+CLIENT_ID = "sandbox-client"
+CLIENT_SECRET = "sandbox-secret"
+REDIRECT_URI = "https://app.example/callback"
+ALL_SCOPES = ["user_read", "plans_read", "workouts_write"]
+
+
+class Sandbox:
+    """A running `enduco-sandbox` and its control API."""
+
+    def __init__(self, process: "subprocess.Popen[str]", url: str) -> None:
+        self.process = process
+        self.url = url
+        parsed = urllib.parse.urlsplit(url)
+        self.host = parsed.hostname or "127.0.0.1"
+        self.port = parsed.port or 80
+
+    # -- control API -------------------------------------------------------------------------
+    def control(self, method: str, path: str, body: Optional[Any] = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.url + path, data=data, method=method)
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            raw = response.read()
+        return json.loads(raw) if raw.strip() else None
+
+    def reset(self) -> None:
+        self.control("POST", "/_sandbox/reset", {})
+
+    def fault(self, path: str, kind: str, count: int = 1, **extra: Any) -> None:
+        self.control("POST", "/_sandbox/faults", {"path": path, "kind": kind, "count": count, **extra})
+
+    def expire_access_tokens(self) -> None:
+        self.control("POST", "/_sandbox/expire-access-tokens", {})
+
+    def requests(self) -> List[Dict[str, Any]]:
+        result: List[Dict[str, Any]] = self.control("GET", "/_sandbox/requests")
+        return result
+
+    def refresh_count(self) -> int:
+        return sum(1 for r in self.requests() if r.get("grantType") == "refresh_token")
+
+    def count(self, path: str) -> int:
+        return sum(1 for r in self.requests() if r["path"] == path)
+
+    # -- the browser's side of the authorization -----------------------------------------------
+    def follow_authorization(self, url: str) -> str:
+        """GETs the authorization URL without following redirects; returns the Location."""
+        parsed = urllib.parse.urlsplit(url)
+        conn = http.client.HTTPConnection(parsed.hostname or "127.0.0.1", parsed.port, timeout=30)
+        try:
+            conn.request("GET", parsed.path + "?" + parsed.query)
+            response = conn.getresponse()
+            response.read()
+            assert response.status in (302, 303), f"authorize answered {response.status}"
+            location = response.getheader("Location")
+            assert location, "no Location header"
+            return location
+        finally:
+            conn.close()
+
+    def cancel_authorization(self, url: str) -> str:
+        """Presses "Cancel" on the consent page; returns the Location (with error=)."""
+        query = urllib.parse.urlsplit(url).query
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        try:
+            conn.request(
+                "POST",
+                "/oauth2/authorize/decision",
+                body=query + "&decision=cancel",
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+            )
+            response = conn.getresponse()
+            response.read()
+            assert response.status in (302, 303), f"decision answered {response.status}"
+            location = response.getheader("Location")
+            assert location
+            return location
+        finally:
+            conn.close()
+
+    def fit(self, path: Path, *args: str) -> Path:
+        subprocess.run([str(SANDBOX_BIN), "fit", "--out", str(path), *args], check=True)
+        return path
+
+
+def make_client(sandbox: Sandbox, **options: Any) -> enduco.EnducoClient:
+    options.setdefault("environment", sandbox.url)
+    return enduco.EnducoClient(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, **options)
+
+
+def make_async_client(sandbox: Sandbox, **options: Any) -> enduco.AsyncEnducoClient:
+    options.setdefault("environment", sandbox.url)
+    return enduco.AsyncEnducoClient(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, **options)
+
+
+def login(
+    client: enduco.EnducoClient, sandbox: Sandbox, scopes: Optional[List[str]] = None
+) -> enduco.TokenSet:
+    request = client.authorization_request(scopes or ALL_SCOPES)
+    callback = sandbox.follow_authorization(request.url)
+    return client.complete_authorization(request, callback)
+
+
+async def alogin(
+    client: enduco.AsyncEnducoClient, sandbox: Sandbox, scopes: Optional[List[str]] = None
+) -> enduco.TokenSet:
+    request = client.authorization_request(scopes or ALL_SCOPES)
+    callback = sandbox.follow_authorization(request.url)
+    return await client.complete_authorization(request, callback)
+
+
+def expired(tokens: enduco.TokenSet) -> enduco.TokenSet:
+    """The same grant with an access token that the SDK sees as expired."""
+    data = json.loads(tokens.to_json())
+    data["expires_at"] = int(time.time()) - 10
+    return enduco.TokenSet.from_json(json.dumps(data))
+
+
+class RecordingStore:
+    """A host store (plain methods) that records every call; thread-safe."""
+
+    def __init__(self, tokens: Optional[enduco.TokenSet] = None) -> None:
+        self.tokens = tokens
+        self.saves: List[enduco.TokenSet] = []
+        self.loads = 0
+        self.clears = 0
+        self.lock = threading.Lock()
+
+    def load(self) -> Optional[enduco.TokenSet]:
+        with self.lock:
+            self.loads += 1
+            return self.tokens
+
+    def save(self, tokens: enduco.TokenSet) -> None:
+        with self.lock:
+            self.saves.append(tokens)
+            self.tokens = tokens
+
+    def clear(self) -> None:
+        with self.lock:
+            self.clears += 1
+            self.tokens = None
+
+
+class AsyncRecordingStore:
+    """The same with `async def` methods."""
+
+    def __init__(self, tokens: Optional[enduco.TokenSet] = None) -> None:
+        self.tokens = tokens
+        self.saves: List[enduco.TokenSet] = []
+        self.loads = 0
+        self.clears = 0
+
+    async def load(self) -> Optional[enduco.TokenSet]:
+        self.loads += 1
+        return self.tokens
+
+    async def save(self, tokens: enduco.TokenSet) -> None:
+        self.saves.append(tokens)
+        self.tokens = tokens
+
+    async def clear(self) -> None:
+        self.clears += 1
+        self.tokens = None
+
+
+def wait_until(predicate: Any, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.05)
+
+
+__all__ = [
+    "ALL_SCOPES",
+    "AsyncRecordingStore",
+    "RecordingStore",
+    "Sandbox",
+    "alogin",
+    "expired",
+    "login",
+    "make_async_client",
+    "make_client",
+    "wait_until",
+]

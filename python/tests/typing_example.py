@@ -1,0 +1,173 @@
+"""Typed usage of the whole public API; `mypy --strict` must accept it (python/run-tests).
+
+It is also importable and runnable, but the tests exercise the same calls against the sandbox;
+this file exists for the type checker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import pathlib
+from typing import Dict, List, Optional, Union
+
+import enduco
+
+
+class DictStore:
+    """A host store with plain methods."""
+
+    def __init__(self) -> None:
+        self.rows: Dict[str, str] = {}
+
+    def load(self) -> Optional[str]:
+        return self.rows.get("me")
+
+    def save(self, tokens: enduco.TokenSet) -> None:
+        self.rows["me"] = tokens.to_json()
+
+    def clear(self) -> None:
+        self.rows.pop("me", None)
+
+
+class AsyncDictStore:
+    """A host store with `async def` methods."""
+
+    def __init__(self) -> None:
+        self.tokens: Optional[enduco.TokenSet] = None
+
+    async def load(self) -> Optional[enduco.TokenSet]:
+        return self.tokens
+
+    async def save(self, tokens: enduco.TokenSet) -> None:
+        self.tokens = tokens
+
+    async def clear(self) -> None:
+        self.tokens = None
+
+
+def describe(workout: enduco.PlannedWorkout, zones: Optional[enduco.IntensityZones]) -> List[str]:
+    lines = [f"{workout.date.isoformat()} {workout.sport} {workout.title}"]
+    start: Optional[datetime.datetime] = workout.start_time
+    if start is not None:
+        lines.append(start.astimezone(datetime.timezone.utc).isoformat())
+    for step in workout.steps:
+        kind: str = step.kind
+        target: Optional[enduco.StepTarget] = step.target
+        repeat: Optional[enduco.Repeat] = step.repeat
+        lines.append(f"{kind} {target.metric if target else '-'} {repeat.count if repeat else 1}")
+    for segment in workout.timeline(zones):
+        resolved: Optional[enduco.ResolvedTarget] = segment.resolved
+        offset: Optional[int] = segment.start_offset_seconds
+        lines.append(f"{segment.index} {offset} {resolved.unit if resolved else ''}")
+    return lines
+
+
+def sync_flow(environment: str, callback_url: str, fit: Union[str, pathlib.Path, bytes]) -> None:
+    client = enduco.EnducoClient(
+        client_id="sandbox-client",
+        client_secret="sandbox-secret",
+        redirect_uri="https://app.example/callback",
+        environment=environment,
+        time_zone="Europe/Berlin",
+        use_pkce=True,
+        connect_timeout_seconds=5,
+        request_timeout_seconds=10.0,
+        max_retries=2,
+        endpoints={"zones": "/api/v1/zones"},
+    )
+    request: enduco.AuthorizationRequest = client.authorization_request(
+        ["user_read", "plans_read", "workouts_write"]
+    )
+    url: str = request.url
+    state: str = request.state
+    verifier: Optional[str] = request.code_verifier
+    print(url, state, verifier is not None)
+    try:
+        tokens: enduco.TokenSet = client.complete_authorization(request, callback_url)
+    except enduco.AuthorizationDeniedError as denied:
+        print(denied.error, denied.description)
+        return
+    except enduco.StateMismatchError:
+        return
+    expires: datetime.datetime = tokens.expires_at
+    print(tokens.user_id, tokens.scopes, expires, tokens.expires_at_unix)
+    copy = enduco.TokenSet.from_json(tokens.to_json())
+    assert copy == tokens
+
+    store = DictStore()
+    session: enduco.Session = client.connect(store, tokens)
+    file_session: enduco.Session = client.session(enduco.FileTokenStore(pathlib.Path("t.json")))
+    memory_session = client.session(enduco.MemoryTokenStore(tokens))
+    print(file_session, memory_session)
+
+    zones = session.intensity_zones()
+    for table in zones.zones:
+        threshold: Optional[float] = table.threshold
+        bounds = [(z.index, z.name, z.lower, z.upper) for z in table.zones]
+        print(table.sport, table.metric, table.unit, threshold, bounds)
+    plans: List[enduco.PlannedWorkout] = session.upcoming_plans(days=7)
+    plans += session.training_plans(datetime.date(2030, 1, 1), "2030-01-03")
+    for plan in plans:
+        print(describe(plan, zones), plan.is_rest_day, plan.local_start())
+
+    sent: List[int] = []
+    result: enduco.UploadResult = session.upload_workout(
+        fit, progress=lambda done, total: sent.append(done), file_name="ride.fit"
+    )
+    print(result.id, result.status, result.duplicate)
+
+    raw: enduco.RawResponse = session.request("GET", "/api/v1/zones", query={"a": 1}, json=None)
+    print(raw.status, raw.content_type, raw.body, raw.text, raw.json())
+    print(session.user_id(), session.granted_scopes(), session.tokens(), session.refresh())
+
+    try:
+        session.upcoming_plans(days=10)
+    except enduco.InsufficientScopeError as e:
+        missing: List[str] = e.missing
+        print(missing)
+    except enduco.RateLimitedError as e:
+        retry_after: Optional[float] = e.retry_after
+        print(retry_after)
+    except (enduco.ServerError, enduco.ApiError) as e:
+        status: Optional[int] = e.status
+        print(status)
+    except enduco.EnducoTimeoutError as e:
+        print(e.code)
+    except enduco.StoreError as e:
+        cause: Optional[BaseException] = e.__cause__
+        print(cause)
+    except enduco.EnducoError as e:
+        code: str = e.code
+        print(code, str(e))
+
+    event: enduco.WebhookEvent = enduco.parse_webhook(b"{}")
+    if event.type == "user_deregistered" and event.user_id is not None:
+        store.clear()
+    day: Optional[datetime.date] = event.date_from
+    print(day, event.date_to, event.occurred_at, event.raw, client.parse_webhook("{}"))
+    session.revoke()
+
+
+async def async_flow(environment: str, callback_url: str) -> None:
+    client = enduco.AsyncEnducoClient(
+        "sandbox-client", "sandbox-secret", "https://app.example/callback", environment=environment
+    )
+    request = client.authorization_request(["user_read"])
+    tokens: enduco.TokenSet = await client.complete_authorization(request, callback_url)
+    tokens = await client.exchange_code("code", code_verifier=request.code_verifier)
+    session: enduco.AsyncSession = await client.connect(AsyncDictStore(), tokens)
+    other: enduco.AsyncSession = client.session(DictStore())
+    zones, plans = await asyncio.gather(session.intensity_zones(), other.upcoming_plans(3))
+    print(zones.user_id, len(plans))
+    result = await session.upload_workout(b"...", progress=print)
+    print(result.duplicate, await session.user_id(), await session.granted_scopes())
+    raw = await session.request("POST", "/api/v1/things", query=[("x", "1")], json={"a": [1, 2]})
+    print(raw.json())
+    refreshed: enduco.TokenSet = await session.refresh()
+    print(refreshed, await session.tokens())
+    await session.revoke()
+
+
+def stores() -> List[Union[enduco.TokenStore, enduco.AsyncTokenStore]]:
+    return [DictStore(), AsyncDictStore()]
