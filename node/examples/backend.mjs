@@ -1,0 +1,221 @@
+// A minimal backend with node:http: users connect their enduco account, the server keeps one
+// token set per enduco user in SQLite (better-sqlite3), serves their zones and plans, and
+// forgets a user when enduco sends the deregistration webhook.
+//
+//   ENDUCO_CLIENT_ID=… ENDUCO_CLIENT_SECRET=… ENDUCO_ENV=beta PORT=8080 \
+//   PUBLIC_URL=https://trainer.example node examples/backend.mjs
+//
+// Routes:
+//   GET  /connect                  → redirect to enduco's consent page
+//   GET  /callback?code&state      → finish the authorization, store the tokens
+//   GET  /users/:id/zones          → the user's intensity zones (JSON)
+//   GET  /users/:id/plans?days=7   → the user's upcoming plans (JSON)
+//   POST /webhooks/enduco          → enduco's webhooks (deregistration purges the user)
+//
+// Register `${PUBLIC_URL}/callback` as the redirect URI and `${PUBLIC_URL}/webhooks/enduco` as
+// the deregister and plan-changed webhook URLs with enduco.
+
+import http from 'node:http'
+import { fileURLToPath } from 'node:url'
+
+import Database from 'better-sqlite3'
+import { EnducoClient, EnducoError, parseWebhook } from 'enduco'
+
+/** One user's row in `enduco_tokens`, as the SDK's token store. */
+export class SqliteTokenStore {
+  constructor(db, userId) {
+    this.db = db
+    this.userId = userId
+  }
+
+  load() {
+    const row = this.db.prepare('SELECT tokens FROM enduco_tokens WHERE user_id = ?').get(this.userId)
+    return row ? row.tokens : null // the storage JSON text; the SDK reads it
+  }
+
+  save(tokens) {
+    this.db
+      .prepare(
+        `INSERT INTO enduco_tokens (user_id, tokens, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT (user_id) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at`,
+      )
+      .run(this.userId, JSON.stringify(tokens), Date.now())
+  }
+
+  clear() {
+    this.db.prepare('DELETE FROM enduco_tokens WHERE user_id = ?').run(this.userId)
+  }
+}
+
+export function openDatabase(path) {
+  const db = new Database(path)
+  db.pragma('journal_mode = WAL')
+  db.exec(`CREATE TABLE IF NOT EXISTS enduco_tokens (
+    user_id TEXT PRIMARY KEY,
+    tokens TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+  )`)
+  return db
+}
+
+const PENDING_TTL_MS = 10 * 60 * 1000
+
+/**
+ * Starts the backend. `enduco` holds the client options except `redirectUri`, which is
+ * `${publicUrl}/callback` (default: the server's own loopback address).
+ */
+export async function startBackend({ dbPath, enduco, port = 0, host = '127.0.0.1', publicUrl, log = console }) {
+  const db = openDatabase(dbPath)
+  const server = http.createServer()
+  await new Promise((resolve) => server.listen(port, host, resolve))
+  const base = publicUrl ?? `http://${host}:${server.address().port}`
+  const client = new EnducoClient({ ...enduco, redirectUri: `${base}/callback` })
+
+  /** Started authorizations by state (a real app keeps them in its session store). */
+  const pending = new Map()
+  /** One Session per user, so concurrent requests share one refresh. */
+  const sessions = new Map()
+
+  const knownUser = (userId) => db.prepare('SELECT 1 FROM enduco_tokens WHERE user_id = ?').get(userId) !== undefined
+  const sessionFor = (userId) => {
+    let session = sessions.get(userId)
+    if (!session) {
+      session = client.session(new SqliteTokenStore(db, userId))
+      sessions.set(userId, session)
+    }
+    return session
+  }
+  const forget = (userId) => {
+    sessions.delete(userId)
+    new SqliteTokenStore(db, userId).clear()
+  }
+
+  const routes = {
+    'GET /connect': async () => {
+      const request = client.authorizationRequest(['user_read', 'plans_read', 'workouts_write'])
+      pending.set(request.state, { request, expires: Date.now() + PENDING_TTL_MS })
+      return { status: 302, headers: { location: request.url } }
+    },
+
+    'GET /callback': async (url) => {
+      const state = url.searchParams.get('state') ?? ''
+      const started = pending.get(state)
+      pending.delete(state)
+      if (!started || started.expires < Date.now()) {
+        return json(400, { error: 'unknown or expired authorization; start again at /connect' })
+      }
+      const tokens = await client.completeAuthorization(started.request, url.href)
+      const userId = tokens.userId
+      if (!userId) return json(502, { error: 'enduco sent no user id' })
+      sessions.set(userId, await client.connect(new SqliteTokenStore(db, userId), tokens))
+      log.info?.(`enduco user ${userId} connected`)
+      return json(200, { userId, scopes: tokens.scopes })
+    },
+
+    'GET /users/:id/zones': async (url, userId) => {
+      if (!knownUser(userId)) return json(404, { error: 'unknown user' })
+      return json(200, await sessionFor(userId).intensityZones())
+    },
+
+    'GET /users/:id/plans': async (url, userId) => {
+      if (!knownUser(userId)) return json(404, { error: 'unknown user' })
+      const days = Number(url.searchParams.get('days') ?? 7)
+      return json(200, await sessionFor(userId).upcomingPlans(days))
+    },
+
+    'POST /webhooks/enduco': async (url, _id, body) => {
+      const event = parseWebhook(body)
+      if (event.type === 'user.deregistered') {
+        forget(event.userId)
+        log.info?.(`enduco user ${event.userId} deregistered; tokens deleted`)
+      } else if (event.type === 'plan.changed') {
+        log.info?.(`plans of ${event.userId} changed (${event.from ?? '…'} to ${event.to ?? '…'})`)
+      } else {
+        log.warn?.('unreadable enduco webhook ignored')
+      }
+      return { status: 204 } // always 2xx: enduco must not retry what we cannot read
+    },
+  }
+
+  server.on('request', async (req, res) => {
+    try {
+      const url = new URL(req.url, base)
+      const match = /^\/users\/([^/]+)\/(zones|plans)$/.exec(url.pathname)
+      const key = match ? `${req.method} /users/:id/${match[2]}` : `${req.method} ${url.pathname}`
+      const route = routes[key]
+      if (!route) return send(res, json(404, { error: 'not found' }))
+      const body = req.method === 'POST' ? await readBody(req) : undefined
+      send(res, await route(url, match ? decodeURIComponent(match[1]) : undefined, body))
+    } catch (error) {
+      send(res, errorResponse(error, log))
+    }
+  })
+
+  return {
+    url: base,
+    server,
+    db,
+    client,
+    async close() {
+      await new Promise((resolve) => server.close(resolve))
+      db.close()
+    },
+  }
+}
+
+/** How an SDK error reaches the browser or API client. */
+function errorResponse(error, log) {
+  if (!(error instanceof EnducoError)) {
+    log.error?.(error)
+    return json(500, { error: 'internal error' })
+  }
+  switch (error.code) {
+    case 'authorization_denied':
+      return json(403, { error: 'you did not connect enduco', code: error.code })
+    case 'state_mismatch':
+    case 'invalid_input':
+      return json(400, { error: error.message, code: error.code })
+    case 'reauthorization_required':
+      return json(401, { error: 'connect enduco again', code: error.code, connect: '/connect' })
+    case 'rate_limited':
+      return { ...json(503, { error: 'enduco is busy', code: error.code }), headers: { 'retry-after': String(error.retryAfter ?? 30), 'content-type': 'application/json' } }
+    default:
+      log.error?.(`enduco call failed: ${error.code}: ${error.message}`)
+      return json(502, { error: 'enduco is unavailable', code: error.code })
+  }
+}
+
+function json(status, value) {
+  return { status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(value) }
+}
+
+function send(res, { status, headers = {}, body }) {
+  res.writeHead(status, headers)
+  res.end(body)
+}
+
+async function readBody(req, limit = 64 * 1024) {
+  const chunks = []
+  let size = 0
+  for await (const chunk of req) {
+    size += chunk.length
+    if (size > limit) throw new Error('webhook body too large')
+    chunks.push(chunk)
+  }
+  return Buffer.concat(chunks)
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const app = await startBackend({
+    dbPath: process.env.DB_PATH ?? 'enduco-tokens.sqlite',
+    port: Number(process.env.PORT ?? 8080),
+    host: process.env.HOST ?? '127.0.0.1',
+    publicUrl: process.env.PUBLIC_URL,
+    enduco: {
+      clientId: process.env.ENDUCO_CLIENT_ID ?? '',
+      clientSecret: process.env.ENDUCO_CLIENT_SECRET ?? '',
+      environment: process.env.ENDUCO_ENV ?? 'beta',
+    },
+  })
+  console.log(`listening on ${app.url}; connect a user at ${app.url}/connect`)
+}

@@ -1,0 +1,519 @@
+/**
+ * enduco: the client for enduco's OAuth 2.0 API, for Node.js.
+ *
+ * Authorize a user, keep their tokens fresh and persisted through your own storage, upload
+ * finished workouts as FIT files, read the training plan up to 7 days ahead and the athlete's
+ * intensity zones. One Rust core does the work; every I/O method returns a Promise and leaves
+ * the event loop free.
+ *
+ * Conventions:
+ * - Calendar dates (plan dates, plan windows, webhook `from`/`to`) are ISO strings
+ *   `YYYY-MM-DD`: the athlete's local dates, never shifted to UTC.
+ * - Instants (`startTime`, `updatedAt`, `occurredAt`) are RFC 3339 strings in UTC, e.g.
+ *   `2025-03-01T06:30:00Z`; `new Date(value)` reads them.
+ * - `TokenSet.expiresAt` is unix seconds (the same number in every enduco SDK).
+ * - Optional model fields are `null` when enduco did not send them.
+ * - Every failure is an {@link EnducoError} with a stable `code`.
+ *
+ * @packageDocumentation
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Scalars
+
+/** A calendar date, `YYYY-MM-DD`. */
+export type IsoDate = string
+/** An instant, RFC 3339 (`2025-03-01T06:30:00Z`). */
+export type IsoInstant = string
+
+/** The permissions an app can ask enduco for. */
+export type Scope = 'user_read' | 'plans_read' | 'workouts_write'
+
+/** Which enduco: `"beta"` (the default), `"production"`, or a base URL (the sandbox, a proxy;
+ * plain `http://` only for loopback hosts). */
+export type Environment = 'beta' | 'production' | (string & {})
+
+/** Names of the endpoint paths configuration can override. */
+export type EndpointName = 'authorize' | 'token' | 'revoke' | 'zones' | 'plans' | 'workouts'
+
+// ---------------------------------------------------------------------------------------------
+// Client
+
+/** `new EnducoClient(options)`: mirrors the core's `ClientOptions`. */
+export interface ClientOptions {
+  /** The client id enduco issued to your app. */
+  clientId: string
+  /** The client secret enduco issued to your app. Never logged or shown. */
+  clientSecret: string
+  /** Must match a redirect URI registered with enduco exactly. */
+  redirectUri: string
+  /** `"beta"` (default), `"production"` or a base URL. */
+  environment?: Environment
+  /** PKCE S256 on the authorization request (default `true`). */
+  usePkce?: boolean
+  /** The athlete's IANA time zone for "today" in `upcomingPlans` (default: the system's). */
+  timeZone?: string
+  /** Prepended to the SDK's own User-Agent, e.g. `"MyTrainerApp/3.2"`. */
+  userAgent?: string
+  /** Establishing a connection (default 10 s). */
+  connectTimeoutSeconds?: number
+  /** One request/response exchange (default 30 s). */
+  requestTimeoutSeconds?: number
+  /** One upload exchange (default 600 s). */
+  uploadTimeoutSeconds?: number
+  /** Retries after the first attempt for transient failures (default 3; 0 disables). */
+  maxRetries?: number
+  /** Overall budget of one call including retries and waits (default 60 s). */
+  retryDeadlineSeconds?: number
+  /** Path overrides, e.g. `{ zones: '/api/v2/zones' }`. */
+  endpoints?: Partial<Record<EndpointName, string>>
+}
+
+/**
+ * A started authorization. A plain, JSON-serializable object: keep it (in memory, or in your
+ * session store) until the redirect arrives, then hand it to `completeAuthorization`.
+ */
+export interface AuthorizationRequest {
+  /** Open this in the user's browser. */
+  url: string
+  /** The CSRF token enduco echoes back in the callback. */
+  state: string
+  /** The PKCE verifier; `null` when PKCE is switched off. */
+  codeVerifier: string | null
+  redirectUri: string
+  scopes: Scope[]
+}
+
+/** What `completeAuthorization` needs of a started authorization. */
+export interface PendingAuthorization {
+  state: string
+  codeVerifier?: string | null
+  url?: string
+  redirectUri?: string
+  scopes?: readonly string[]
+}
+
+/** The entry point: one per app. Holds the configuration and one HTTP connection pool. */
+export declare class EnducoClient {
+  /** Checks the options and builds the HTTP client; makes no request.
+   * @throws {InvalidInputError} on unusable options. */
+  constructor(options: ClientOptions)
+
+  /** Starts an authorization: a URL with a fresh `state` and (unless switched off) a PKCE
+   * S256 challenge. Makes no request.
+   * @throws {InvalidInputError} on no or unknown scopes. */
+  authorizationRequest(scopes: readonly Scope[]): AuthorizationRequest
+
+  /** Finishes an authorization from the URL enduco redirected the browser to: checks the
+   * state (constant time), turns `error=` into a typed error, exchanges the code.
+   * Rejects with `state_mismatch`, `authorization_denied`, `api`, … */
+  completeAuthorization(request: PendingAuthorization, callbackUrl: string): Promise<TokenSet>
+
+  /** Exchanges a code your backend received itself; pass the request's PKCE verifier. */
+  exchangeCode(code: string, codeVerifier?: string | null): Promise<TokenSet>
+
+  /** A session for the user whose tokens `store` holds. Nothing is loaded until the first
+   * call. */
+  session(store: AnyTokenStore): Session
+
+  /** Saves `tokens` into `store`, then returns the user's session. */
+  connect(store: AnyTokenStore, tokens: TokenSet): Promise<Session>
+
+  /** Same as the module's {@link parseWebhook}. */
+  parseWebhook(body: WebhookBody): WebhookEvent
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tokens and stores
+
+/** The storage form of a {@link TokenSet}: the same JSON in every enduco SDK and in the file
+ * `FileTokenStore` writes. It contains the tokens: store it like a password. */
+export interface TokenSetJSON {
+  schema_version: number
+  access_token: string
+  refresh_token: string | null
+  /** Unix seconds. */
+  expires_at: number
+  scopes: string[]
+  token_type: string
+}
+
+/**
+ * One user's grant. `util.inspect`/`console.log` and `toString()` never show a token value;
+ * `JSON.stringify(tokens)` / `toJSON()` produce the storage form (with the tokens).
+ */
+export declare class TokenSet {
+  private constructor()
+  /** Reads the storage form (the object or its JSON text).
+   * @throws {InvalidInputError} when it is not a token set (the message names no value). */
+  static fromJSON(value: TokenSetJSON | string): TokenSet
+  readonly accessToken: string
+  readonly refreshToken: string | null
+  /** Expiry of the access token, unix seconds. */
+  readonly expiresAt: number
+  /** The scopes enduco granted (may be fewer than requested). */
+  readonly scopes: string[]
+  readonly tokenType: string
+  readonly schemaVersion: number
+  /** enduco's user id (the access token's `sub`), when the token carries one. */
+  readonly userId: string | null
+  /** The storage form. */
+  toJSON(): TokenSetJSON
+  /** A redacted description. */
+  toString(): string
+}
+
+/** What a store's `load()` may hand back: a TokenSet, its storage form or that form's JSON
+ * text; `null`/`undefined` when the user has not connected enduco. */
+export type StoredTokens = TokenSet | TokenSetJSON | string | null | undefined
+
+/**
+ * Your storage for one user's tokens (a database row, a keychain entry). Each method may
+ * return a value or a Promise. A method that throws or rejects fails the SDK call with a
+ * {@link StoreError} whose `cause` is what it threw; tokens that could not be saved are kept
+ * in memory and saved again on the next call.
+ *
+ * `save` is called with new tokens before any caller uses them. Do not call the same
+ * session's methods from inside these callbacks (the session waits for them to finish).
+ */
+export interface TokenStore {
+  load(): StoredTokens | PromiseLike<StoredTokens>
+  save(tokens: TokenSet): void | PromiseLike<void>
+  clear(): void | PromiseLike<void>
+}
+
+/** Tokens in memory only: for tests, and for backends that persist elsewhere. */
+export declare class MemoryTokenStore implements TokenStore {
+  constructor(tokens?: TokenSet | null)
+  load(): Promise<TokenSet | null>
+  save(tokens: TokenSet): Promise<void>
+  clear(): Promise<void>
+}
+
+/** Tokens in a JSON file (the storage form), replaced atomically, mode 0600. */
+export declare class FileTokenStore implements TokenStore {
+  constructor(path: string)
+  readonly path: string
+  load(): Promise<TokenSet | null>
+  save(tokens: TokenSet): Promise<void>
+  clear(): Promise<void>
+}
+
+/** Anything `client.session(store)` accepts. */
+export type AnyTokenStore = TokenStore | MemoryTokenStore | FileTokenStore
+
+// ---------------------------------------------------------------------------------------------
+// Session
+
+/** Options of {@link Session.uploadWorkout}. */
+export interface UploadOptions {
+  /** The file name enduco sees (default: the path's name, or `workout.fit`). */
+  fileName?: string
+  /** Bytes of the file sent so far and the file's size: monotonic, the last call has
+   * `sent === total`, and every call happens before the upload's Promise settles. A callback
+   * that throws is reported once as a process warning; the upload goes on. */
+  onProgress?: (sent: number, total: number) => void
+}
+
+/** A JSON value, as `Session.request` sends it. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
+
+/** Options of {@link Session.request}. */
+export interface RequestOptions {
+  /** Query parameters. */
+  query?: Record<string, string | number | boolean> | ReadonlyArray<readonly [string, string]> | URLSearchParams
+  /** Sent as JSON. */
+  body?: JsonValue
+}
+
+/** A successful answer of {@link Session.request} (a non-2xx answer rejects instead). */
+export declare class RawResponse {
+  private constructor()
+  readonly status: number
+  readonly contentType: string | null
+  readonly body: Buffer
+  /** The body as UTF-8 text. */
+  text(): string
+  /** The body parsed as JSON. @throws {InvalidResponseError} on malformed JSON. */
+  json<T = unknown>(): T
+}
+
+/**
+ * One user's connection to enduco. Tokens are refreshed ahead of expiry and once on a 401,
+ * one refresh at a time however many calls are in flight, and saved through the store before
+ * any caller uses them.
+ */
+export declare class Session {
+  private constructor()
+  /** enduco's id for this user (the access token's `sub`). Makes no request. */
+  userId(): Promise<string>
+  /** The scopes the user granted. Makes no request. */
+  grantedScopes(): Promise<string[]>
+  /** The current tokens as stored (without refreshing). */
+  tokens(): Promise<TokenSet>
+  /** The user's intensity zones per sport and metric. Needs `user_read`. */
+  intensityZones(): Promise<IntensityZones>
+  /** The next `days` days (1 to 7, default 7) of plans, starting today in the athlete's time
+   * zone. Needs `plans_read`. */
+  upcomingPlans(days?: number): Promise<PlannedWorkout[]>
+  /** Planned workouts from `from` to `to` (inclusive, `YYYY-MM-DD`, at most 7 days).
+   * Needs `plans_read`. */
+  trainingPlans(from: IsoDate, to: IsoDate): Promise<PlannedWorkout[]>
+  /**
+   * Uploads a finished workout: a FIT file path (streamed) or its bytes. The file is checked
+   * first and nothing is sent if it is defective (`invalid_input` naming the defect). A file
+   * enduco already has resolves with `duplicate: true`. Needs `workouts_write`.
+   */
+  uploadWorkout(source: string | Uint8Array | ArrayBuffer, options?: UploadOptions): Promise<UploadResult>
+  /** Escape hatch for endpoints the typed API lacks: authentication, refresh and retries
+   * applied; a non-2xx answer rejects with the typed error it means. */
+  request(method: string, path: string, options?: RequestOptions): Promise<RawResponse>
+  /** Refreshes now and saves the new tokens. */
+  refresh(): Promise<TokenSet>
+  /** Revokes the grant at enduco, then clears the store (use when the user disconnects). */
+  revoke(): Promise<void>
+}
+
+// ---------------------------------------------------------------------------------------------
+// Models (plain objects)
+
+export type Sport = 'cycling' | 'running' | 'swimming' | 'other'
+export type Metric = 'power' | 'heart_rate' | 'pace' | 'speed' | 'cadence' | 'rpe' | 'other'
+export type StepKind = 'warmup' | 'active' | 'recovery' | 'cooldown' | 'rest' | 'repeat' | 'other'
+
+/** Everything `intensityZones()` returns: one zone table per sport and metric. */
+export interface IntensityZones {
+  userId: string
+  /** When the zones last changed. */
+  updatedAt: IsoInstant | null
+  zones: SportZones[]
+}
+
+/** The zone table of one sport and metric. */
+export interface SportZones {
+  sport: Sport
+  metric: Metric
+  /** Unit of `threshold` and of every bound, e.g. `"W"`, `"bpm"`, `"s/km"`. */
+  unit: string
+  /** The threshold the zones derive from (FTP, threshold heart rate, threshold pace). */
+  threshold: number | null
+  zones: Zone[]
+}
+
+/** One zone; an open-ended zone has no `lower` or no `upper`. */
+export interface Zone {
+  /** The zone number plans refer to (`target.zone`). */
+  index: number
+  name: string | null
+  lower: number | null
+  upper: number | null
+}
+
+/** One planned workout (or rest day) on the athlete's calendar. */
+export interface PlannedWorkout {
+  id: string
+  /** The athlete's local calendar date. */
+  date: IsoDate
+  /** The planned start, when the athlete scheduled a time of day. */
+  startTime: IsoInstant | null
+  /** The athlete's IANA time zone, e.g. `Europe/Berlin`. */
+  timeZone: string
+  sport: Sport
+  title: string
+  description: string | null
+  durationSeconds: number | null
+  distanceMeters: number | null
+  /** Training load (enduco's own scale). */
+  load: number | null
+  /** Structured steps; empty for a rest day or an unstructured workout. */
+  steps: Step[]
+}
+
+/** One step of a workout; a repeat step carries its body in `repeat`. */
+export interface Step {
+  kind: StepKind
+  durationSeconds: number | null
+  distanceMeters: number | null
+  target: StepTarget | null
+  repeat: Repeat | null
+}
+
+/** `count` times the nested `steps`. */
+export interface Repeat {
+  count: number
+  steps: Step[]
+}
+
+/** A step's intensity: a zone of the user's table, or explicit bounds. */
+export interface StepTarget {
+  metric: Metric
+  zone: number | null
+  lower: number | null
+  upper: number | null
+  /** Unit of `lower`/`upper`; a percentage unit (`%`, `%ftp`) is relative to the threshold. */
+  unit: string | null
+}
+
+/** enduco's answer to an upload. */
+export interface UploadResult {
+  /** enduco's id of the workout (the earlier one for a duplicate). */
+  id: string
+  /** enduco's processing status, e.g. `processing`; `duplicate` for a repeat. */
+  status: string
+  /** The same file was uploaded before. Not an error. */
+  duplicate: boolean
+}
+
+// ---------------------------------------------------------------------------------------------
+// Webhooks
+
+/** The user revoked the app's access on enduco's side: clear their tokens, stop syncing. */
+export interface UserDeregisteredEvent {
+  type: 'user.deregistered'
+  userId: string
+  occurredAt: IsoInstant | null
+}
+
+/** The user's plan changed (between `from` and `to` when given): re-fetch those plans. */
+export interface PlanChangedEvent {
+  type: 'plan.changed'
+  userId: string
+  from: IsoDate | null
+  to: IsoDate | null
+  occurredAt: IsoInstant | null
+}
+
+/** Anything the SDK could not read. Log it; answer the webhook with 2xx anyway. */
+export interface UnknownWebhookEvent {
+  type: 'unknown'
+  /** The body as text. */
+  raw: string
+}
+
+export type WebhookEvent = UserDeregisteredEvent | PlanChangedEvent | UnknownWebhookEvent
+
+/** A webhook body: the raw bytes or text, or JSON a framework already parsed. */
+export type WebhookBody = string | Uint8Array | ArrayBuffer | { [key: string]: JsonValue }
+
+/** Reads a webhook body enduco POSTed to your app. Never throws on content: whatever it cannot
+ * read comes back as `{ type: 'unknown', raw }`. */
+export declare function parseWebhook(body: WebhookBody): WebhookEvent
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+/** The stable name of each failure, the same string in every enduco SDK. */
+export type EnducoErrorCode =
+  | 'invalid_input'
+  | 'authorization_denied'
+  | 'state_mismatch'
+  | 'reauthorization_required'
+  | 'insufficient_scope'
+  | 'rate_limited'
+  | 'server'
+  | 'api'
+  | 'network'
+  | 'timeout'
+  | 'invalid_response'
+  | 'store'
+
+/**
+ * Every failure of the SDK. Check `code` (or `instanceof` a subclass). Messages, `stack` and
+ * `JSON.stringify(error)` never contain a token, a code or the client secret.
+ */
+export declare class EnducoError extends Error {
+  readonly code: EnducoErrorCode
+  constructor(code: EnducoErrorCode, message: string, details?: object, options?: { cause?: unknown })
+}
+
+/** The app passed something unusable; nothing was sent. Fix the input. */
+export declare class InvalidInputError extends EnducoError {
+  readonly code: 'invalid_input'
+  constructor(message: string)
+}
+/** The user cancelled on enduco's consent page. Offer to try again. */
+export declare class AuthorizationDeniedError extends EnducoError {
+  readonly code: 'authorization_denied'
+  /** The OAuth `error`, e.g. `access_denied`. */
+  readonly oauthError: string
+  readonly description: string | null
+  constructor(message: string, details: { oauthError: string; description: string | null })
+}
+/** The callback does not belong to this authorization request. Start a new one. */
+export declare class StateMismatchError extends EnducoError {
+  readonly code: 'state_mismatch'
+  constructor(message: string)
+}
+/** The grant is gone (never authorized, revoked, expired). Send the user through the flow. */
+export declare class ReauthorizationRequiredError extends EnducoError {
+  readonly code: 'reauthorization_required'
+  readonly reason: string
+  constructor(message: string, details: { reason: string })
+}
+/** The user did not grant a scope the call needs; nothing was sent. */
+export declare class InsufficientScopeError extends EnducoError {
+  readonly code: 'insufficient_scope'
+  readonly missing: string[]
+  constructor(message: string, details: { missing: string[] })
+}
+/** enduco asked to slow down and the retries ran out. */
+export declare class RateLimitedError extends EnducoError {
+  readonly code: 'rate_limited'
+  /** Seconds to wait, when enduco said. */
+  readonly retryAfter: number | null
+  constructor(message: string, details: { retryAfter: number | null })
+}
+/** enduco answered 5xx after the retries. Transient. */
+export declare class ServerError extends EnducoError {
+  readonly code: 'server'
+  readonly status: number
+  constructor(message: string, details: { status: number })
+}
+/** enduco refused the request with its own error (`apiCode`, e.g. `invalid_grant`). */
+export declare class ApiError extends EnducoError {
+  readonly code: 'api'
+  /** The HTTP status; `null` for an OAuth error in a redirect. */
+  readonly status: number | null
+  readonly apiCode: string
+  readonly apiMessage: string
+  constructor(message: string, details: { status: number | null; apiCode: string; apiMessage: string })
+}
+/** The connection failed after the retries. Check connectivity. */
+export declare class NetworkError extends EnducoError {
+  readonly code: 'network'
+  constructor(message: string)
+}
+/** enduco did not answer in time. */
+export declare class EnducoTimeoutError extends EnducoError {
+  readonly code: 'timeout'
+  constructor(message: string)
+}
+/** Alias of {@link EnducoTimeoutError}. */
+export declare const TimeoutError: typeof EnducoTimeoutError
+/** enduco answered with something unreadable (HTML, malformed JSON). */
+export declare class InvalidResponseError extends EnducoError {
+  readonly code: 'invalid_response'
+  constructor(message: string)
+}
+/** Your token store failed. `cause` is what it threw; unsaved tokens are kept and saved on
+ * the next call. */
+export declare class StoreError extends EnducoError {
+  readonly code: 'store'
+  readonly cause?: unknown
+  constructor(message: string, details?: object, options?: { cause?: unknown })
+}
+
+/** Every concrete error, for narrowing on `code`. */
+export type AnyEnducoError =
+  | InvalidInputError
+  | AuthorizationDeniedError
+  | StateMismatchError
+  | ReauthorizationRequiredError
+  | InsufficientScopeError
+  | RateLimitedError
+  | ServerError
+  | ApiError
+  | NetworkError
+  | EnducoTimeoutError
+  | InvalidResponseError
+  | StoreError

@@ -1,0 +1,635 @@
+'use strict'
+// The public face of the native addon. It converts only: argument types into what the addon
+// takes, the addon's errors into typed `EnducoError`s, and the user's token store into three
+// functions the addon calls. Every decision (OAuth, refresh, retries, validation of values)
+// lives in the Rust core. Types and documentation: index.d.ts.
+
+const util = require('node:util')
+const native = require('./native.js')
+
+const ERROR_MARKER = '\u0001enduco-error:'
+const INTERNAL = Symbol('enduco.internal')
+/** wrapper object → native object */
+const NATIVE = new WeakMap()
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+class EnducoError extends Error {
+  /**
+   * @param {string} code
+   * @param {string} message
+   * @param {Record<string, unknown>} [details]
+   * @param {{ cause?: unknown }} [options]
+   */
+  constructor(code, message, details, options) {
+    super(message, options)
+    this.code = code
+    if (details) Object.assign(this, details)
+  }
+}
+EnducoError.prototype.name = 'EnducoError'
+
+/** code → [class name, fields the payload may carry] */
+const ERROR_KINDS = {
+  invalid_input: ['InvalidInputError', []],
+  authorization_denied: ['AuthorizationDeniedError', ['oauthError', 'description']],
+  state_mismatch: ['StateMismatchError', []],
+  reauthorization_required: ['ReauthorizationRequiredError', ['reason']],
+  insufficient_scope: ['InsufficientScopeError', ['missing']],
+  rate_limited: ['RateLimitedError', ['retryAfter']],
+  server: ['ServerError', ['status']],
+  api: ['ApiError', ['status', 'apiCode', 'apiMessage']],
+  network: ['NetworkError', []],
+  timeout: ['EnducoTimeoutError', []],
+  invalid_response: ['InvalidResponseError', []],
+  store: ['StoreError', []],
+}
+
+const errorClasses = {}
+for (const [code, [name]] of Object.entries(ERROR_KINDS)) {
+  const cls = {
+    [name]: class extends EnducoError {
+      constructor(message, details, options) {
+        super(code, message, details, options)
+      }
+    },
+  }[name]
+  cls.prototype.name = name
+  errorClasses[code] = cls
+}
+
+/** Thrown values of failed store calls, by id, until the error that names them is built. */
+const storeCauses = new Map()
+let nextCauseId = 1
+const MAX_KEPT_CAUSES = 256
+
+function keepCause(value) {
+  const id = nextCauseId
+  nextCauseId = nextCauseId >= 0x7fffffff ? 1 : nextCauseId + 1
+  storeCauses.set(id, value)
+  if (storeCauses.size > MAX_KEPT_CAUSES) storeCauses.delete(storeCauses.keys().next().value)
+  return id
+}
+
+/** napi's own argument-conversion failures, which mean a value of the wrong type. */
+const NAPI_ARGUMENT_STATUSES = new Set([
+  'InvalidArg',
+  'ObjectExpected',
+  'StringExpected',
+  'NameExpected',
+  'FunctionExpected',
+  'NumberExpected',
+  'BooleanExpected',
+  'ArrayExpected',
+  'BigintExpected',
+])
+
+/** The addon's rejection → the typed error; anything else passes through unchanged. */
+function convertError(error) {
+  if (error instanceof EnducoError) return error
+  const message = error instanceof Error ? error.message : undefined
+  if (typeof message === 'string' && message.startsWith(ERROR_MARKER)) {
+    let payload
+    try {
+      payload = JSON.parse(message.slice(ERROR_MARKER.length))
+    } catch {
+      return error
+    }
+    const cls = errorClasses[payload.code]
+    if (!cls) return new EnducoError(String(payload.code), String(payload.message))
+    const details = {}
+    for (const field of ERROR_KINDS[payload.code][1]) {
+      if (field in payload) details[field] = payload[field]
+    }
+    const options =
+      payload.causeId != null && storeCauses.has(payload.causeId)
+        ? { cause: storeCauses.get(payload.causeId) }
+        : undefined
+    return new cls(payload.message, details, options)
+  }
+  if (error instanceof Error && NAPI_ARGUMENT_STATUSES.has(error.code)) {
+    return new errorClasses.invalid_input(`invalid input: ${message}`)
+  }
+  return error
+}
+
+function invalidInput(message) {
+  return new errorClasses.invalid_input(`invalid input: ${message}`)
+}
+
+function callSync(fn) {
+  try {
+    return fn()
+  } catch (error) {
+    throw convertError(error)
+  }
+}
+
+async function callAsync(fn) {
+  try {
+    return await fn()
+  } catch (error) {
+    throw convertError(error)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Argument checks (types only; values are the core's business)
+
+function kindOf(value) {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  if (Buffer.isBuffer(value)) return 'a Buffer'
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`
+}
+
+function expect(ok, where, name, wanted, value) {
+  if (!ok) throw invalidInput(`${where}: ${name} must be ${wanted}, got ${kindOf(value)}`)
+}
+
+function expectString(where, name, value) {
+  expect(typeof value === 'string', where, name, 'a string', value)
+}
+
+function optional(value, check) {
+  if (value !== undefined && value !== null) check(value)
+}
+
+function isPlainObject(value) {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function toBuffer(value) {
+  if (Buffer.isBuffer(value)) return value
+  if (ArrayBuffer.isView(value)) return Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+  if (value instanceof ArrayBuffer) return Buffer.from(value)
+  return undefined
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tokens
+
+class TokenSet {
+  constructor(key, nativeTokens) {
+    if (key !== INTERNAL) {
+      throw new TypeError('TokenSet has no public constructor: use TokenSet.fromJSON()')
+    }
+    NATIVE.set(this, nativeTokens)
+  }
+
+  /** Reads what `toJSON()` produced: the object, or its JSON text. */
+  static fromJSON(value) {
+    let text
+    if (typeof value === 'string') text = value
+    else if (isPlainObject(value)) text = JSON.stringify(value)
+    else throw invalidInput(`TokenSet.fromJSON: expected a JSON string or object, got ${kindOf(value)}`)
+    return wrapTokens(callSync(() => native.NativeTokenSet.fromJSONString(text)))
+  }
+
+  get accessToken() {
+    return NATIVE.get(this).accessToken
+  }
+  get refreshToken() {
+    return NATIVE.get(this).refreshToken
+  }
+  get expiresAt() {
+    return NATIVE.get(this).expiresAt
+  }
+  get scopes() {
+    return NATIVE.get(this).scopes
+  }
+  get tokenType() {
+    return NATIVE.get(this).tokenType
+  }
+  get schemaVersion() {
+    return NATIVE.get(this).schemaVersion
+  }
+  get userId() {
+    return NATIVE.get(this).userId ?? null
+  }
+
+  /** The storage form, shared by every enduco SDK (snake_case, as FileTokenStore writes it). */
+  toJSON() {
+    return JSON.parse(NATIVE.get(this).toJSONString())
+  }
+
+  toString() {
+    return `TokenSet(user ${this.userId ?? 'unknown'}, expires at ${this.expiresAt}, tokens redacted)`
+  }
+
+  [util.inspect.custom](depth, options, inspect) {
+    const shown = {
+      userId: this.userId,
+      expiresAt: this.expiresAt,
+      scopes: this.scopes,
+      tokenType: this.tokenType,
+      accessToken: '[redacted]',
+      refreshToken: this.refreshToken === null ? null : '[redacted]',
+    }
+    if (depth < 0) return options.stylize('[TokenSet]', 'special')
+    return `TokenSet ${inspect(shown, { ...options, depth: options.depth === null ? null : options.depth - 1 })}`
+  }
+}
+
+function wrapTokens(nativeTokens) {
+  return nativeTokens == null ? null : new TokenSet(INTERNAL, nativeTokens)
+}
+
+function unwrapTokens(where, tokens) {
+  const nativeTokens = tokens instanceof TokenSet ? NATIVE.get(tokens) : undefined
+  if (!nativeTokens) throw invalidInput(`${where}: tokens must be a TokenSet, got ${kindOf(tokens)}`)
+  return nativeTokens
+}
+
+// ---------------------------------------------------------------------------------------------
+// Token stores
+
+class MemoryTokenStore {
+  constructor(tokens) {
+    const initial = tokens == null ? undefined : unwrapTokens('new MemoryTokenStore', tokens)
+    NATIVE.set(this, new native.NativeMemoryTokenStore(initial))
+  }
+  load() {
+    return callAsync(async () => wrapTokens(await NATIVE.get(this).load()))
+  }
+  save(tokens) {
+    return callAsync(async () => {
+      await NATIVE.get(this).save(unwrapTokens('MemoryTokenStore.save', tokens))
+    })
+  }
+  clear() {
+    return callAsync(async () => {
+      await NATIVE.get(this).clear()
+    })
+  }
+}
+
+class FileTokenStore {
+  constructor(path) {
+    expectString('new FileTokenStore', 'path', path)
+    NATIVE.set(this, new native.NativeFileTokenStore(path))
+  }
+  get path() {
+    return NATIVE.get(this).path
+  }
+  load() {
+    return callAsync(async () => wrapTokens(await NATIVE.get(this).load()))
+  }
+  save(tokens) {
+    return callAsync(async () => {
+      await NATIVE.get(this).save(unwrapTokens('FileTokenStore.save', tokens))
+    })
+  }
+  clear() {
+    return callAsync(async () => {
+      await NATIVE.get(this).clear()
+    })
+  }
+  [util.inspect.custom]() {
+    return `FileTokenStore { path: ${util.inspect(this.path)} }`
+  }
+}
+
+function describeThrown(value) {
+  if (value instanceof Error) return `${value.name}: ${value.message}`
+  if (typeof value === 'string') return value
+  return Object.prototype.toString.call(value)
+}
+
+/** Runs one store method; resolves with `{value}` or the failure the addon turns into `store`. */
+async function settle(run) {
+  let pending
+  try {
+    pending = run()
+  } catch (error) {
+    return { error: `threw ${describeThrown(error)}`, causeId: keepCause(error) }
+  }
+  try {
+    return { value: await pending }
+  } catch (error) {
+    return { error: `rejected with ${describeThrown(error)}`, causeId: keepCause(error) }
+  }
+}
+
+/** The storage JSON text of what a store's `load()` returned. */
+function storedText(value) {
+  if (value instanceof TokenSet) return NATIVE.get(value).toJSONString()
+  if (typeof value === 'string') return value
+  if (isPlainObject(value)) return JSON.stringify(value)
+  return undefined
+}
+
+/** One native store handle per user store object. */
+const callbackHandles = new WeakMap()
+
+function storeHandle(where, store) {
+  if (store instanceof MemoryTokenStore || store instanceof FileTokenStore) {
+    return NATIVE.get(store).handle()
+  }
+  const isStore =
+    typeof store === 'object' &&
+    store !== null &&
+    typeof store.load === 'function' &&
+    typeof store.save === 'function' &&
+    typeof store.clear === 'function'
+  if (!isStore) {
+    throw invalidInput(`${where}: store must be an object with load(), save(tokens) and clear() methods, got ${kindOf(store)}`)
+  }
+  let handle = callbackHandles.get(store)
+  if (!handle) {
+    handle = native.createCallbackStore(
+      async () => {
+        const outcome = await settle(() => store.load())
+        if (outcome.error) return outcome
+        if (outcome.value == null) return {}
+        const tokens = storedText(outcome.value)
+        if (tokens === undefined) {
+          return { error: `resolved with ${kindOf(outcome.value)}, not a TokenSet, its JSON or null` }
+        }
+        return { tokens }
+      },
+      async (nativeTokens) => {
+        const outcome = await settle(() => store.save(wrapTokens(nativeTokens)))
+        return outcome.error ? outcome : {}
+      },
+      async () => {
+        const outcome = await settle(() => store.clear())
+        return outcome.error ? outcome : {}
+      },
+    )
+    callbackHandles.set(store, handle)
+  }
+  return handle
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client and session
+
+const OPTION_TYPES = {
+  environment: 'string',
+  usePkce: 'boolean',
+  timeZone: 'string',
+  userAgent: 'string',
+  connectTimeoutSeconds: 'number',
+  requestTimeoutSeconds: 'number',
+  uploadTimeoutSeconds: 'number',
+  maxRetries: 'number',
+  retryDeadlineSeconds: 'number',
+}
+
+function clientOptions(options) {
+  const where = 'new EnducoClient'
+  expect(isPlainObject(options), where, 'options', 'an object', options)
+  for (const name of ['clientId', 'clientSecret', 'redirectUri']) {
+    expectString(where, `options.${name}`, options[name])
+  }
+  const converted = {
+    clientId: options.clientId,
+    clientSecret: options.clientSecret,
+    redirectUri: options.redirectUri,
+  }
+  for (const [name, type] of Object.entries(OPTION_TYPES)) {
+    const value = options[name]
+    optional(value, (v) => expect(typeof v === type, where, `options.${name}`, `a ${type}`, v))
+    if (value != null) converted[name] = value
+  }
+  optional(options.endpoints, (endpoints) => {
+    expect(isPlainObject(endpoints), where, 'options.endpoints', 'an object of paths', endpoints)
+    for (const [name, path] of Object.entries(endpoints)) {
+      expectString(where, `options.endpoints.${name}`, path)
+    }
+    converted.endpoints = { ...endpoints }
+  })
+  return converted
+}
+
+class EnducoClient {
+  constructor(options) {
+    const converted = clientOptions(options)
+    NATIVE.set(this, callSync(() => new native.NativeClient(converted)))
+  }
+
+  authorizationRequest(scopes) {
+    const where = 'authorizationRequest'
+    expect(Array.isArray(scopes), where, 'scopes', 'an array of scope names', scopes)
+    scopes.forEach((scope, i) => expectString(where, `scopes[${i}]`, scope))
+    const request = callSync(() => NATIVE.get(this).authorizationRequest([...scopes]))
+    return {
+      url: request.url,
+      state: request.state,
+      codeVerifier: request.codeVerifier ?? null,
+      redirectUri: request.redirectUri,
+      scopes: request.scopes,
+    }
+  }
+
+  completeAuthorization(request, callbackUrl) {
+    return callAsync(async () => {
+      const where = 'completeAuthorization'
+      expect(isPlainObject(request), where, 'request', 'the object authorizationRequest() returned', request)
+      expectString(where, 'request.state', request.state)
+      optional(request.codeVerifier, (v) => expectString(where, 'request.codeVerifier', v))
+      optional(request.url, (v) => expectString(where, 'request.url', v))
+      optional(request.redirectUri, (v) => expectString(where, 'request.redirectUri', v))
+      expectString(where, 'callbackUrl', callbackUrl)
+      const pending = {
+        state: request.state,
+        codeVerifier: request.codeVerifier ?? undefined,
+        url: request.url ?? undefined,
+        redirectUri: request.redirectUri ?? undefined,
+        scopes: Array.isArray(request.scopes) ? request.scopes.map(String) : undefined,
+      }
+      return wrapTokens(await NATIVE.get(this).completeAuthorization(pending, callbackUrl))
+    })
+  }
+
+  exchangeCode(code, codeVerifier) {
+    return callAsync(async () => {
+      expectString('exchangeCode', 'code', code)
+      optional(codeVerifier, (v) => expectString('exchangeCode', 'codeVerifier', v))
+      return wrapTokens(await NATIVE.get(this).exchangeCode(code, codeVerifier ?? undefined))
+    })
+  }
+
+  session(store) {
+    const handle = storeHandle('session', store)
+    return new Session(INTERNAL, NATIVE.get(this).session(handle))
+  }
+
+  connect(store, tokens) {
+    return callAsync(async () => {
+      const handle = storeHandle('connect', store)
+      const nativeTokens = unwrapTokens('connect', tokens)
+      return new Session(INTERNAL, await NATIVE.get(this).connect(handle, nativeTokens))
+    })
+  }
+
+  parseWebhook(body) {
+    return parseWebhook(body)
+  }
+}
+
+class RawResponse {
+  constructor(key, nativeResponse) {
+    if (key !== INTERNAL) throw new TypeError('RawResponse has no public constructor')
+    NATIVE.set(this, nativeResponse)
+    this.status = nativeResponse.status
+    this.contentType = nativeResponse.contentType ?? null
+    this.body = nativeResponse.body
+  }
+  text() {
+    return NATIVE.get(this).text()
+  }
+  json() {
+    return callSync(() => NATIVE.get(this).json())
+  }
+}
+
+function queryPairs(query) {
+  const where = 'request'
+  if (query == null) return undefined
+  let entries
+  if (query instanceof URLSearchParams) entries = [...query]
+  else if (Array.isArray(query)) entries = query
+  else if (isPlainObject(query)) entries = Object.entries(query)
+  else throw invalidInput(`${where}: options.query must be an object, an array of pairs or URLSearchParams, got ${kindOf(query)}`)
+  return entries.map((entry, i) => {
+    expect(Array.isArray(entry) && entry.length === 2, where, `options.query[${i}]`, 'a [name, value] pair', entry)
+    const [name, value] = entry
+    expectString(where, `query name ${i}`, name)
+    const ok = ['string', 'number', 'boolean'].includes(typeof value)
+    expect(ok, where, `query value ${JSON.stringify(name)}`, 'a string, number or boolean', value)
+    return [name, String(value)]
+  })
+}
+
+class Session {
+  constructor(key, nativeSession) {
+    if (key !== INTERNAL) throw new TypeError('Session has no public constructor: use client.session(store)')
+    NATIVE.set(this, nativeSession)
+  }
+
+  userId() {
+    return callAsync(() => NATIVE.get(this).userId())
+  }
+
+  grantedScopes() {
+    return callAsync(() => NATIVE.get(this).grantedScopes())
+  }
+
+  tokens() {
+    return callAsync(async () => wrapTokens(await NATIVE.get(this).tokens()))
+  }
+
+  intensityZones() {
+    return callAsync(() => NATIVE.get(this).intensityZones())
+  }
+
+  upcomingPlans(days = 7) {
+    return callAsync(() => {
+      expect(typeof days === 'number', 'upcomingPlans', 'days', 'a number', days)
+      return NATIVE.get(this).upcomingPlans(days)
+    })
+  }
+
+  trainingPlans(from, to) {
+    return callAsync(() => {
+      expectString('trainingPlans', 'from (YYYY-MM-DD)', from)
+      expectString('trainingPlans', 'to (YYYY-MM-DD)', to)
+      return NATIVE.get(this).trainingPlans(from, to)
+    })
+  }
+
+  uploadWorkout(source, options = {}) {
+    return callAsync(async () => {
+      const where = 'uploadWorkout'
+      expect(isPlainObject(options), where, 'options', 'an object', options)
+      const { fileName, onProgress } = options
+      optional(fileName, (v) => expectString(where, 'options.fileName', v))
+      optional(onProgress, (v) => expect(typeof v === 'function', where, 'options.onProgress', 'a function', v))
+      let progress
+      if (onProgress != null) {
+        let warned = false
+        progress = (sent, total) => {
+          try {
+            onProgress(sent, total)
+          } catch (error) {
+            if (!warned) {
+              warned = true
+              process.emitWarning(`enduco: onProgress threw (${describeThrown(error)}); the upload goes on`, {
+                code: 'ENDUCO_PROGRESS_CALLBACK',
+              })
+            }
+          }
+        }
+      }
+      const session = NATIVE.get(this)
+      if (typeof source === 'string') {
+        return session.uploadWorkoutPath(source, fileName ?? undefined, progress)
+      }
+      const bytes = toBuffer(source)
+      if (!bytes) {
+        throw invalidInput(`${where}: source must be a file path or a Buffer/Uint8Array of a FIT file, got ${kindOf(source)}`)
+      }
+      return session.uploadWorkoutBytes(bytes, fileName ?? undefined, progress)
+    })
+  }
+
+  request(method, path, options = {}) {
+    return callAsync(async () => {
+      expectString('request', 'method', method)
+      expectString('request', 'path', path)
+      expect(isPlainObject(options), 'request', 'options', 'an object', options)
+      const query = queryPairs(options.query)
+      const body = options.body === undefined ? undefined : options.body
+      return new RawResponse(INTERNAL, await NATIVE.get(this).request(method, path, query, body))
+    })
+  }
+
+  refresh() {
+    return callAsync(async () => wrapTokens(await NATIVE.get(this).refresh()))
+  }
+
+  revoke() {
+    return callAsync(async () => {
+      await NATIVE.get(this).revoke()
+    })
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Webhooks
+
+function parseWebhook(body) {
+  let bytes
+  if (typeof body === 'string') bytes = Buffer.from(body, 'utf8')
+  else bytes = toBuffer(body)
+  if (!bytes && isPlainObject(body)) bytes = Buffer.from(JSON.stringify(body), 'utf8')
+  if (!bytes) throw invalidInput(`parseWebhook: body must be a string, a Buffer or a parsed JSON object, got ${kindOf(body)}`)
+  return callSync(() => native.parseWebhook(bytes))
+}
+
+module.exports = {
+  EnducoClient,
+  Session,
+  TokenSet,
+  MemoryTokenStore,
+  FileTokenStore,
+  RawResponse,
+  parseWebhook,
+  EnducoError,
+  InvalidInputError: errorClasses.invalid_input,
+  AuthorizationDeniedError: errorClasses.authorization_denied,
+  StateMismatchError: errorClasses.state_mismatch,
+  ReauthorizationRequiredError: errorClasses.reauthorization_required,
+  InsufficientScopeError: errorClasses.insufficient_scope,
+  RateLimitedError: errorClasses.rate_limited,
+  ServerError: errorClasses.server,
+  ApiError: errorClasses.api,
+  NetworkError: errorClasses.network,
+  EnducoTimeoutError: errorClasses.timeout,
+  TimeoutError: errorClasses.timeout,
+  InvalidResponseError: errorClasses.invalid_response,
+  StoreError: errorClasses.store,
+}

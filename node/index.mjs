@@ -1,0 +1,31 @@
+// ESM entry point: the same objects as the CommonJS entry (index.js).
+import { createRequire } from 'node:module'
+
+const require = createRequire(import.meta.url)
+const enduco = require('./index.js')
+
+export const {
+  EnducoClient,
+  Session,
+  TokenSet,
+  MemoryTokenStore,
+  FileTokenStore,
+  RawResponse,
+  parseWebhook,
+  EnducoError,
+  InvalidInputError,
+  AuthorizationDeniedError,
+  StateMismatchError,
+  ReauthorizationRequiredError,
+  InsufficientScopeError,
+  RateLimitedError,
+  ServerError,
+  ApiError,
+  NetworkError,
+  EnducoTimeoutError,
+  TimeoutError,
+  InvalidResponseError,
+  StoreError,
+} = enduco
+
+export default enduco

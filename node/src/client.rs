@@ -1,0 +1,211 @@
+//! `EnducoClient`: configuration, authorization, sessions.
+
+use std::collections::HashMap;
+
+use enduco::{AuthorizationRequest, Scope};
+use napi::Env;
+use napi::bindgen_prelude::PromiseRaw;
+use napi_derive::napi;
+
+use crate::error::{OrThrow, invalid_input, to_napi, whole_number};
+use crate::session::Session;
+use crate::store::StoreHandle;
+use crate::tokens::TokenSet;
+
+/// The options of `new EnducoClient(...)`, mirroring the core's `ClientOptions`.
+#[napi(object)]
+pub struct ClientOptions {
+    pub client_id: String,
+    pub client_secret: String,
+    pub redirect_uri: String,
+    /// `"beta"` (default), `"production"` or a base URL (plain http only for loopback).
+    pub environment: Option<String>,
+    pub use_pkce: Option<bool>,
+    pub time_zone: Option<String>,
+    pub user_agent: Option<String>,
+    pub connect_timeout_seconds: Option<f64>,
+    pub request_timeout_seconds: Option<f64>,
+    pub upload_timeout_seconds: Option<f64>,
+    pub max_retries: Option<f64>,
+    pub retry_deadline_seconds: Option<f64>,
+    /// Path overrides: authorize, token, revoke, zones, plans, workouts.
+    pub endpoints: Option<HashMap<String, String>>,
+}
+
+impl ClientOptions {
+    fn into_core(self) -> napi::Result<enduco::ClientOptions> {
+        let mut endpoints: Vec<(String, String)> =
+            self.endpoints.unwrap_or_default().into_iter().collect();
+        endpoints.sort();
+        Ok(enduco::ClientOptions {
+            client_id: self.client_id,
+            client_secret: self.client_secret,
+            redirect_uri: self.redirect_uri,
+            environment: self.environment,
+            use_pkce: self.use_pkce,
+            time_zone: self.time_zone,
+            user_agent: self.user_agent,
+            connect_timeout_seconds: self.connect_timeout_seconds,
+            request_timeout_seconds: self.request_timeout_seconds,
+            upload_timeout_seconds: self.upload_timeout_seconds,
+            max_retries: self
+                .max_retries
+                .map(|v| whole_number("maxRetries", v))
+                .transpose()?,
+            retry_deadline_seconds: self.retry_deadline_seconds,
+            endpoints,
+        })
+    }
+}
+
+/// A started authorization, as a plain object the app can keep (e.g. in its session store)
+/// until the callback arrives.
+#[napi(object)]
+pub struct AuthorizationRequestObject {
+    /// Open this in the user's browser.
+    pub url: String,
+    /// The CSRF token enduco echoes back in the callback.
+    pub state: String,
+    /// The PKCE verifier; `null` when PKCE is switched off.
+    pub code_verifier: Option<String>,
+    pub redirect_uri: String,
+    pub scopes: Vec<String>,
+}
+
+/// What `completeAuthorization` needs of a started authorization: `state` and
+/// `codeVerifier`; the other fields are taken when present.
+#[napi(object)]
+pub struct PendingAuthorization {
+    pub url: Option<String>,
+    pub state: String,
+    pub code_verifier: Option<String>,
+    pub redirect_uri: Option<String>,
+    pub scopes: Option<Vec<String>>,
+}
+
+fn parse_scopes(scopes: &[String]) -> napi::Result<Vec<Scope>> {
+    scopes
+        .iter()
+        .map(|s| s.parse::<Scope>().or_throw())
+        .collect()
+}
+
+#[napi(js_name = "NativeClient")]
+pub struct EnducoClient {
+    inner: enduco::EnducoClient,
+}
+
+#[napi]
+impl EnducoClient {
+    #[napi(constructor)]
+    pub fn new(options: ClientOptions) -> napi::Result<Self> {
+        let config = options.into_core()?.into_config().or_throw()?;
+        Ok(EnducoClient {
+            inner: enduco::EnducoClient::new(config).or_throw()?,
+        })
+    }
+
+    #[napi]
+    pub fn authorization_request(
+        &self,
+        scopes: Vec<String>,
+    ) -> napi::Result<AuthorizationRequestObject> {
+        let request = self
+            .inner
+            .authorization_request(&parse_scopes(&scopes)?)
+            .or_throw()?;
+        Ok(AuthorizationRequestObject {
+            url: request.url.to_string(),
+            state: request.state,
+            code_verifier: request.code_verifier.map(|v| v.secret().to_owned()),
+            redirect_uri: request.redirect_uri,
+            scopes: request
+                .scopes
+                .iter()
+                .map(|s| s.as_str().to_owned())
+                .collect(),
+        })
+    }
+
+    #[napi]
+    pub fn complete_authorization<'env>(
+        &self,
+        env: &'env Env,
+        pending: PendingAuthorization,
+        callback_url: String,
+    ) -> napi::Result<PromiseRaw<'env, TokenSet>> {
+        let config = self.inner.config();
+        let url = match &pending.url {
+            Some(url) => url
+                .parse()
+                .map_err(|e| invalid_input(format!("request.url is not a URL ({e})")))?,
+            None => config.environment.base_url(),
+        };
+        let request = AuthorizationRequest {
+            url,
+            state: pending.state,
+            code_verifier: pending.code_verifier.map(enduco::token::CodeVerifier::new),
+            redirect_uri: pending
+                .redirect_uri
+                .unwrap_or_else(|| config.redirect_uri.clone()),
+            scopes: parse_scopes(&pending.scopes.unwrap_or_default())?,
+        };
+        let client = self.inner.clone();
+        env.spawn_future(async move {
+            client
+                .complete_authorization(&request, &callback_url)
+                .await
+                .map(TokenSet::new)
+                .map_err(to_napi)
+        })
+    }
+
+    #[napi]
+    pub fn exchange_code<'env>(
+        &self,
+        env: &'env Env,
+        code: String,
+        code_verifier: Option<String>,
+    ) -> napi::Result<PromiseRaw<'env, TokenSet>> {
+        let client = self.inner.clone();
+        env.spawn_future(async move {
+            client
+                .exchange_code(&code, code_verifier.as_deref())
+                .await
+                .map(TokenSet::new)
+                .map_err(to_napi)
+        })
+    }
+
+    /// A session over `store`. Nothing is loaded until the first call.
+    #[napi]
+    pub fn session(&self, store: &StoreHandle) -> Session {
+        Session::new(self.inner.session(store.inner.clone()))
+    }
+
+    /// Saves `tokens` into `store`, then returns the session.
+    #[napi]
+    pub fn connect<'env>(
+        &self,
+        env: &'env Env,
+        store: &StoreHandle,
+        tokens: &TokenSet,
+    ) -> napi::Result<PromiseRaw<'env, Session>> {
+        let client = self.inner.clone();
+        let store = store.inner.clone();
+        let tokens = tokens.inner.clone();
+        env.spawn_future(async move {
+            client
+                .connect(store, tokens)
+                .await
+                .map(Session::new)
+                .map_err(to_napi)
+        })
+    }
+}
+
+/// Reads a webhook body; never fails (unrecognised bodies come back as `{type: "unknown"}`).
+#[napi]
+pub fn parse_webhook(body: napi::bindgen_prelude::Buffer) -> napi::Result<serde_json::Value> {
+    crate::error::to_json(&enduco::parse_webhook(&body))
+}

@@ -1,0 +1,312 @@
+//! `Session`: one user's calls. Every method returns a Promise; the work runs on the addon's
+//! Tokio runtime, so the event loop stays free.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use enduco::{UploadOptions, UploadProgress, WorkoutSource};
+use napi::bindgen_prelude::{Buffer, FnArgs, PromiseRaw};
+use napi::threadsafe_function::{
+    ThreadsafeFunction, ThreadsafeFunctionCallMode, UnknownReturnValue,
+};
+use napi::{Env, Status};
+use napi_derive::napi;
+use serde_json::Value;
+
+use crate::error::{OrThrow, invalid_input, to_json, to_napi, whole_number};
+use crate::tokens::TokenSet;
+
+#[napi(js_name = "NativeSession")]
+pub struct Session {
+    inner: enduco::Session,
+}
+
+impl Session {
+    pub(crate) fn new(inner: enduco::Session) -> Self {
+        Session { inner }
+    }
+}
+
+type ProgressFn = ThreadsafeFunction<
+    FnArgs<(f64, f64)>,
+    UnknownReturnValue,
+    FnArgs<(f64, f64)>,
+    Status,
+    false,
+    true,
+>;
+
+/// Calls of the progress callback still queued for the JS thread.
+#[derive(Default)]
+struct Outstanding {
+    count: AtomicUsize,
+    idle: tokio::sync::Notify,
+}
+
+impl Outstanding {
+    fn done(&self) {
+        if self.count.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.idle.notify_waiters();
+        }
+    }
+
+    async fn wait_idle(&self) {
+        loop {
+            let notified = self.idle.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.count.load(Ordering::Acquire) == 0 {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+/// Forwards the core's progress reports to a JS callback, in order, without blocking the
+/// upload. A callback that throws is ignored (the catching call variant), never fatal.
+struct JsProgress {
+    callback: ProgressFn,
+    outstanding: Arc<Outstanding>,
+}
+
+impl UploadProgress for JsProgress {
+    fn on_progress(&self, sent: u64, total: u64) {
+        self.outstanding.count.fetch_add(1, Ordering::AcqRel);
+        let outstanding = self.outstanding.clone();
+        let status = self.callback.call_with_return_value(
+            FnArgs::from((sent as f64, total as f64)),
+            ThreadsafeFunctionCallMode::NonBlocking,
+            move |_result, _env| {
+                outstanding.done();
+                Ok(())
+            },
+        );
+        if status != Status::Ok {
+            self.outstanding.done();
+        }
+    }
+}
+
+/// The answer of `Session.request`.
+#[napi(js_name = "NativeRawResponse")]
+pub struct RawResponse {
+    inner: enduco::RawResponse,
+}
+
+#[napi]
+impl RawResponse {
+    #[napi(getter)]
+    pub fn status(&self) -> u32 {
+        u32::from(self.inner.status)
+    }
+
+    #[napi(getter)]
+    pub fn content_type(&self) -> Option<String> {
+        self.inner.content_type.clone()
+    }
+
+    #[napi(getter)]
+    pub fn body(&self) -> Buffer {
+        self.inner.body.clone().into()
+    }
+
+    #[napi]
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.inner.body).into_owned()
+    }
+
+    /// The body as JSON; malformed JSON is `invalid_response`.
+    #[napi]
+    pub fn json(&self) -> napi::Result<Value> {
+        self.inner.json::<Value>().or_throw()
+    }
+}
+
+#[napi]
+impl Session {
+    #[napi]
+    pub fn user_id<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, String>> {
+        let session = self.inner.clone();
+        env.spawn_future(async move { session.user_id().await.map_err(to_napi) })
+    }
+
+    #[napi]
+    pub fn granted_scopes<'env>(
+        &self,
+        env: &'env Env,
+    ) -> napi::Result<PromiseRaw<'env, Vec<String>>> {
+        let session = self.inner.clone();
+        env.spawn_future(async move { session.granted_scopes().await.map_err(to_napi) })
+    }
+
+    #[napi]
+    pub fn tokens<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, TokenSet>> {
+        let session = self.inner.clone();
+        env.spawn_future(async move { session.tokens().await.map(TokenSet::new).map_err(to_napi) })
+    }
+
+    #[napi]
+    pub fn intensity_zones<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, Value>> {
+        let session = self.inner.clone();
+        env.spawn_future(async move { to_json(&session.intensity_zones().await.or_throw()?) })
+    }
+
+    #[napi]
+    pub fn upcoming_plans<'env>(
+        &self,
+        env: &'env Env,
+        days: f64,
+    ) -> napi::Result<PromiseRaw<'env, Value>> {
+        let days = whole_number("days", days)?;
+        let session = self.inner.clone();
+        env.spawn_future(async move { to_json(&session.upcoming_plans(days).await.or_throw()?) })
+    }
+
+    /// `from` and `to` are the athlete's local calendar dates, `YYYY-MM-DD`.
+    #[napi]
+    pub fn training_plans<'env>(
+        &self,
+        env: &'env Env,
+        from: String,
+        to: String,
+    ) -> napi::Result<PromiseRaw<'env, Value>> {
+        let from = enduco::parse_date(&from).or_throw()?;
+        let to = enduco::parse_date(&to).or_throw()?;
+        let session = self.inner.clone();
+        env.spawn_future(
+            async move { to_json(&session.training_plans(from, to).await.or_throw()?) },
+        )
+    }
+
+    // The callback type is spelled out in full: napi-rs derives the TypeScript signature from
+    // it (an alias would come out as `undefined`).
+    #[allow(clippy::type_complexity)]
+    #[napi]
+    pub fn upload_workout_path<'env>(
+        &self,
+        env: &'env Env,
+        path: String,
+        file_name: Option<String>,
+        on_progress: Option<
+            ThreadsafeFunction<
+                FnArgs<(f64, f64)>,
+                UnknownReturnValue,
+                FnArgs<(f64, f64)>,
+                Status,
+                false,
+                true,
+            >,
+        >,
+    ) -> napi::Result<PromiseRaw<'env, Value>> {
+        if path.is_empty() {
+            return Err(invalid_input("the workout path is empty"));
+        }
+        self.upload(
+            env,
+            WorkoutSource::Path(path.into()),
+            file_name,
+            on_progress,
+        )
+    }
+
+    // The callback type is spelled out in full: napi-rs derives the TypeScript signature from
+    // it (an alias would come out as `undefined`).
+    #[allow(clippy::type_complexity)]
+    #[napi]
+    pub fn upload_workout_bytes<'env>(
+        &self,
+        env: &'env Env,
+        bytes: Buffer,
+        file_name: Option<String>,
+        on_progress: Option<
+            ThreadsafeFunction<
+                FnArgs<(f64, f64)>,
+                UnknownReturnValue,
+                FnArgs<(f64, f64)>,
+                Status,
+                false,
+                true,
+            >,
+        >,
+    ) -> napi::Result<PromiseRaw<'env, Value>> {
+        let bytes: Vec<u8> = bytes.to_vec();
+        self.upload(
+            env,
+            WorkoutSource::Bytes(bytes.into()),
+            file_name,
+            on_progress,
+        )
+    }
+
+    /// `query` is a list of `[name, value]` pairs; `body` is sent as JSON when given.
+    #[napi]
+    pub fn request<'env>(
+        &self,
+        env: &'env Env,
+        method: String,
+        path: String,
+        query: Option<Vec<Vec<String>>>,
+        body: Option<Value>,
+    ) -> napi::Result<PromiseRaw<'env, RawResponse>> {
+        let query = query
+            .unwrap_or_default()
+            .into_iter()
+            .map(|pair| match <[String; 2]>::try_from(pair) {
+                Ok([name, value]) => Ok((name, value)),
+                Err(_) => Err(invalid_input(
+                    "each query entry must be a [name, value] pair",
+                )),
+            })
+            .collect::<napi::Result<Vec<_>>>()?;
+        let session = self.inner.clone();
+        env.spawn_future(async move {
+            let response = session
+                .request(&method, &path, &query, body.as_ref())
+                .await
+                .or_throw()?;
+            Ok(RawResponse { inner: response })
+        })
+    }
+
+    #[napi]
+    pub fn refresh<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, TokenSet>> {
+        let session = self.inner.clone();
+        env.spawn_future(async move { session.refresh().await.map(TokenSet::new).map_err(to_napi) })
+    }
+
+    #[napi]
+    pub fn revoke<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, ()>> {
+        let session = self.inner.clone();
+        env.spawn_future(async move { session.revoke().await.map_err(to_napi) })
+    }
+}
+
+impl Session {
+    fn upload<'env>(
+        &self,
+        env: &'env Env,
+        source: WorkoutSource,
+        file_name: Option<String>,
+        on_progress: Option<ProgressFn>,
+    ) -> napi::Result<PromiseRaw<'env, Value>> {
+        let outstanding = Arc::new(Outstanding::default());
+        let progress = on_progress.map(|callback| {
+            Arc::new(JsProgress {
+                callback,
+                outstanding: outstanding.clone(),
+            }) as Arc<dyn UploadProgress>
+        });
+        let options = UploadOptions {
+            file_name,
+            progress,
+        };
+        let session = self.inner.clone();
+        env.spawn_future(async move {
+            let result = session.upload_workout(source, options).await;
+            // Every progress call reaches JS before the promise settles.
+            outstanding.wait_idle().await;
+            to_json(&result.or_throw()?)
+        })
+    }
+}

@@ -1,0 +1,223 @@
+//! Token stores: the built-in ones of the core, and a store whose `load`/`save`/`clear` are
+//! JavaScript functions.
+//!
+//! The JS functions are called through weak threadsafe functions (they never keep the process
+//! alive) with the catching call variant, and their promises are awaited on the Rust side: a
+//! store call never blocks the event loop, and a store that throws or rejects becomes the
+//! core's `store` error instead of an uncaught exception.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use enduco::{Error, Result as CoreResult, TokenStore};
+use napi::bindgen_prelude::{Promise, PromiseRaw};
+use napi::threadsafe_function::ThreadsafeFunction;
+use napi::{Env, Status};
+use napi_derive::napi;
+
+use crate::error::{JsStoreFailure, OrThrow, to_napi};
+use crate::tokens::TokenSet;
+
+/// What the wrapper's store adapter resolves with: never a rejection, so the Rust side reads
+/// one shape whatever the user's store did.
+#[napi(object)]
+pub struct StoreReply {
+    /// `load`: the canonical token JSON, or nothing when the store is empty.
+    pub tokens: Option<String>,
+    /// Set when the user's function threw or rejected: a description of what it threw.
+    pub error: Option<String>,
+    /// The wrapper's handle on the thrown value, re-attached as the error's `cause`.
+    pub cause_id: Option<u32>,
+}
+
+type LoadFn = ThreadsafeFunction<(), Promise<StoreReply>, (), Status, false, true>;
+type SaveFn = ThreadsafeFunction<TokenSet, Promise<StoreReply>, TokenSet, Status, false, true>;
+
+/// A [`TokenStore`] over three JavaScript functions.
+struct JsTokenStore {
+    load: LoadFn,
+    save: SaveFn,
+    clear: LoadFn,
+}
+
+/// Awaits one store call; any failure is the core's `store` error.
+async fn settle(
+    action: &str,
+    call: impl std::future::Future<Output = napi::Result<Promise<StoreReply>>>,
+) -> CoreResult<StoreReply> {
+    let bridge = |e: napi::Error| {
+        JsStoreFailure {
+            message: e.reason.clone(),
+            cause_id: None,
+        }
+        .into_error(format!("{action}() failed: {}", e.reason))
+    };
+    let reply = call.await.map_err(bridge)?.await.map_err(bridge)?;
+    match reply.error {
+        Some(message) => Err(JsStoreFailure {
+            message: message.clone(),
+            cause_id: reply.cause_id,
+        }
+        .into_error(format!("{action}() {message}"))),
+        None => Ok(reply),
+    }
+}
+
+#[async_trait]
+impl TokenStore for JsTokenStore {
+    async fn load(&self) -> CoreResult<Option<enduco::TokenSet>> {
+        let reply = settle("load", self.load.call_async_catch(())).await?;
+        match reply.tokens {
+            None => Ok(None),
+            Some(json) => enduco::TokenSet::from_json(&json).map(Some).map_err(|e| {
+                Error::store(
+                    format!("load() returned something that is not a token set: {e}"),
+                    None,
+                )
+            }),
+        }
+    }
+
+    async fn save(&self, tokens: &enduco::TokenSet) -> CoreResult<()> {
+        let call = self.save.call_async_catch(TokenSet::new(tokens.clone()));
+        settle("save", call).await.map(drop)
+    }
+
+    async fn clear(&self) -> CoreResult<()> {
+        settle("clear", self.clear.call_async_catch(()))
+            .await
+            .map(drop)
+    }
+}
+
+/// A token store as the core sees it; what `EnducoClient.session` takes.
+#[napi]
+pub struct StoreHandle {
+    pub(crate) inner: Arc<dyn TokenStore>,
+}
+
+/// Wraps three JS functions (`() => Promise<StoreReply>`, `(tokens) => Promise<StoreReply>`,
+/// `() => Promise<StoreReply>`) into a store. The package's wrapper builds them around the
+/// user's store object.
+#[napi]
+pub fn create_callback_store(
+    load: ThreadsafeFunction<(), Promise<StoreReply>, (), Status, false, true>,
+    save: ThreadsafeFunction<TokenSet, Promise<StoreReply>, TokenSet, Status, false, true>,
+    clear: ThreadsafeFunction<(), Promise<StoreReply>, (), Status, false, true>,
+) -> StoreHandle {
+    StoreHandle {
+        inner: Arc::new(JsTokenStore { load, save, clear }),
+    }
+}
+
+/// Tokens in memory only: for tests, and for backends that persist elsewhere.
+#[napi(js_name = "NativeMemoryTokenStore")]
+pub struct MemoryTokenStore {
+    inner: Arc<enduco::MemoryTokenStore>,
+}
+
+#[napi]
+impl MemoryTokenStore {
+    #[napi(constructor)]
+    pub fn new(tokens: Option<&TokenSet>) -> Self {
+        let inner = match tokens {
+            Some(t) => enduco::MemoryTokenStore::with_tokens(t.inner.clone()),
+            None => enduco::MemoryTokenStore::new(),
+        };
+        MemoryTokenStore {
+            inner: Arc::new(inner),
+        }
+    }
+
+    #[napi]
+    pub fn handle(&self) -> StoreHandle {
+        StoreHandle {
+            inner: self.inner.clone(),
+        }
+    }
+
+    #[napi]
+    pub fn load<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, Option<TokenSet>>> {
+        load(env, self.inner.clone())
+    }
+
+    #[napi]
+    pub fn save<'env>(
+        &self,
+        env: &'env Env,
+        tokens: &TokenSet,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        save(env, self.inner.clone(), tokens.inner.clone())
+    }
+
+    #[napi]
+    pub fn clear<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, ()>> {
+        clear(env, self.inner.clone())
+    }
+}
+
+/// Tokens in a JSON file (atomic replace, mode 0600).
+#[napi(js_name = "NativeFileTokenStore")]
+pub struct FileTokenStore {
+    inner: Arc<enduco::FileTokenStore>,
+}
+
+#[napi]
+impl FileTokenStore {
+    #[napi(constructor)]
+    pub fn new(path: String) -> Self {
+        FileTokenStore {
+            inner: Arc::new(enduco::FileTokenStore::new(path)),
+        }
+    }
+
+    #[napi(getter)]
+    pub fn path(&self) -> String {
+        self.inner.path().to_string_lossy().into_owned()
+    }
+
+    #[napi]
+    pub fn handle(&self) -> StoreHandle {
+        StoreHandle {
+            inner: self.inner.clone(),
+        }
+    }
+
+    #[napi]
+    pub fn load<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, Option<TokenSet>>> {
+        load(env, self.inner.clone())
+    }
+
+    #[napi]
+    pub fn save<'env>(
+        &self,
+        env: &'env Env,
+        tokens: &TokenSet,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
+        save(env, self.inner.clone(), tokens.inner.clone())
+    }
+
+    #[napi]
+    pub fn clear<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, ()>> {
+        clear(env, self.inner.clone())
+    }
+}
+
+fn load<'env>(
+    env: &'env Env,
+    store: Arc<dyn TokenStore>,
+) -> napi::Result<PromiseRaw<'env, Option<TokenSet>>> {
+    env.spawn_future(async move { Ok(store.load().await.or_throw()?.map(TokenSet::new)) })
+}
+
+fn save<'env>(
+    env: &'env Env,
+    store: Arc<dyn TokenStore>,
+    tokens: enduco::TokenSet,
+) -> napi::Result<PromiseRaw<'env, ()>> {
+    env.spawn_future(async move { store.save(&tokens).await.map_err(to_napi) })
+}
+
+fn clear<'env>(env: &'env Env, store: Arc<dyn TokenStore>) -> napi::Result<PromiseRaw<'env, ()>> {
+    env.spawn_future(async move { store.clear().await.map_err(to_napi) })
+}

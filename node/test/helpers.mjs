@@ -1,0 +1,178 @@
+// Test helpers: a real sandbox process per test file, spoken to over loopback HTTP.
+
+import { spawn, execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import assert from 'node:assert/strict'
+
+import { EnducoClient, MemoryTokenStore, TokenSet } from '../index.mjs'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+export const ROOT = path.resolve(here, '..', '..')
+export const SANDBOX_BIN = process.env.ENDUCO_SANDBOX_BIN ?? path.join(ROOT, 'target', 'debug', 'enduco-sandbox')
+export const ALL_SCOPES = ['user_read', 'plans_read', 'workouts_write']
+export const CLIENT = {
+  clientId: 'sandbox-client',
+  clientSecret: 'sandbox-secret',
+  redirectUri: 'https://app.example/callback',
+}
+
+/** Starts `enduco-sandbox --port 0` and resolves once it printed its address. */
+export async function startSandbox(args = []) {
+  const child = spawn(SANDBOX_BIN, ['--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let stderr = ''
+  child.stderr.on('data', (chunk) => {
+    stderr = (stderr + chunk).slice(-8000)
+  })
+  const lines = createInterface({ input: child.stdout })
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`sandbox did not start in 20 s: ${stderr}`)), 20_000)
+    child.once('error', (e) => {
+      clearTimeout(timer)
+      reject(e)
+    })
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`sandbox exited with ${code}: ${stderr}`))
+    })
+    lines.once('line', (line) => {
+      clearTimeout(timer)
+      const match = /^listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(line.trim())
+      if (match) resolve(match[1])
+      else reject(new Error(`unexpected first line from the sandbox: ${line}`))
+    })
+  })
+  lines.on('line', () => {}) // keep draining stdout
+  return new Sandbox(url, child)
+}
+
+export class Sandbox {
+  constructor(url, child) {
+    this.url = url
+    this.child = child
+  }
+
+  /** A client for this sandbox; `options` override the defaults. */
+  client(options = {}) {
+    return new EnducoClient({ ...CLIENT, environment: this.url, ...options })
+  }
+
+  async control(method, route, body) {
+    const response = await fetch(`${this.url}/_sandbox${route}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+    const text = await response.text()
+    assert.ok(response.ok, `control ${method} ${route} answered ${response.status}: ${text}`)
+    return text ? JSON.parse(text) : null
+  }
+
+  fault(fault) {
+    return this.control('POST', '/faults', { count: 1, ...fault })
+  }
+  expireAccessTokens() {
+    return this.control('POST', '/expire-access-tokens', {})
+  }
+  requests() {
+    return this.control('GET', '/requests')
+  }
+  clearRequests() {
+    return this.control('DELETE', '/requests')
+  }
+  reset() {
+    return this.control('POST', '/reset', {})
+  }
+
+  /** GET the authorization URL like a browser would (auto-approve) and return the redirect. */
+  async approve(authorizationUrl) {
+    const response = await fetch(authorizationUrl, { redirect: 'manual' })
+    assert.equal(response.status, 302, `authorize answered ${response.status}: ${await response.text()}`)
+    return response.headers.get('location')
+  }
+
+  /** The user presses "cancel" on the consent page. */
+  async cancel(authorizationUrl) {
+    const query = new URL(authorizationUrl).search.slice(1)
+    const response = await fetch(`${this.url}/oauth2/authorize/decision`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `${query}&decision=cancel`,
+    })
+    assert.equal(response.status, 302, `decision answered ${response.status}: ${await response.text()}`)
+    return response.headers.get('location')
+  }
+
+  /** The whole authorization flow; resolves with a fresh TokenSet. */
+  async authorize(client, scopes = ALL_SCOPES) {
+    const request = client.authorizationRequest(scopes)
+    const callback = await this.approve(request.url)
+    return client.completeAuthorization(request, callback)
+  }
+
+  /** Authorizes and opens a session over a MemoryTokenStore (or `store`). */
+  async session(client, { scopes = ALL_SCOPES, store } = {}) {
+    const tokens = await this.authorize(client, scopes)
+    const target = store ?? new MemoryTokenStore()
+    const session = await client.connect(target, tokens)
+    return { session, store: target, tokens }
+  }
+
+  stop() {
+    if (this.child.exitCode === null) this.child.kill('SIGTERM')
+  }
+}
+
+/** Writes a FIT fixture with the sandbox's generator and returns its path. */
+export function fitFixture(dir, name, args = []) {
+  const out = path.join(dir, name)
+  execFileSync(SANDBOX_BIN, ['fit', '--out', out, ...args], { stdio: 'pipe' })
+  return out
+}
+
+export function tempDir(t) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'enduco-node-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+/** A copy of `tokens` whose access token counts as expired (the JSON form's `expires_at`). */
+export function expired(tokens) {
+  const json = tokens.toJSON()
+  json.expires_at = Math.floor(Date.now() / 1000) - 3600
+  return TokenSet.fromJSON(json)
+}
+
+/** A token store implemented by the app: plain object methods, counts its calls. */
+export class RecordingStore {
+  constructor(tokens = null, { async = true } = {}) {
+    this.tokens = tokens
+    this.async = async
+    this.loads = 0
+    this.saves = 0
+    this.clears = 0
+  }
+  load() {
+    this.loads += 1
+    return this.async ? Promise.resolve(this.tokens) : this.tokens
+  }
+  save(tokens) {
+    this.saves += 1
+    this.tokens = tokens
+    return this.async ? new Promise((resolve) => setImmediate(resolve)) : undefined
+  }
+  clear() {
+    this.clears += 1
+    this.tokens = null
+    return this.async ? Promise.resolve() : undefined
+  }
+}
+
+/** Requests in the sandbox log that match `filter`. */
+export async function countRequests(sandbox, filter) {
+  return (await sandbox.requests()).filter(filter).length
+}

@@ -1,0 +1,27 @@
+// Type-level checks of the ESM entry point; `tsc --noEmit --strict` reads this file, nothing
+// runs it.
+import enduco, { EnducoClient, EnducoError, type Session, type TokenStore } from 'enduco'
+
+const client: EnducoClient = new enduco.EnducoClient({ clientId: 'a', clientSecret: 'b', redirectUri: 'https://x.example/cb' })
+const store: TokenStore = { load: async () => null, save: async () => {}, clear: () => {} }
+const session: Session = client.session(store)
+const same: typeof EnducoClient = enduco.EnducoClient
+void same
+
+export async function check(): Promise<string> {
+  try {
+    return await session.userId()
+  } catch (e) {
+    if (e instanceof EnducoError) return e.code
+    throw e
+  }
+}
+
+// @ts-expect-error: scopes are checked against enduco's names
+client.authorizationRequest(['admin'])
+// @ts-expect-error: dates are YYYY-MM-DD strings, not Date objects
+void session.trainingPlans(new Date(), '2025-01-01')
+// @ts-expect-error: a store needs all three methods
+client.session({ load: () => null })
+// @ts-expect-error: TokenSet has no public constructor
+void new enduco.TokenSet()
