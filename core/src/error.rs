@@ -104,6 +104,15 @@ impl Error {
         }
     }
 
+    /// The host's own error behind a `Store` error (what its store implementation
+    /// returned or threw), for bindings that hand it back as the exception's cause.
+    pub fn store_source(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
+        match self {
+            Error::Store { source, .. } => source.as_deref(),
+            _ => None,
+        }
+    }
+
     pub(crate) fn invalid_input(message: impl Into<String>) -> Self {
         Error::InvalidInput {
             message: message.into(),

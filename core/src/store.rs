@@ -16,6 +16,9 @@ use crate::token::TokenSet;
 /// after a refresh never loses a rotated refresh token. Return `Error::Store` (see
 /// [`Error::store`]) on failure; the session keeps the tokens in memory and saves them again
 /// on the next call.
+///
+/// A store must not call back into the session it serves: the session holds its refresh
+/// gate while it loads or saves, so such a call would wait for itself.
 #[async_trait]
 pub trait TokenStore: Send + Sync {
     /// The stored tokens, or `None` when the user has not connected enduco.

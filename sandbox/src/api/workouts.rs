@@ -33,7 +33,17 @@ pub(crate) async fn upload(
 ) -> Response {
     let caller = match super::authenticate(&app, &headers, "workouts_write") {
         Ok(c) => c,
-        Err(response) => return response,
+        Err(response) => {
+            // Read the upload before refusing it, as servers behind a buffering proxy do: a
+            // client still writing its body would otherwise see a broken pipe instead of the
+            // 401 it must react to.
+            if let Ok(mut multipart) = multipart {
+                while let Ok(Some(mut field)) = multipart.next_field().await {
+                    while let Ok(Some(_)) = field.chunk().await {}
+                }
+            }
+            return response;
+        }
     };
     let mut multipart = match multipart {
         Ok(m) => m,
