@@ -1,0 +1,298 @@
+//! `EnducoClient` (one per app) and `Session` (one user's tokens and every authenticated call).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::error::{EnducoError, Result, saturating_i64};
+use crate::models::{
+    CalendarDate, IntensityZones, PlannedWorkout, QueryParam, RawResponse, Scope, UploadResult,
+    WebhookEvent,
+};
+use crate::store::{TokenStore, bridge};
+use crate::tokens::{AuthorizationRequest, TokenSet};
+
+/// The entry point: start authorizations, exchange codes, open sessions. One per app; it holds
+/// the configuration and one HTTP connection pool that every session shares.
+#[derive(uniffi::Object)]
+pub struct EnducoClient {
+    inner: enduco::EnducoClient,
+}
+
+#[uniffi::export(async_runtime = "tokio")]
+impl EnducoClient {
+    /// Checks the configuration and builds the HTTP client; makes no request.
+    ///
+    /// `environment` is `"beta"` (the default), `"production"` or a base URL (plain `http://`
+    /// only for loopback, i.e. the sandbox). `endpoints` overrides paths by name: `authorize`,
+    /// `token`, `revoke`, `zones`, `plans`, `workouts`. Unset values keep the core's defaults.
+    #[uniffi::constructor(default(
+        environment = None,
+        use_pkce = None,
+        time_zone = None,
+        user_agent = None,
+        connect_timeout_seconds = None,
+        request_timeout_seconds = None,
+        upload_timeout_seconds = None,
+        max_retries = None,
+        retry_deadline_seconds = None,
+        endpoints
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        client_id: String,
+        client_secret: String,
+        redirect_uri: String,
+        environment: Option<String>,
+        use_pkce: Option<bool>,
+        time_zone: Option<String>,
+        user_agent: Option<String>,
+        connect_timeout_seconds: Option<f64>,
+        request_timeout_seconds: Option<f64>,
+        upload_timeout_seconds: Option<f64>,
+        max_retries: Option<i32>,
+        retry_deadline_seconds: Option<f64>,
+        endpoints: HashMap<String, String>,
+    ) -> Result<Arc<Self>> {
+        let max_retries = max_retries
+            .map(|n| {
+                u32::try_from(n).map_err(|_| EnducoError::InvalidInput {
+                    message: format!("max_retries must not be negative, got {n}"),
+                })
+            })
+            .transpose()?;
+        let options = enduco::ClientOptions {
+            client_id,
+            client_secret,
+            redirect_uri,
+            environment,
+            use_pkce,
+            time_zone,
+            user_agent,
+            connect_timeout_seconds,
+            request_timeout_seconds,
+            upload_timeout_seconds,
+            max_retries,
+            retry_deadline_seconds,
+            endpoints: endpoints.into_iter().collect(),
+        };
+        let inner = enduco::EnducoClient::new(options.into_config()?)?;
+        Ok(Arc::new(EnducoClient { inner }))
+    }
+
+    /// Starts an authorization: a URL for the user's browser with a fresh `state` and (unless
+    /// switched off) a PKCE S256 challenge. Keep the result until the callback.
+    pub fn authorization_request(&self, scopes: Vec<Scope>) -> Result<Arc<AuthorizationRequest>> {
+        let scopes: Vec<enduco::Scope> = scopes.into_iter().map(Into::into).collect();
+        let inner = self.inner.authorization_request(&scopes)?;
+        Ok(Arc::new(AuthorizationRequest { inner }))
+    }
+
+    /// Finishes an authorization from the URL enduco redirected the browser to: checks the
+    /// state, turns `error=` into a typed error, exchanges the code. Store the tokens, e.g. with
+    /// `connect`.
+    pub async fn complete_authorization(
+        &self,
+        pending: Arc<AuthorizationRequest>,
+        callback_url: String,
+    ) -> Result<Arc<TokenSet>> {
+        let tokens = self
+            .inner
+            .complete_authorization(&pending.inner, &callback_url)
+            .await?;
+        Ok(TokenSet::wrap(tokens))
+    }
+
+    /// Exchanges a code the app received itself (a backend's own redirect handler). Pass the
+    /// PKCE verifier of the request that produced the code, if it had one.
+    #[uniffi::method(default(code_verifier = None))]
+    pub async fn exchange_code(
+        &self,
+        code: String,
+        code_verifier: Option<String>,
+    ) -> Result<Arc<TokenSet>> {
+        let tokens = self
+            .inner
+            .exchange_code(&code, code_verifier.as_deref())
+            .await?;
+        Ok(TokenSet::wrap(tokens))
+    }
+
+    /// A session for the user whose tokens `store` holds. Nothing is loaded until the first
+    /// call.
+    pub fn session(&self, store: Arc<dyn TokenStore>) -> Arc<Session> {
+        Arc::new(Session {
+            inner: self.inner.session(bridge(store)),
+        })
+    }
+
+    /// Saves `tokens` into `store`, then returns the user's session.
+    pub async fn connect(
+        &self,
+        store: Arc<dyn TokenStore>,
+        tokens: Arc<TokenSet>,
+    ) -> Result<Arc<Session>> {
+        let inner = self
+            .inner
+            .connect(bridge(store), tokens.inner.clone())
+            .await?;
+        Ok(Arc::new(Session { inner }))
+    }
+
+    /// Reads a webhook body enduco POSTed to the app. Never fails: what the SDK does not
+    /// recognise comes back as `Unknown`.
+    pub fn parse_webhook(&self, body: Vec<u8>) -> WebhookEvent {
+        self.inner.parse_webhook(&body).into()
+    }
+}
+
+/// Receives upload progress: bytes of the file sent so far and the file's size. Calls are
+/// monotonic and the last one has `sent == total`. They arrive on an SDK thread: hop to the
+/// UI thread yourself. What the callback throws is logged and ignored.
+#[uniffi::export(callback_interface)]
+pub trait UploadProgress: Send + Sync {
+    fn on_progress(&self, sent: i64, total: i64) -> Result<()>;
+}
+
+struct ProgressBridge(Box<dyn UploadProgress>);
+
+impl enduco::UploadProgress for ProgressBridge {
+    fn on_progress(&self, sent: u64, total: u64) {
+        // The core's progress sinks cannot fail; an app callback that throws must not break
+        // the upload.
+        if let Err(e) = self
+            .0
+            .on_progress(saturating_i64(sent), saturating_i64(total))
+        {
+            tracing::warn!("upload progress callback failed: {e}");
+        }
+    }
+}
+
+fn upload_options(
+    file_name: Option<String>,
+    progress: Option<Box<dyn UploadProgress>>,
+) -> enduco::UploadOptions {
+    enduco::UploadOptions {
+        file_name,
+        progress: progress.map(|p| Arc::new(ProgressBridge(p)) as Arc<dyn enduco::UploadProgress>),
+    }
+}
+
+/// One user's connection to enduco: every authenticated call, with refresh ahead of expiry,
+/// one refresh at a time, tokens saved through the store before use, and scope checks before
+/// any request.
+#[derive(uniffi::Object)]
+pub struct Session {
+    inner: enduco::Session,
+}
+
+#[uniffi::export(async_runtime = "tokio")]
+impl Session {
+    /// The user's intensity zones per sport and metric. Needs `user_read`.
+    pub async fn intensity_zones(&self) -> Result<IntensityZones> {
+        Ok(self.inner.intensity_zones().await?.into())
+    }
+
+    /// Planned workouts from `from` to `to` (inclusive), the athlete's local calendar dates.
+    /// At most 7 days; a longer or reversed window fails with `invalid_input` before any
+    /// request. Needs `plans_read`.
+    pub async fn training_plans(
+        &self,
+        from: CalendarDate,
+        to: CalendarDate,
+    ) -> Result<Vec<PlannedWorkout>> {
+        let plans = self.inner.training_plans(from.0, to.0).await?;
+        Ok(plans.into_iter().map(Into::into).collect())
+    }
+
+    /// The next `days` days (1 to 7) of plans, starting today in the athlete's time zone (the
+    /// client's `timeZone`, else the device's). Needs `plans_read`.
+    pub async fn upcoming_plans(&self, days: i32) -> Result<Vec<PlannedWorkout>> {
+        // A negative count is out of the core's 1..=7 range like any other; it says so.
+        let days = u32::try_from(days).unwrap_or(u32::MAX);
+        let plans = self.inner.upcoming_plans(days).await?;
+        Ok(plans.into_iter().map(Into::into).collect())
+    }
+
+    /// Uploads a finished workout (a FIT file in memory). The file is checked first and nothing
+    /// is sent if it is defective (`invalid_input`). A file enduco already has comes back with
+    /// `duplicate = true`. Needs `workouts_write`.
+    #[uniffi::method(default(file_name = None, progress = None))]
+    pub async fn upload_workout(
+        &self,
+        fit: Vec<u8>,
+        file_name: Option<String>,
+        progress: Option<Box<dyn UploadProgress>>,
+    ) -> Result<UploadResult> {
+        let options = upload_options(file_name, progress);
+        Ok(self.inner.upload_workout(fit, options).await?.into())
+    }
+
+    /// `uploadWorkout` for a FIT file on disk, streamed: memory use stays flat whatever its
+    /// size. The file name enduco sees defaults to the path's.
+    #[uniffi::method(default(file_name = None, progress = None))]
+    pub async fn upload_workout_file(
+        &self,
+        path: String,
+        file_name: Option<String>,
+        progress: Option<Box<dyn UploadProgress>>,
+    ) -> Result<UploadResult> {
+        let options = upload_options(file_name, progress);
+        let path = std::path::PathBuf::from(path);
+        Ok(self.inner.upload_workout(path, options).await?.into())
+    }
+
+    /// Any enduco endpoint the typed calls lack, with authentication, refresh and retries
+    /// applied. `path` starts with `/`; `json_body` is JSON text. A non-2xx answer is thrown as
+    /// the error it means.
+    #[uniffi::method(default(query = [], json_body = None))]
+    pub async fn request(
+        &self,
+        method: String,
+        path: String,
+        query: Vec<QueryParam>,
+        json_body: Option<String>,
+    ) -> Result<RawResponse> {
+        let body = json_body
+            .map(|text| {
+                serde_json::from_str::<serde_json::Value>(&text).map_err(|e| {
+                    EnducoError::InvalidInput {
+                        message: format!("json_body is not JSON ({e})"),
+                    }
+                })
+            })
+            .transpose()?;
+        let query: Vec<(String, String)> = query.into_iter().map(|q| (q.name, q.value)).collect();
+        let response = self
+            .inner
+            .request(&method, &path, &query, body.as_ref())
+            .await?;
+        Ok(response.into())
+    }
+
+    /// Refreshes now, whatever the expiry, and saves the new tokens.
+    pub async fn refresh(&self) -> Result<Arc<TokenSet>> {
+        Ok(TokenSet::wrap(self.inner.refresh().await?))
+    }
+
+    /// Revokes the grant at enduco, then clears the store. Use when the user disconnects
+    /// enduco; afterwards every call fails with `reauthorization_required`.
+    pub async fn revoke(&self) -> Result<()> {
+        Ok(self.inner.revoke().await?)
+    }
+
+    /// The scopes the user granted. Loads the store if needed; makes no request.
+    pub async fn granted_scopes(&self) -> Result<Vec<String>> {
+        Ok(self.inner.granted_scopes().await?)
+    }
+
+    /// enduco's id for this user (the access token's `sub`). Makes no request.
+    pub async fn user_id(&self) -> Result<String> {
+        Ok(self.inner.user_id().await?)
+    }
+
+    /// The current tokens as stored (without refreshing).
+    pub async fn tokens(&self) -> Result<Arc<TokenSet>> {
+        Ok(TokenSet::wrap(self.inner.tokens().await?))
+    }
+}

@@ -1,0 +1,33 @@
+//! # enduco-ffi
+//!
+//! The UniFFI exports of the enduco SDK: the same `EnducoClient`, `Session`, `TokenStore`,
+//! `TokenSet` and error taxonomy as the Rust core, for Kotlin (package `app.enduco.sdk`) and
+//! Swift (module `Enduco`). Bindings are generated from the built library in library mode:
+//!
+//! ```sh
+//! cargo build -p enduco-ffi
+//! cargo run -p uniffi-bindgen -- generate --library target/debug/libenduco_ffi.so \
+//!     --language kotlin --out-dir bindings/kotlin/target/generated-sources/uniffi
+//! ```
+//!
+//! This crate converts types, errors and async only; every decision is the core's. Async
+//! methods run on tokio (`async_runtime = "tokio"`); foreign code drives them as Kotlin
+//! `suspend` functions and Swift `async` methods.
+
+mod client;
+mod error;
+mod models;
+mod store;
+mod tokens;
+
+pub use client::{EnducoClient, Session, UploadProgress};
+pub use error::EnducoError;
+pub use models::{
+    CalendarDate, IntensityZones, Metric, PlannedWorkout, QueryParam, RawResponse, Repeat,
+    ResolvedTarget, Scope, Sport, SportZones, Step, StepKind, StepTarget, TimelineSegment,
+    UploadResult, WebhookEvent, Zone, check_fit, parse_webhook, scope_name,
+};
+pub use store::{FileTokenStore, MemoryTokenStore, TokenStore};
+pub use tokens::{AuthorizationRequest, TokenSet};
+
+uniffi::setup_scaffolding!();
