@@ -1,0 +1,163 @@
+"""Collects the rows the Rust, Python and Node benchmarks wrote, prints one table and writes
+bench/RESULTS.md with the machine, the versions and the date. Run by bench/run:
+
+    python report.py --results DIR --markdown RESULTS.md --versions versions.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+from typing import Any
+
+ORDER = ["rust.json", "python.json", "node.json"]
+#: Peak RSS growth below this (MiB) means the body was streamed; no ratio is shown.
+FLAT_MIB = 4.0
+
+
+def sig(x: float | None, digits: int = 3) -> str:
+    if x is None or x != x:  # None or NaN
+        return "—"
+    if x == 0:
+        return "0"
+    if abs(x) >= 10 ** digits:
+        return f"{x:,.0f}"
+    return f"{x:.{digits}g}"
+
+
+def tokens(span: list[int] | None) -> str:
+    if not span:
+        return ""
+    lo, hi = span
+    return f"{lo}" if lo == hi else f"{lo}–{hi}"
+
+
+def cells(r: dict[str, Any]) -> tuple[str, str, str]:
+    unit = r["unit"]
+    if "ours_token_requests" in r:
+        calls = r.get("calls", 1000)
+
+        def side(ms: float, span: list[int], errors: int) -> str:
+            return (f"{sig(ms)} ms; token requests: {tokens(span)}; "
+                    f"failed calls: {errors}/{calls * r['n']}")
+
+        ours = side(r["ours"], r["ours_token_requests"], r["ours_errors"])
+        theirs = side(r["theirs"], r["theirs_token_requests"], r["theirs_errors"])
+        return ours, theirs, sig(r["ratio"], 2)
+    arrow = " ↑" if r.get("higher_is_better") else ""
+    ratio = sig(r["ratio"], 2)
+    if unit == "MiB" and max(r["ours"], r["theirs"]) < FLAT_MIB:
+        ratio = "n/a (both flat)"  # a ratio of two near-zero peaks is noise
+    return f"{sig(r['ours'])} {unit}{arrow}", f"{sig(r['theirs'])} {unit}{arrow}", ratio
+
+
+def load_rows(results: str) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for name in ORDER:
+        path = os.path.join(results, name)
+        with open(path) as f:
+            rows.extend(json.load(f))
+    return rows
+
+
+def machine() -> dict[str, str]:
+    model = "unknown"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    cores = os.cpu_count() or 0
+    mem_kib = 0
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                mem_kib = int(line.split()[1])
+    return {
+        "cpu": model,
+        "cores": str(cores),
+        "ram": f"{mem_kib / 1024 / 1024:.1f} GiB",
+        "kernel": platform.release(),
+    }
+
+
+def table(rows: list[dict[str, Any]]) -> list[list[str]]:
+    out = [["Lang", "Benchmark", "Ours (enduco)", "Theirs", "Theirs is", "Ours/Theirs"]]
+    for r in rows:
+        ours, theirs, ratio = cells(r)
+        out.append([r["lang"], r["bench"], ours, theirs, r["theirs_name"], ratio])
+    return out
+
+
+def markdown(t: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(t[0]) + " |", "|" + "|".join("---" for _ in t[0]) + "|"]
+    for r in t[1:]:
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in r) + " |")
+    return "\n".join(lines)
+
+
+def plain(t: list[list[str]]) -> str:
+    widths = [max(len(r[i]) for r in t) for i in range(len(t[0]))]
+    fmt = lambda r: "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip()  # noqa: E731
+    return "\n".join([fmt(t[0]), "  ".join("-" * w for w in widths)] + [fmt(r) for r in t[1:]])
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--results", required=True)
+    p.add_argument("--markdown", required=True)
+    p.add_argument("--versions", required=True)
+    args = p.parse_args()
+    rows = load_rows(args.results)
+    with open(args.versions) as f:
+        versions = json.load(f)
+    t = table(rows)
+    print()
+    print(plain(t))
+    print()
+
+    m = machine()
+    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    doc = [
+        "# Benchmark results",
+        "",
+        "Written by `bench/run` (do not edit by hand; see `README.md` in this folder for what",
+        "each row measures and how to read it). Medians; the ratio is ours/theirs of the",
+        "row's unit, so below 1 means enduco is faster or smaller — except rows marked ↑",
+        "(throughput), where above 1 means enduco is faster.",
+        "",
+        f"- Date: {now}",
+        f"- Machine: {m['cpu']}, {m['cores']} cores, {m['ram']} RAM, Linux {m['kernel']}",
+        f"- Load average before / after the run: {versions.get('load_before', '?')} / "
+        f"{versions.get('load_after', '?')} (the machine is shared; both sides of every row "
+        "are measured alternately, so load drift hits both)",
+        f"- Run: {versions.get('mode', 'full')}, everything under `nice -n 10`; one "
+        "`enduco-sandbox` (release) on loopback for all rows",
+        "",
+        "Versions:",
+        "",
+    ]
+    for key, value in versions.get("tools", {}).items():
+        doc.append(f"- {key}: {value}")
+    doc += ["", markdown(t), ""]
+    notes = list(versions.get("notes", []))
+    for r in rows:
+        if "preflight_ms" in r:
+            ms = r["preflight_ms"]
+            notes.append(
+                f"{r['lang']}: the SDK's FIT pre-flight alone (`enduco::fit::check_file` over the "
+                f"same 100 MiB file, page-cached) took {sig(ms)} ms, i.e. "
+                f"{sig(100 * 1024 * 1024 / 1e6 / (ms / 1e3))} MB/s; the upload rows include it."
+            )
+    if notes:
+        doc += ["Notes:", ""] + [f"- {n}" for n in notes] + [""]
+    with open(args.markdown, "w") as f:
+        f.write("\n".join(doc))
+    print(f"wrote {args.markdown}")
+
+
+if __name__ == "__main__":
+    main()

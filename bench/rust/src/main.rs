@@ -1,0 +1,678 @@
+//! Rust rows of the enduco benchmarks (run by `bench/run`; see `bench/README.md`).
+//!
+//! Every comparison runs against the one sandbox process `bench/run` started, and the two
+//! sides are measured alternately in the same run (ours, theirs, ours, theirs, …) so that
+//! drift on this shared machine hits both. Results go to `--out` as JSON rows that
+//! `bench/report.py` turns into the table.
+//!
+//! - `intensity_zones` sequential and at 64 concurrent: `Session::intensity_zones` against a
+//!   hand-written `reqwest` GET with a bearer header, parsed into the same
+//!   `enduco::IntensityZones` type (so the difference is the SDK's machinery, not parsing).
+//! - refresh storm: 1,000 concurrent calls on an expired token; token requests counted from
+//!   the sandbox's request log, time until all complete. Theirs: reqwest with the minimal
+//!   correct hand-written refresh (one `tokio::sync::Mutex` around the token, re-checked
+//!   after acquiring it).
+//! - upload: a 100 MB FIT file from a path; throughput and peak RSS growth of this process,
+//!   against reqwest streaming the same file as a multipart body.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result, anyhow, bail};
+use enduco::{
+    ClientConfig, EnducoClient, Environment, IntensityZones, MemoryTokenStore, Scope, Session,
+    TokenSet,
+};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+const CLIENT_ID: &str = "sandbox-client";
+const CLIENT_SECRET: &str = "sandbox-secret";
+const REDIRECT_URI: &str = "https://app.example/callback";
+const SCOPES: &str = "user_read plans_read workouts_write";
+
+struct Args {
+    base: String,
+    sandbox_bin: PathBuf,
+    work: PathBuf,
+    out: PathBuf,
+    quick: bool,
+    only: Option<Vec<String>>,
+}
+
+fn parse_args() -> Result<Args> {
+    let mut base = None;
+    let mut sandbox_bin = None;
+    let mut work = None;
+    let mut out = None;
+    let mut quick = false;
+    let mut only = None;
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        let mut value = || it.next().ok_or_else(|| anyhow!("{arg} needs a value"));
+        match arg.as_str() {
+            "--base" => base = Some(value()?),
+            "--sandbox-bin" => sandbox_bin = Some(PathBuf::from(value()?)),
+            "--work" => work = Some(PathBuf::from(value()?)),
+            "--out" => out = Some(PathBuf::from(value()?)),
+            "--only" => only = Some(value()?.split(',').map(str::to_owned).collect()),
+            "--quick" => quick = true,
+            other => bail!("unknown argument {other}"),
+        }
+    }
+    Ok(Args {
+        base: base.context("--base URL")?,
+        sandbox_bin: sandbox_bin.context("--sandbox-bin PATH")?,
+        work: work.context("--work DIR")?,
+        out: out.context("--out FILE")?,
+        quick,
+        only,
+    })
+}
+
+/// The sandbox's control API, and a client that does not follow redirects (auto-approve
+/// answers the authorization URL with a 302 carrying the code).
+struct Sandbox {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Sandbox {
+    fn new(base: &str) -> Result<Self> {
+        Ok(Sandbox {
+            base: base.trim_end_matches('/').to_owned(),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()?,
+        })
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    async fn control(&self, method: reqwest::Method, path: &str) -> Result<Value> {
+        let response = self.http.request(method, self.url(path)).send().await?;
+        let status = response.status();
+        let text = response.text().await?;
+        if !status.is_success() {
+            bail!("{path}: {status} {text}");
+        }
+        Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    async fn expire_access_tokens(&self) -> Result<()> {
+        self.control(reqwest::Method::POST, "/_sandbox/expire-access-tokens")
+            .await
+            .map(drop)
+    }
+
+    async fn clear_requests(&self) -> Result<()> {
+        self.control(reqwest::Method::DELETE, "/_sandbox/requests")
+            .await
+            .map(drop)
+    }
+
+    async fn requests(&self) -> Result<Vec<Value>> {
+        match self
+            .control(reqwest::Method::GET, "/_sandbox/requests")
+            .await?
+        {
+            Value::Array(list) => Ok(list),
+            other => bail!("unexpected request log {other}"),
+        }
+    }
+
+    /// POSTs to the token endpoint since the log was last cleared.
+    async fn token_requests(&self) -> Result<usize> {
+        Ok(self
+            .requests()
+            .await?
+            .iter()
+            .filter(|r| r["path"] == "/oauth2/token" && r["method"] == "POST")
+            .count())
+    }
+
+    /// Follows the auto-approving authorization URL once and returns the redirect target.
+    async fn approve(&self, authorization_url: &str) -> Result<String> {
+        let response = self.http.get(authorization_url).send().await?;
+        let location = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .context("the sandbox did not redirect (is auto-approve on?)")?
+            .to_str()?
+            .to_owned();
+        Ok(location)
+    }
+
+    /// A grant obtained without the SDK: authorize (no PKCE), then exchange the code with a
+    /// hand-written token request. Used by the "theirs" side.
+    async fn raw_grant(&self) -> Result<RawTokens> {
+        let url = url::Url::parse_with_params(
+            &self.url("/oauth2/authorize"),
+            &[
+                ("response_type", "code"),
+                ("client_id", CLIENT_ID),
+                ("redirect_uri", REDIRECT_URI),
+                ("scope", SCOPES),
+                ("state", "bench"),
+            ],
+        )?;
+        let location = url::Url::parse(&self.approve(url.as_str()).await?)?;
+        let code = location
+            .query_pairs()
+            .find(|(k, _)| k == "code")
+            .map(|(_, v)| v.into_owned())
+            .context("no code in the redirect")?;
+        let answer: TokenAnswer = self
+            .http
+            .post(self.url("/oauth2/token"))
+            .basic_auth(CLIENT_ID, Some(CLIENT_SECRET))
+            .form(&[
+                ("grant_type", "authorization_code"),
+                ("code", code.as_str()),
+                ("redirect_uri", REDIRECT_URI),
+            ])
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        Ok(RawTokens::from_answer(answer, None))
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenAnswer {
+    access_token: String,
+    refresh_token: Option<String>,
+    expires_in: Option<i64>,
+}
+
+#[derive(Clone)]
+struct RawTokens {
+    access: String,
+    refresh: String,
+    expires_at: i64,
+}
+
+impl RawTokens {
+    fn from_answer(answer: TokenAnswer, previous_refresh: Option<&str>) -> Self {
+        RawTokens {
+            access: answer.access_token,
+            refresh: answer
+                .refresh_token
+                .or(previous_refresh.map(str::to_owned))
+                .unwrap_or_default(),
+            expires_at: now_unix() + answer.expires_in.unwrap_or(300),
+        }
+    }
+}
+
+fn now_unix() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+fn sdk_client(base: &str) -> Result<EnducoClient> {
+    Ok(EnducoClient::new(ClientConfig::new(
+        Environment::parse(base)?,
+        CLIENT_ID,
+        CLIENT_SECRET,
+        REDIRECT_URI,
+    ))?)
+}
+
+/// A grant obtained the way an app does it with the SDK.
+async fn sdk_tokens(sandbox: &Sandbox, client: &EnducoClient) -> Result<TokenSet> {
+    let pending =
+        client.authorization_request(&[Scope::UserRead, Scope::PlansRead, Scope::WorkoutsWrite])?;
+    let callback = sandbox.approve(pending.url.as_str()).await?;
+    Ok(client.complete_authorization(&pending, &callback).await?)
+}
+
+/// The same tokens with `expires_at` in the past, through their JSON storage form.
+fn expired(tokens: &TokenSet) -> Result<TokenSet> {
+    let mut value: Value = serde_json::from_str(&tokens.to_json())?;
+    value["expires_at"] = json!(now_unix() - 3600);
+    Ok(TokenSet::from_json(&value.to_string())?)
+}
+
+/// The "theirs" side of the zones rows: reqwest, a bearer header, the same typed parse.
+async fn raw_zones(http: &reqwest::Client, url: &str, access: &str) -> Result<IntensityZones> {
+    let response = http.get(url).bearer_auth(access).send().await?;
+    Ok(response
+        .error_for_status()?
+        .json::<IntensityZones>()
+        .await?)
+}
+
+/// reqwest with the minimal correct refresh a careful hand-written client has: one lock
+/// around the token, expiry re-checked after acquiring it, so only the first caller refreshes.
+struct GatedRaw {
+    http: reqwest::Client,
+    base: String,
+    tokens: tokio::sync::Mutex<RawTokens>,
+}
+
+impl GatedRaw {
+    async fn access(&self) -> Result<String> {
+        let mut tokens = self.tokens.lock().await;
+        if tokens.expires_at - 60 <= now_unix() {
+            let answer: TokenAnswer = self
+                .http
+                .post(format!("{}/oauth2/token", self.base))
+                .basic_auth(CLIENT_ID, Some(CLIENT_SECRET))
+                .form(&[
+                    ("grant_type", "refresh_token"),
+                    ("refresh_token", tokens.refresh.as_str()),
+                    ("clientId", CLIENT_ID),
+                ])
+                .send()
+                .await?
+                .error_for_status()?
+                .json()
+                .await?;
+            let previous = tokens.refresh.clone();
+            *tokens = RawTokens::from_answer(answer, Some(&previous));
+        }
+        Ok(tokens.access.clone())
+    }
+
+    async fn zones(&self) -> Result<IntensityZones> {
+        let access = self.access().await?;
+        raw_zones(&self.http, &format!("{}/api/v1/zones", self.base), &access).await
+    }
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let n = values.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
+
+fn row(bench: &str, unit: &str, ours: f64, theirs_name: &str, theirs: f64, extra: Value) -> Value {
+    let mut row = json!({
+        "lang": "Rust",
+        "bench": bench,
+        "unit": unit,
+        "ours": ours,
+        "theirs_name": theirs_name,
+        "theirs": theirs,
+        "ratio": ours / theirs,
+    });
+    if let Value::Object(extra) = extra {
+        row.as_object_mut().unwrap().extend(extra);
+    }
+    eprintln!("  {row}");
+    row
+}
+
+async fn bench_zones(args: &Args, sandbox: &Sandbox, rows: &mut Vec<Value>) -> Result<()> {
+    let client = sdk_client(&sandbox.base)?;
+    let tokens = sdk_tokens(sandbox, &client).await?;
+    let session = client
+        .connect(Arc::new(MemoryTokenStore::new()), tokens)
+        .await?;
+    let raw = sandbox.raw_grant().await?;
+    let http = reqwest::Client::new();
+    let url = sandbox.url("/api/v1/zones");
+
+    // Sequential: one call at a time, alternating sides call by call.
+    let (warmup, n) = if args.quick { (50, 300) } else { (300, 3000) };
+    for _ in 0..warmup {
+        session.intensity_zones().await?;
+        raw_zones(&http, &url, &raw.access).await?;
+    }
+    let mut ours = Vec::with_capacity(n);
+    let mut theirs = Vec::with_capacity(n);
+    for i in 0..n {
+        if i % 500 == 0 {
+            sandbox.clear_requests().await?; // keep the sandbox's log small
+        }
+        let t = Instant::now();
+        let z = session.intensity_zones().await?;
+        ours.push(t.elapsed().as_secs_f64() * 1e6);
+        std::hint::black_box(z);
+        let t = Instant::now();
+        let z = raw_zones(&http, &url, &raw.access).await?;
+        theirs.push(t.elapsed().as_secs_f64() * 1e6);
+        std::hint::black_box(z);
+    }
+    rows.push(row(
+        "intensity_zones, sequential",
+        "µs/call",
+        median(&mut ours),
+        "reqwest + bearer header",
+        median(&mut theirs),
+        json!({"n": n}),
+    ));
+
+    // 64 concurrent: a round is 64 calls spawned at once, timed until the last finishes.
+    let rounds = if args.quick { 20 } else { 150 };
+    let mut ours = Vec::with_capacity(rounds);
+    let mut theirs = Vec::with_capacity(rounds);
+    for i in 0..rounds + 5 {
+        sandbox.clear_requests().await?;
+        let t = Instant::now();
+        let tasks: Vec<_> = (0..64)
+            .map(|_| {
+                let session = session.clone();
+                tokio::spawn(async move { session.intensity_zones().await })
+            })
+            .collect();
+        for task in tasks {
+            task.await??;
+        }
+        let ours_ms = t.elapsed().as_secs_f64() * 1e3;
+        let t = Instant::now();
+        let tasks: Vec<_> = (0..64)
+            .map(|_| {
+                let (http, url, access) = (http.clone(), url.clone(), raw.access.clone());
+                tokio::spawn(async move { raw_zones(&http, &url, &access).await })
+            })
+            .collect();
+        for task in tasks {
+            task.await??;
+        }
+        let theirs_ms = t.elapsed().as_secs_f64() * 1e3;
+        if i >= 5 {
+            ours.push(ours_ms);
+            theirs.push(theirs_ms);
+        }
+    }
+    rows.push(row(
+        "intensity_zones, 64 concurrent",
+        "ms/64 calls",
+        median(&mut ours),
+        "reqwest + bearer header",
+        median(&mut theirs),
+        json!({"n": rounds}),
+    ));
+    Ok(())
+}
+
+const STORM: usize = 1000;
+
+struct StormOutcome {
+    ms: f64,
+    token_requests: usize,
+    errors: usize,
+}
+
+async fn storm_ours(sandbox: &Sandbox, session: &Session) -> Result<StormOutcome> {
+    sandbox.clear_requests().await?;
+    let t = Instant::now();
+    let tasks: Vec<_> = (0..STORM)
+        .map(|_| {
+            let session = session.clone();
+            tokio::spawn(async move { session.intensity_zones().await })
+        })
+        .collect();
+    let mut errors = 0;
+    for task in tasks {
+        if task.await?.is_err() {
+            errors += 1;
+        }
+    }
+    let ms = t.elapsed().as_secs_f64() * 1e3;
+    Ok(StormOutcome {
+        ms,
+        token_requests: sandbox.token_requests().await?,
+        errors,
+    })
+}
+
+async fn storm_theirs(sandbox: &Sandbox, gated: Arc<GatedRaw>) -> Result<StormOutcome> {
+    sandbox.clear_requests().await?;
+    let t = Instant::now();
+    let tasks: Vec<_> = (0..STORM)
+        .map(|_| {
+            let gated = gated.clone();
+            tokio::spawn(async move { gated.zones().await })
+        })
+        .collect();
+    let mut errors = 0;
+    for task in tasks {
+        if task.await?.is_err() {
+            errors += 1;
+        }
+    }
+    let ms = t.elapsed().as_secs_f64() * 1e3;
+    Ok(StormOutcome {
+        ms,
+        token_requests: sandbox.token_requests().await?,
+        errors,
+    })
+}
+
+async fn bench_storm(args: &Args, sandbox: &Sandbox, rows: &mut Vec<Value>) -> Result<()> {
+    let reps = if args.quick { 2 } else { 7 };
+    let mut ours = Vec::new();
+    let mut theirs = Vec::new();
+    for rep in 0..reps {
+        // Fresh clients (cold connection pools) and fresh grants for both sides, then the
+        // access tokens expire at the sandbox and in the stored expiry.
+        let client = sdk_client(&sandbox.base)?;
+        let tokens = sdk_tokens(sandbox, &client).await?;
+        let session = client.session(Arc::new(MemoryTokenStore::with_tokens(expired(&tokens)?)));
+        let mut raw = sandbox.raw_grant().await?;
+        raw.expires_at = now_unix() - 3600;
+        let gated = Arc::new(GatedRaw {
+            http: reqwest::Client::new(),
+            base: sandbox.base.clone(),
+            tokens: tokio::sync::Mutex::new(raw),
+        });
+        sandbox.expire_access_tokens().await?;
+        if rep % 2 == 0 {
+            ours.push(storm_ours(sandbox, &session).await?);
+            theirs.push(storm_theirs(sandbox, gated).await?);
+        } else {
+            theirs.push(storm_theirs(sandbox, gated).await?);
+            ours.push(storm_ours(sandbox, &session).await?);
+        }
+    }
+    let summary = |list: &[StormOutcome]| {
+        let mut ms: Vec<f64> = list.iter().map(|o| o.ms).collect();
+        let tokens_max = list.iter().map(|o| o.token_requests).max().unwrap_or(0);
+        let tokens_min = list.iter().map(|o| o.token_requests).min().unwrap_or(0);
+        let errors: usize = list.iter().map(|o| o.errors).sum();
+        (median(&mut ms), tokens_min, tokens_max, errors)
+    };
+    let (o_ms, o_tmin, o_tmax, o_err) = summary(&ours);
+    let (t_ms, t_tmin, t_tmax, t_err) = summary(&theirs);
+    rows.push(row(
+        "refresh storm: 1,000 concurrent calls, expired token",
+        "ms until all done",
+        o_ms,
+        "reqwest + hand-written Mutex-gated refresh",
+        t_ms,
+        json!({
+            "n": reps,
+            "ours_token_requests": [o_tmin, o_tmax],
+            "theirs_token_requests": [t_tmin, t_tmax],
+            "ours_errors": o_err,
+            "theirs_errors": t_err,
+            "calls": STORM,
+        }),
+    ));
+    Ok(())
+}
+
+/// Resets this process's peak RSS to its current RSS (Linux `clear_refs`), returns the RSS.
+fn reset_peak_rss() -> Result<u64> {
+    std::fs::write("/proc/self/clear_refs", "5").context("writing /proc/self/clear_refs")?;
+    proc_status_kib("VmRSS")
+}
+
+fn proc_status_kib(field: &str) -> Result<u64> {
+    let status = std::fs::read_to_string("/proc/self/status")?;
+    status
+        .lines()
+        .find_map(|line| {
+            line.strip_prefix(field)?
+                .trim_start_matches(':')
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse()
+                .ok()
+        })
+        .with_context(|| format!("no {field} in /proc/self/status"))
+}
+
+fn generate_fit(sandbox_bin: &Path, out: &Path, size: u64, seed: u64) -> Result<()> {
+    let status = std::process::Command::new(sandbox_bin)
+        .args(["fit", "--out"])
+        .arg(out)
+        .args(["--size", &size.to_string(), "--seed", &seed.to_string()])
+        .status()?;
+    if !status.success() {
+        bail!("enduco-sandbox fit failed: {status}");
+    }
+    Ok(())
+}
+
+struct UploadOutcome {
+    mb_per_s: f64,
+    rss_growth_mib: f64,
+}
+
+async fn upload_raw(http: &reqwest::Client, url: &str, access: &str, path: &Path) -> Result<()> {
+    let file = tokio::fs::File::open(path).await?;
+    let size = file.metadata().await?.len();
+    let stream = tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024);
+    let part =
+        reqwest::multipart::Part::stream_with_length(reqwest::Body::wrap_stream(stream), size)
+            .file_name("ride.fit")
+            .mime_str("application/vnd.ant.fit")?;
+    let response = http
+        .post(url)
+        .bearer_auth(access)
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await?;
+    let status = response.status();
+    let body = response.text().await?;
+    if status.as_u16() != 201 {
+        bail!("raw upload: {status} {body}");
+    }
+    Ok(())
+}
+
+async fn bench_upload(args: &Args, sandbox: &Sandbox, rows: &mut Vec<Value>) -> Result<()> {
+    let size: u64 = 100 * 1024 * 1024;
+    let reps = if args.quick { 1 } else { 3 };
+    let client = sdk_client(&sandbox.base)?;
+    let tokens = sdk_tokens(sandbox, &client).await?;
+    let session = client
+        .connect(Arc::new(MemoryTokenStore::new()), tokens)
+        .await?;
+    let raw = sandbox.raw_grant().await?;
+    let http = reqwest::Client::new();
+    let url = sandbox.url("/api/v1/workouts");
+    // Warm both connection pools (and the SDK's runtime paths) before measuring.
+    session.intensity_zones().await?;
+    raw_zones(&http, &sandbox.url("/api/v1/zones"), &raw.access).await?;
+
+    let file = args.work.join("rust-upload.fit");
+    let seed_base = 0x5eed_0000u64 + (now_unix() as u64 % 100_000) * 100;
+    let mut ours = Vec::new();
+    let mut theirs = Vec::new();
+    let mut preflight = Vec::new();
+    for rep in 0..reps as u64 {
+        for side in 0..2u64 {
+            // A new seed per upload, so the sandbox never answers 409 (duplicate).
+            generate_fit(&args.sandbox_bin, &file, size, seed_base + rep * 2 + side)?;
+            let before = reset_peak_rss()?;
+            let t = Instant::now();
+            if side == 0 {
+                let result = session
+                    .upload_workout(file.as_path(), Default::default())
+                    .await?;
+                if result.duplicate {
+                    bail!("the sandbox saw the generated file as a duplicate");
+                }
+            } else {
+                upload_raw(&http, &url, &raw.access, &file).await?;
+            }
+            let seconds = t.elapsed().as_secs_f64();
+            let peak = proc_status_kib("VmHWM")?;
+            let outcome = UploadOutcome {
+                mb_per_s: size as f64 / 1e6 / seconds,
+                rss_growth_mib: (peak.saturating_sub(before)) as f64 / 1024.0,
+            };
+            if side == 0 { &mut ours } else { &mut theirs }.push(outcome);
+            if side == 0 {
+                // The SDK's FIT pre-flight alone (header, sizes, CRCs, record framing), which
+                // it runs over the whole file before sending; a raw upload does not check.
+                let t = Instant::now();
+                enduco::fit::check_file(&file).await?;
+                preflight.push(t.elapsed().as_secs_f64() * 1e3);
+            }
+        }
+    }
+    std::fs::remove_file(&file).ok();
+    let mut o_tp: Vec<f64> = ours.iter().map(|o| o.mb_per_s).collect();
+    let mut t_tp: Vec<f64> = theirs.iter().map(|o| o.mb_per_s).collect();
+    let mut o_rss: Vec<f64> = ours.iter().map(|o| o.rss_growth_mib).collect();
+    let mut t_rss: Vec<f64> = theirs.iter().map(|o| o.rss_growth_mib).collect();
+    rows.push(row(
+        "upload 100 MB FIT from a path: throughput",
+        "MB/s",
+        median(&mut o_tp),
+        "reqwest streaming multipart (tokio File)",
+        median(&mut t_tp),
+        json!({"n": reps, "higher_is_better": true, "preflight_ms": median(&mut preflight)}),
+    ));
+    rows.push(row(
+        "upload 100 MB FIT from a path: peak RSS growth",
+        "MiB",
+        median(&mut o_rss),
+        "reqwest streaming multipart (tokio File)",
+        median(&mut t_rss),
+        json!({"n": reps, "max_ours": o_rss.iter().cloned().fold(0.0, f64::max),
+               "max_theirs": t_rss.iter().cloned().fold(0.0, f64::max)}),
+    ));
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args = parse_args()?;
+    std::fs::create_dir_all(&args.work)?;
+    let sandbox = Sandbox::new(&args.base)?;
+    let wants = |name: &str| {
+        args.only
+            .as_ref()
+            .is_none_or(|o| o.iter().any(|x| x == name))
+    };
+    let mut rows = Vec::new();
+    if wants("zones") {
+        eprintln!("rust: intensity_zones");
+        bench_zones(&args, &sandbox, &mut rows).await?;
+    }
+    if wants("storm") {
+        eprintln!("rust: refresh storm");
+        bench_storm(&args, &sandbox, &mut rows).await?;
+    }
+    if wants("upload") {
+        eprintln!("rust: upload");
+        bench_upload(&args, &sandbox, &mut rows).await?;
+    }
+    sandbox.clear_requests().await?;
+    std::fs::write(&args.out, serde_json::to_string_pretty(&rows)? + "\n")?;
+    // Give the sandbox a moment to close idle connections before the next language starts.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    Ok(())
+}
