@@ -29,9 +29,15 @@ REDIRECT_URI = "https://app.example/callback"
 SCOPES = ["user_read", "plans_read", "workouts_write"]
 STORM = 1000
 
-# Authlib 1.9 warns on import of its httpx integration (it points to a successor package); the
-# integration is what this benchmark compares with, so the warning is only noise here.
-warnings.filterwarnings("ignore", message="The httpx module is deprecated")
+
+
+def quiet_authlib_import() -> None:
+    """Authlib 1.9.10's httpx integration prefers a package named httpx2 and, falling back to
+    httpx, emits a deprecation warning under an "always" filter of its own (so an "ignore"
+    filter does not help). httpx is what this benchmark compares with: import the integration
+    once recording warnings instead of printing them; later imports hit the module cache."""
+    with warnings.catch_warnings(record=True):
+        import authlib.integrations.httpx_client  # noqa: F401
 UPLOAD_SIZE = 100 * 1024 * 1024
 
 
@@ -481,6 +487,7 @@ def main() -> None:
     p.add_argument("--quick", action="store_true")
     p.add_argument("--only", default="sync,async,storm,import,upload")
     args = p.parse_args()
+    quiet_authlib_import()
     only = set(args.only.split(","))
     os.makedirs(args.work, exist_ok=True)
     sandbox = Sandbox(args.base)

@@ -259,6 +259,16 @@ async fn spawn<T: Send + 'static>(
 
 impl SessionInner {
     async fn usable_tokens_detached(self: Arc<Self>, need: Need) -> Result<TokenSet> {
+        // Fast path: loaded, saved and fresh tokens need no store call and no refresh, so
+        // there is nothing a cancelled caller could interrupt and no task to spawn.
+        if matches!(need, Need::Fresh) {
+            let state = self.state.lock().await;
+            if let (true, false, Some(tokens)) = (state.loaded, state.unsaved, &state.tokens) {
+                if !tokens.expires_within(self.client.config.refresh_margin) {
+                    return Ok(tokens.clone());
+                }
+            }
+        }
         spawn(async move { self.usable_tokens(need).await }).await
     }
 
