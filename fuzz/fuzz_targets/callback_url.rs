@@ -50,7 +50,10 @@ fn check(pending: &AuthorizationRequest, url: &str, state_given: bool) {
         // The state is checked before anything else: without it nothing but a malformed-URL
         // error or a state mismatch may come back (never a code, never a forged `error=`).
         assert!(
-            matches!(result, Err(Error::StateMismatch | Error::InvalidInput { .. })),
+            matches!(
+                result,
+                Err(Error::StateMismatch | Error::InvalidInput { .. })
+            ),
             "a callback without the state gave {result:?}"
         );
     }

@@ -11,9 +11,9 @@ mod common;
 
 use std::sync::LazyLock;
 
+use enduco::IntensityZones;
 use enduco::api::plans::{MAX_TIMELINE_SEGMENTS, parse_plans};
 use enduco::api::zones::parse_zones;
-use enduco::IntensityZones;
 use libfuzzer_sys::fuzz_target;
 
 /// A realistic zone table (cycling power with a threshold, running heart rate and pace), so
@@ -67,5 +67,8 @@ fuzz_target!(|data: &[u8]| {
         serde_json::to_value(&plans).unwrap(),
         serde_json::to_value(&again).unwrap(),
     );
-    assert!(common::json_close(&a, &b), "round trip changed {a} into {b}");
+    assert!(
+        common::json_close(&a, &b),
+        "round trip changed {a} into {b}"
+    );
 });

@@ -13,7 +13,12 @@ use enduco::api::zones::parse_zones;
 use enduco::{Metric, Sport, StepTarget};
 use libfuzzer_sys::fuzz_target;
 
-const SPORTS: [Sport; 4] = [Sport::Cycling, Sport::Running, Sport::Swimming, Sport::Other];
+const SPORTS: [Sport; 4] = [
+    Sport::Cycling,
+    Sport::Running,
+    Sport::Swimming,
+    Sport::Other,
+];
 const METRICS: [Metric; 7] = [
     Metric::Power,
     Metric::HeartRate,
@@ -41,7 +46,10 @@ fuzz_target!(|data: &[u8]| {
         serde_json::to_value(&zones).unwrap(),
         serde_json::to_value(&again).unwrap(),
     );
-    assert!(common::json_close(&a, &b), "round trip changed {a} into {b}");
+    assert!(
+        common::json_close(&a, &b),
+        "round trip changed {a} into {b}"
+    );
 
     for table in &zones.zones {
         for sport in SPORTS {
