@@ -150,6 +150,7 @@ enum Failure {
 
 impl Failure {
     fn from_send(e: reqwest::Error) -> Failure {
+        let e = e.without_url();
         if e.is_timeout() {
             Failure::TimedOut
         } else if e.is_connect() {
@@ -160,6 +161,7 @@ impl Failure {
     }
 
     fn from_body(e: reqwest::Error) -> Failure {
+        let e = e.without_url();
         if e.is_timeout() {
             Failure::TimedOut
         } else {
@@ -198,7 +200,8 @@ fn retryable_status(mode: RetryMode, status: StatusCode) -> bool {
     }
 }
 
-/// The error chain of a reqwest error, without the URL (which may carry query parameters).
+/// The error chain of a reqwest error as one line. Callers strip the URL first
+/// (`without_url`): it may carry query parameters.
 fn chain(e: &reqwest::Error) -> String {
     let mut parts = vec![e.to_string()];
     let mut source = e.source();
@@ -209,15 +212,7 @@ fn chain(e: &reqwest::Error) -> String {
         }
         source = s.source();
     }
-    let text = parts.join(": ");
-    // reqwest appends " for url (...)" to some messages.
-    match text.find(" for url (") {
-        Some(i) => {
-            let end = text[i..].find(')').map_or(text.len(), |j| i + j + 1);
-            format!("{}{}", &text[..i], &text[end..])
-        }
-        None => text,
-    }
+    parts.join(": ")
 }
 
 /// `Retry-After` as seconds or an HTTP date (RFC 9110 §10.2.3).
