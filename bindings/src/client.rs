@@ -74,6 +74,7 @@ impl EnducoClient {
             max_retries,
             retry_deadline_seconds,
             endpoints: endpoints.into_iter().collect(),
+            ..Default::default()
         };
         let inner = enduco::EnducoClient::new(options.into_config()?)?;
         Ok(Arc::new(EnducoClient { inner }))

@@ -101,8 +101,9 @@ impl EnducoClient {
 
     /// **💾 Persists:** saves `tokens` into `store`, then returns the user's session.
     pub async fn connect(&self, store: Arc<dyn TokenStore>, tokens: TokenSet) -> Result<Session> {
-        store.save(&tokens).await?;
-        Ok(self.session(store))
+        let session = self.session(store);
+        session.inner.connect(tokens).await?;
+        Ok(session)
     }
 
     /// Reads a webhook body enduco POSTed to the app. Never fails: what the SDK does not

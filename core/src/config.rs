@@ -183,6 +183,13 @@ pub struct ClientConfig {
     pub refresh_margin: Duration,
     /// The athlete's IANA time zone for "today" in `upcoming_plans`; `None` = the device's zone.
     pub time_zone: Option<String>,
+    /// The longest one call into the [`crate::TokenStore`] may take (load, save, clear, lock);
+    /// past it the call fails with `store`.
+    pub store_timeout: Duration,
+    /// How long this process may hold a store's refresh lock before others may take it (what
+    /// a crashed holder costs them). `None`: the token request timeout plus twice the store
+    /// timeout plus 5 s, enough for one refresh and its save.
+    pub lock_lease: Option<Duration>,
 }
 
 impl ClientConfig {
@@ -204,7 +211,16 @@ impl ClientConfig {
             use_pkce: true,
             refresh_margin: Duration::from_secs(60),
             time_zone: None,
+            store_timeout: Duration::from_secs(10),
+            lock_lease: None,
         }
+    }
+
+    /// The refresh lock's lease in effect (see [`ClientConfig::lock_lease`]).
+    pub fn effective_lock_lease(&self) -> Duration {
+        self.lock_lease.unwrap_or(
+            self.timeouts.request + self.store_timeout * 2 + Duration::from_secs(5),
+        )
     }
 
     pub(crate) fn validate(&self) -> Result<()> {
@@ -270,6 +286,9 @@ pub struct ClientOptions {
     pub upload_timeout_seconds: Option<f64>,
     pub max_retries: Option<u32>,
     pub retry_deadline_seconds: Option<f64>,
+    pub refresh_margin_seconds: Option<f64>,
+    pub store_timeout_seconds: Option<f64>,
+    pub lock_lease_seconds: Option<f64>,
     /// Path overrides by endpoint name: authorize, token, revoke, zones, plans, workouts.
     pub endpoints: Vec<(String, String)>,
 }
@@ -308,6 +327,20 @@ impl ClientOptions {
         }
         if let Some(v) = self.retry_deadline_seconds {
             config.retry.deadline = seconds("retry_deadline_seconds", v)?;
+        }
+        if let Some(v) = self.refresh_margin_seconds {
+            // Zero is allowed: refresh only once the access token has expired.
+            config.refresh_margin = if v == 0.0 {
+                Duration::ZERO
+            } else {
+                seconds("refresh_margin_seconds", v)?
+            };
+        }
+        if let Some(v) = self.store_timeout_seconds {
+            config.store_timeout = seconds("store_timeout_seconds", v)?;
+        }
+        if let Some(v) = self.lock_lease_seconds {
+            config.lock_lease = Some(seconds("lock_lease_seconds", v)?);
         }
         if let Some(v) = self.max_retries {
             config.retry.max_retries = v;

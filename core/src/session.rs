@@ -1,16 +1,18 @@
 //! [`Session`]: one user's tokens and every authenticated call.
 //!
-//! The token lifecycle rules of DESIGN §3 live here, each in one place:
+//! The token lifecycle rules (`docs/lifecycle.md`) live here, each in one place:
 //! 1. refresh ahead of expiry and once on a 401 — [`Session::send`];
-//! 2. one refresh at a time — [`SessionInner::usable_tokens`];
+//! 2. one refresh per grant at a time: within the process — [`SessionInner::usable_tokens`];
+//!    across processes, through the store's lock — [`SessionInner::refresh_locked`];
 //! 3. save before use, keep unsaved tokens and retry the save — [`TokenState::adopt`] and
-//!    [`SessionInner::flush_unsaved`];
-//! 4. on `invalid_grant`, reload the store before giving up — [`SessionInner::refresh_locked`];
+//!    [`SessionInner::flush_unsaved`]; store calls are bounded by the store timeout —
+//!    [`StoreCalls`];
+//! 4. on `invalid_grant`, reload the store before giving up — [`SessionInner::refresh_once`];
 //! 5. scope checks before any request — [`Session::send`].
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::Method;
 use reqwest::header::AUTHORIZATION;
@@ -19,10 +21,15 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 use crate::client::ClientInner;
 use crate::error::{Error, Result};
 use crate::internal::http::{Reply, RetryMode};
+use crate::internal::store_calls::StoreCalls;
 use crate::oauth::Scope;
 use crate::oauth::token_endpoint;
 use crate::store::TokenStore;
-use crate::token::{AccessToken, TokenSet};
+use crate::token::{AccessToken, RefreshToken, TokenSet};
+
+/// How long rule 4 keeps re-reading an unchanged store after `invalid_grant`: a process that
+/// does not take the store's lock may have won the refresh and be about to save.
+const ROTATION_GRACE: Duration = Duration::from_millis(1500);
 
 /// One user's connection to enduco. Cheap to clone; clones share tokens and the refresh
 /// gate, so the lifecycle rules hold across all of them.
@@ -33,24 +40,27 @@ pub struct Session {
 
 pub(crate) struct SessionInner {
     pub(crate) client: Arc<ClientInner>,
-    store: Arc<dyn TokenStore>,
+    pub(crate) store: StoreCalls,
     /// The gate: whoever holds it may load, refresh, save or clear. Held only for those
     /// steps, never across a data request.
     state: Arc<Mutex<TokenState>>,
-    /// Counts refresh attempts, read before waiting at the gate: a caller that finds it
-    /// changed knows a refresh ran while it waited and takes that result instead of starting
-    /// another one.
+    /// Counts refresh attempts. A caller reads it before it waits for anything: finding it
+    /// changed once through the gate means a refresh ran while it waited, and it takes that
+    /// refresh's outcome — tokens or error — instead of starting another.
     refreshes: AtomicU64,
 }
 
 #[derive(Default)]
-struct TokenState {
+pub(crate) struct TokenState {
     loaded: bool,
     tokens: Option<TokenSet>,
     /// Tokens newer than what the store holds (its `save` failed).
     unsaved: bool,
     /// The outcome of the latest refresh attempt, shared with callers that waited for it.
     last_refresh_error: Option<Error>,
+    /// A refresh token enduco refused for good. It is never sent again: a server with reuse
+    /// detection would take a second try as an attack on the grant.
+    refused: Option<RefreshToken>,
 }
 
 impl TokenState {
@@ -59,6 +69,13 @@ impl TokenState {
         self.tokens = Some(tokens);
         self.loaded = true;
         self.unsaved = true;
+    }
+
+    /// Takes tokens read from the store (they are saved already).
+    fn adopt_stored(&mut self, tokens: Option<TokenSet>) {
+        self.tokens = tokens;
+        self.loaded = true;
+        self.unsaved = false;
     }
 }
 
@@ -73,25 +90,27 @@ enum Need {
     Forced,
 }
 
+impl Need {
+    /// Whether `tokens` still need a refresh to serve this caller.
+    fn unmet_by(&self, tokens: &TokenSet, margin: Duration) -> bool {
+        match self {
+            Need::Fresh => tokens.expires_within(margin),
+            Need::Replacing(rejected) => tokens.access_token == *rejected,
+            Need::Forced => true,
+        }
+    }
+}
+
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Session").finish_non_exhaustive()
     }
 }
 
-/// A store error, whatever the host's implementation returned.
-fn store_error(action: &str, e: Error) -> Error {
-    match e {
-        Error::Store { .. } => e,
-        other => Error::store(
-            format!("token store {action} failed: {other}"),
-            Some(Arc::new(other)),
-        ),
-    }
-}
-
 impl Session {
     pub(crate) fn new(client: Arc<ClientInner>, store: Arc<dyn TokenStore>) -> Self {
+        let config = &client.config;
+        let store = StoreCalls::new(store, config.store_timeout, config.effective_lock_lease());
         Session {
             inner: Arc::new(SessionInner {
                 client,
@@ -151,14 +170,8 @@ impl Session {
                 token_endpoint::revoke(&inner.client, &token, hint).await?;
                 tracing::info!("grant revoked at enduco");
             }
-            state.tokens = None;
-            state.unsaved = false;
-            state.loaded = true;
-            inner
-                .store
-                .clear()
-                .await
-                .map_err(|e| store_error("clear", e))
+            state.adopt_stored(None);
+            inner.store.clear().await
         })
         .await
     }
@@ -259,6 +272,8 @@ async fn spawn<T: Send + 'static>(
 
 impl SessionInner {
     async fn usable_tokens_detached(self: Arc<Self>, need: Need) -> Result<TokenSet> {
+        // Read before anything can wait, the fast path's gate included (rule 2).
+        let refreshes_seen = self.refreshes.load(Ordering::Acquire);
         // Fast path: loaded, saved and fresh tokens need no store call and no refresh, so
         // there is nothing a cancelled caller could interrupt and no task to spawn.
         if matches!(need, Need::Fresh) {
@@ -269,25 +284,18 @@ impl SessionInner {
                 }
             }
         }
-        spawn(async move { self.usable_tokens(need).await }).await
+        spawn(async move { self.usable_tokens(need, refreshes_seen).await }).await
     }
 
     /// Tokens fit for a request. Refresh is single-flight: callers queue at the gate; the
     /// first refreshes, the others find the new tokens (or the refresh's error) when their
     /// turn comes and make no request of their own.
-    async fn usable_tokens(self: &Arc<Self>, need: Need) -> Result<TokenSet> {
-        let refreshes_seen = self.refreshes.load(Ordering::Acquire);
+    async fn usable_tokens(self: &Arc<Self>, need: Need, refreshes_seen: u64) -> Result<TokenSet> {
         let mut state = self.state.clone().lock_owned().await;
         self.flush_unsaved(&mut state).await?;
         self.load_if_needed(&mut state).await?;
         let tokens = state.tokens.clone().ok_or_else(not_connected)?;
-        let margin = self.client.config.refresh_margin;
-        let stale = match &need {
-            Need::Fresh => tokens.expires_within(margin),
-            Need::Replacing(rejected) => tokens.access_token == *rejected,
-            Need::Forced => true,
-        };
-        if !stale {
+        if !need.unmet_by(&tokens, self.client.config.refresh_margin) {
             return Ok(tokens);
         }
         if self.refreshes.load(Ordering::Acquire) != refreshes_seen && !matches!(need, Need::Forced)
@@ -299,17 +307,13 @@ impl SessionInner {
                 None => Ok(tokens),
             };
         }
-        self.refresh_locked(&mut state, tokens).await
+        self.refresh_locked(&mut state, tokens, &need).await
     }
 
-    async fn load_if_needed(&self, state: &mut OwnedMutexGuard<TokenState>) -> Result<()> {
+    pub(crate) async fn load_if_needed(&self, state: &mut OwnedMutexGuard<TokenState>) -> Result<()> {
         if !state.loaded {
-            state.tokens = self
-                .store
-                .load()
-                .await
-                .map_err(|e| store_error("load", e))?;
-            state.loaded = true;
+            let stored = self.store.load().await?;
+            state.adopt_stored(stored);
         }
         Ok(())
     }
@@ -318,10 +322,7 @@ impl SessionInner {
     async fn flush_unsaved(&self, state: &mut OwnedMutexGuard<TokenState>) -> Result<()> {
         if state.unsaved {
             if let Some(tokens) = &state.tokens {
-                self.store
-                    .save(tokens)
-                    .await
-                    .map_err(|e| store_error("save", e))?;
+                self.store.save(tokens).await?;
                 tracing::info!("tokens that could not be saved earlier are now saved");
             }
             state.unsaved = false;
@@ -329,19 +330,65 @@ impl SessionInner {
         Ok(())
     }
 
-    /// One refresh, with the gate held. Saves before returning the tokens to anyone.
+    /// One refresh attempt, with the gate held; its outcome is shared with every caller
+    /// that waited for it (rule 2). Where the store has a lock, the attempt runs under it,
+    /// so one refresh per grant holds across every process that shares the store; no token
+    /// request is sent when the lock cannot be taken.
     async fn refresh_locked(
         &self,
         state: &mut OwnedMutexGuard<TokenState>,
         current: TokenSet,
+        need: &Need,
     ) -> Result<TokenSet> {
         self.refreshes.fetch_add(1, Ordering::AcqRel);
-        let outcome = self.refresh_with_reload(state, current).await;
+        let outcome = if self.store.supports_lock() {
+            let deadline = Instant::now() + self.client.config.retry.deadline;
+            match self.store.lock(deadline).await {
+                Ok(lock) => {
+                    let outcome = self.refresh_latest(state, current, need).await;
+                    self.store.unlock(lock).await;
+                    outcome
+                }
+                Err(e) => Err(e),
+            }
+        } else {
+            self.refresh_latest(state, current, need).await
+        };
         state.last_refresh_error = outcome.as_ref().err().cloned();
         outcome
     }
 
-    async fn refresh_with_reload(
+    /// Re-reads the store first: another process may have refreshed (or disconnected the
+    /// user) since this one loaded, and its tokens serve without a token request.
+    async fn refresh_latest(
+        &self,
+        state: &mut OwnedMutexGuard<TokenState>,
+        current: TokenSet,
+        need: &Need,
+    ) -> Result<TokenSet> {
+        let current = match self.store.load().await? {
+            None => {
+                state.adopt_stored(None);
+                return Err(not_connected());
+            }
+            Some(stored) if !same_grant_state(&stored, &current) => {
+                tracing::info!("another process refreshed already; using the stored tokens");
+                state.adopt_stored(Some(stored.clone()));
+                if !need.unmet_by(&stored, self.client.config.refresh_margin) {
+                    return Ok(stored);
+                }
+                stored
+            }
+            Some(_) => current,
+        };
+        if current.refresh_token.is_some() && state.refused == current.refresh_token {
+            return Err(grant_gone());
+        }
+        self.refresh_once(state, current).await
+    }
+
+    /// Sends one refresh. On `invalid_grant` applies rule 4 before giving up.
+    async fn refresh_once(
         &self,
         state: &mut OwnedMutexGuard<TokenState>,
         current: TokenSet,
@@ -357,53 +404,75 @@ impl SessionInner {
             Err(Error::Api { code, .. }) if code == "invalid_grant" => {
                 // Rule 4: another process sharing the store may have rotated the refresh
                 // token already. Its tokens are as good as ours would have been.
-                let stored = self
-                    .store
-                    .load()
-                    .await
-                    .map_err(|e| store_error("load", e))?;
-                match stored {
-                    Some(stored) if stored.refresh_token != current.refresh_token => {
-                        tracing::info!("refresh token was rotated elsewhere; using the stored tokens");
-                        state.tokens = Some(stored.clone());
-                        state.unsaved = false;
-                        if !stored.expires_within(self.client.config.refresh_margin) {
-                            return Ok(stored);
+                let Some(stored) = self.rotated_elsewhere(&current).await? else {
+                    state.refused = Some(refresh_token);
+                    return Err(grant_gone());
+                };
+                tracing::info!("refresh token was rotated elsewhere; using the stored tokens");
+                state.adopt_stored(Some(stored.clone()));
+                if !stored.expires_within(self.client.config.refresh_margin) {
+                    return Ok(stored);
+                }
+                let Some(rotated) = stored.refresh_token.clone() else {
+                    return Err(Error::ReauthorizationRequired {
+                        reason: "the stored tokens have expired and carry no refresh token".into(),
+                    });
+                };
+                match token_endpoint::refresh(&self.client, &rotated, &stored).await {
+                    Ok(tokens) => self.adopt_and_save(state, tokens).await,
+                    Err(e) => {
+                        let e = reauthorization_if_grant_gone(e);
+                        if matches!(e, Error::ReauthorizationRequired { .. }) {
+                            state.refused = Some(rotated);
                         }
-                        let Some(rotated) = stored.refresh_token.clone() else {
-                            return Err(Error::ReauthorizationRequired {
-                                reason: "the stored tokens have expired and carry no refresh token"
-                                    .into(),
-                            });
-                        };
-                        match token_endpoint::refresh(&self.client, &rotated, &stored).await {
-                            Ok(tokens) => self.adopt_and_save(state, tokens).await,
-                            Err(e) => Err(reauthorization_if_grant_gone(e)),
-                        }
+                        Err(e)
                     }
-                    _ => Err(Error::ReauthorizationRequired {
-                        reason: "enduco no longer accepts the refresh token (revoked, expired or reused)"
-                            .into(),
-                    }),
                 }
             }
             Err(e) => Err(e),
         }
     }
 
+    /// Rule 4's re-read: the stored tokens if another process replaced `current`, looking
+    /// again for a short while (see [`ROTATION_GRACE`]) before concluding nobody did.
+    async fn rotated_elsewhere(&self, current: &TokenSet) -> Result<Option<TokenSet>> {
+        let give_up = Instant::now() + ROTATION_GRACE;
+        let mut pause = Duration::from_millis(50);
+        loop {
+            match self.store.load().await? {
+                Some(stored) if stored.refresh_token != current.refresh_token => {
+                    return Ok(Some(stored));
+                }
+                None => return Ok(None),
+                Some(_) => {}
+            }
+            if Instant::now() + pause > give_up {
+                return Ok(None);
+            }
+            tokio::time::sleep(pause).await;
+            pause *= 2;
+        }
+    }
+
+    /// Saves the tokens of a new grant, through the same timeout and error mapping as
+    /// every other store call.
+    pub(crate) async fn connect(&self, tokens: TokenSet) -> Result<()> {
+        let mut state = self.state.clone().lock_owned().await;
+        self.adopt_and_save(&mut state, tokens).await.map(|_| ())
+    }
+
     /// Rule 3: memory first (so nothing is lost if the store fails), then the store; the
     /// caller gets the tokens only when the store has them.
-    async fn adopt_and_save(
+    pub(crate) async fn adopt_and_save(
         &self,
         state: &mut OwnedMutexGuard<TokenState>,
         tokens: TokenSet,
     ) -> Result<TokenSet> {
         state.adopt(tokens.clone());
-        self.store.save(&tokens).await.map_err(|e| {
+        self.store.save(&tokens).await.inspect_err(|_| {
             tracing::warn!(
                 "new tokens could not be saved; kept in memory and saved on the next call"
             );
-            store_error("save", e)
         })?;
         state.unsaved = false;
         tracing::info!(expires_at = tokens.expires_at, "new tokens saved");
@@ -411,12 +480,20 @@ impl SessionInner {
     }
 }
 
+/// Whether two token sets are the same step of the grant (same access and refresh token).
+fn same_grant_state(a: &TokenSet, b: &TokenSet) -> bool {
+    a.access_token == b.access_token && a.refresh_token == b.refresh_token
+}
+
+fn grant_gone() -> Error {
+    Error::ReauthorizationRequired {
+        reason: "enduco no longer accepts the refresh token (revoked, expired or reused)".into(),
+    }
+}
+
 fn reauthorization_if_grant_gone(e: Error) -> Error {
     match e {
-        Error::Api { code, .. } if code == "invalid_grant" => Error::ReauthorizationRequired {
-            reason: "enduco no longer accepts the refresh token (revoked, expired or reused)"
-                .into(),
-        },
+        Error::Api { code, .. } if code == "invalid_grant" => grant_gone(),
         other => other,
     }
 }

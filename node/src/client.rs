@@ -54,6 +54,7 @@ impl ClientOptions {
                 .transpose()?,
             retry_deadline_seconds: self.retry_deadline_seconds,
             endpoints,
+            ..Default::default()
         })
     }
 }

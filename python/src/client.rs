@@ -54,6 +54,7 @@ fn build_client(
         max_retries,
         retry_deadline_seconds,
         endpoints: endpoints.unwrap_or_default().into_iter().collect(),
+        ..Default::default()
     };
     in_runtime(|| options.into_config().and_then(EnducoClient::new)).map_err(|e| to_pyerr(py, e))
 }

@@ -2,3 +2,4 @@
 //! part of the API.
 
 pub(crate) mod http;
+pub(crate) mod store_calls;

@@ -52,7 +52,7 @@ impl AuthorizationRequest {
 
 /// 32 bytes from the OS CSPRNG, base64url: 256 bits for state, 43 characters for a PKCE
 /// verifier (RFC 7636 §4.1 asks for 43 to 128).
-fn random_token() -> Result<String> {
+pub(crate) fn random_token() -> Result<String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| Error::Network {
         message: format!("the system random number generator failed: {e}"),

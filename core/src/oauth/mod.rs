@@ -1,7 +1,7 @@
 //! The OAuth 2.0 authorization-code flow as enduco runs it: the authorization request with
 //! state and PKCE, the callback, and the token endpoint (exchange, refresh, revoke).
 
-mod authorize;
+pub(crate) mod authorize;
 pub(crate) mod token_endpoint;
 
 pub use authorize::AuthorizationRequest;
