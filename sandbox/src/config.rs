@@ -12,8 +12,10 @@ pub const SCOPES: [&str; 3] = ["workouts_write", "plans_read", "user_read"];
 pub struct SandboxConfig {
     pub client_id: String,
     pub client_secret: String,
-    /// Registered redirect URIs, matched exactly. Any `http://127.0.0.1:<port>/<path>` (and
-    /// `http://[::1]:…`) is accepted as well, whatever the port (RFC 8252 §7.3).
+    /// Registered redirect URIs, matched exactly, except that a registered loopback URI
+    /// (`http://127.0.0.1/<path>`, `http://[::1]/<path>`) matches whatever port the request
+    /// names, but only with the same path and query (RFC 8252 §7.3, Spring Authorization
+    /// Server). `localhost` never matches.
     pub redirect_uris: Vec<String>,
     /// Redirect back with a code at once instead of showing the consent page.
     pub auto_approve: bool,
@@ -21,7 +23,15 @@ pub struct SandboxConfig {
     pub rotation: bool,
     /// Which spellings of the authorization-code grant `/oauth2/token` accepts.
     pub grant_types: GrantTypes,
+    /// What happens when a rotated-out refresh token is presented again.
+    pub refresh_reuse: RefreshReuse,
+    /// With [`RefreshReuse::Overlap`]: how long after its rotation a refresh token is still
+    /// accepted again.
+    pub refresh_overlap: Duration,
     pub access_token_lifetime: Duration,
+    /// Lifetime of each newly issued refresh token (kept refresh tokens, with rotation off,
+    /// keep their original expiry).
+    pub refresh_token_lifetime: Duration,
     pub code_lifetime: Duration,
     /// Port on 127.0.0.1; 0 picks a free one.
     pub port: u16,
@@ -34,16 +44,51 @@ impl Default for SandboxConfig {
         SandboxConfig {
             client_id: "sandbox-client".into(),
             client_secret: "sandbox-secret".into(),
-            redirect_uris: vec!["https://app.example/callback".into()],
+            redirect_uris: default_redirect_uris(),
             auto_approve: true,
             rotation: true,
             grant_types: GrantTypes::Both,
+            refresh_reuse: RefreshReuse::Overlap,
+            refresh_overlap: Duration::from_millis(1000),
             access_token_lifetime: Duration::from_secs(7199),
+            refresh_token_lifetime: Duration::from_secs(3600),
             code_lifetime: Duration::from_secs(300),
             port: 0,
             default_user: "athlete-1001".into(),
         }
     }
+}
+
+/// The redirect URIs registered unless `redirect_uris` / `--redirect-uri` says otherwise:
+/// a web app's callback, and the loopback callback of native apps and the CLI's `login`
+/// (any port).
+pub fn default_redirect_uris() -> Vec<String> {
+    vec![
+        "https://app.example/callback".into(),
+        "http://127.0.0.1/callback".into(),
+    ]
+}
+
+/// What the token endpoint does when a refresh token that was already rotated out (used for
+/// a refresh that issued a new one) is presented again. Only matters with rotation on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+pub enum RefreshReuse {
+    /// `invalid_grant`, nothing else changes; the grant lives on with its newest pair.
+    #[serde(rename = "strict")]
+    #[value(name = "strict")]
+    Strict,
+    /// Spring Authorization Server (enduco): a token rotated out less than the overlap window
+    /// ago is accepted again and issues a new pair; only the pair issued last stays valid.
+    /// Later than that: `invalid_grant`, the grant lives on.
+    #[default]
+    #[serde(rename = "overlap")]
+    #[value(name = "overlap")]
+    Overlap,
+    /// Reuse detection (Ory Hydra, Auth0, Okta): the reuse revokes the whole grant, refresh
+    /// and access tokens, and answers `invalid_grant`.
+    #[serde(rename = "family-revoke")]
+    #[value(name = "family-revoke")]
+    FamilyRevoke,
 }
 
 /// Accepted `grant_type` values for exchanging an authorization code. enduco's document
@@ -90,8 +135,9 @@ pub struct SandboxArgs {
     #[arg(long, default_value = "sandbox-secret")]
     pub client_secret: String,
 
-    /// Registered redirect URI; repeat for several. Replaces the default
-    /// https://app.example/callback. http://127.0.0.1:<any port>/<any path> is always allowed.
+    /// Registered redirect URI; repeat for several. Replaces the defaults
+    /// https://app.example/callback and http://127.0.0.1/callback. A loopback URI
+    /// (http://127.0.0.1/<path>, http://[::1]/<path>) matches any port, same path only.
     #[arg(long = "redirect-uri", value_name = "URI")]
     pub redirect_uris: Vec<String>,
 
@@ -111,9 +157,24 @@ pub struct SandboxArgs {
     #[arg(long, value_enum, default_value_t = GrantTypes::Both)]
     pub grant_types: GrantTypes,
 
+    /// What a rotated-out refresh token does when presented again: strict (invalid_grant),
+    /// overlap (accepted again within --refresh-overlap-ms, as Spring Authorization Server),
+    /// family-revoke (revokes the whole grant, as Hydra, Auth0, Okta).
+    #[arg(long, value_enum, value_name = "POLICY", default_value_t = RefreshReuse::Overlap)]
+    pub refresh_reuse: RefreshReuse,
+
+    /// With --refresh-reuse overlap: how long after its rotation a refresh token is still
+    /// accepted, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    pub refresh_overlap_ms: u64,
+
     /// Access token lifetime in seconds (expires_in).
     #[arg(long, value_name = "SECS", default_value_t = 7199)]
     pub access_token_lifetime: u64,
+
+    /// Lifetime of each newly issued refresh token, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 3600)]
+    pub refresh_token_lifetime: u64,
 
     /// Authorization code lifetime in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 300)]
@@ -138,7 +199,10 @@ impl SandboxArgs {
             auto_approve: !self.no_auto_approve,
             rotation: !self.no_rotation,
             grant_types: self.grant_types,
+            refresh_reuse: self.refresh_reuse,
+            refresh_overlap: Duration::from_millis(self.refresh_overlap_ms),
             access_token_lifetime: Duration::from_secs(self.access_token_lifetime),
+            refresh_token_lifetime: Duration::from_secs(self.refresh_token_lifetime),
             code_lifetime: Duration::from_secs(self.code_lifetime),
             port: self.port,
             default_user: self.default_user,

@@ -2,12 +2,12 @@
 //! peers only, never logged and never faulted.
 
 use std::sync::Arc;
-use std::time::UNIX_EPOCH;
+use std::time::{Duration, UNIX_EPOCH};
 
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, RawQuery, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -15,11 +15,11 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::config::GrantTypes;
+use crate::config::{GrantTypes, RefreshReuse, SCOPES};
 use crate::faults::Fault;
 use crate::net::Peer;
 use crate::state::AppState;
-use crate::util::{bad_request, json_error, parse_json};
+use crate::util::{Params, bad_request, json_error, parse_json};
 use crate::webhooks;
 
 pub(crate) fn router() -> Router<Arc<AppState>> {
@@ -32,6 +32,7 @@ pub(crate) fn router() -> Router<Arc<AppState>> {
         .route("/rotation", post(set_rotation))
         .route("/auto-approve", post(set_auto_approve))
         .route("/grant-types", post(set_grant_types))
+        .route("/refresh-reuse", post(set_refresh_reuse))
         .route("/requests", get(requests).delete(clear_requests))
         .route("/reset", post(reset))
         .route("/webhooks/config", post(webhooks::configure))
@@ -109,14 +110,69 @@ async fn set_rotation(State(app): State<Arc<AppState>>, body: Bytes) -> Response
     }
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AutoApprove {
+    enabled: bool,
+    /// Space-delimited: auto-approve grants only these of the requested scopes, as a user
+    /// unticking the others on the consent page would. Absent or null: all requested.
+    #[serde(default)]
+    scope: Option<String>,
+}
+
 async fn set_auto_approve(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
-    match parse_json::<Enabled>(&body) {
-        Ok(Enabled { enabled }) => {
-            app.lock().auto_approve = enabled;
-            Json(json!({"enabled": enabled})).into_response()
+    let AutoApprove { enabled, scope } = match parse_json::<AutoApprove>(&body) {
+        Ok(a) => a,
+        Err(response) => return response,
+    };
+    let scopes = match scope {
+        None => None,
+        Some(scope) => {
+            let mut scopes: Vec<String> = Vec::new();
+            for s in scope.split(' ').filter(|s| !s.is_empty()) {
+                if !SCOPES.contains(&s) {
+                    return bad_request(&format!(
+                        "Unknown scope {s:?}; allowed: {}.",
+                        SCOPES.join(" ")
+                    ));
+                }
+                if !scopes.iter().any(|x| x == s) {
+                    scopes.push(s.to_owned());
+                }
+            }
+            if scopes.is_empty() {
+                return bad_request("scope must name at least one scope (or be null).");
+            }
+            Some(scopes)
         }
-        Err(response) => response,
+    };
+    let mut inner = app.lock();
+    inner.auto_approve = enabled;
+    inner.approve_scopes = scopes.clone();
+    Json(json!({"enabled": enabled, "scope": scopes.map(|s| s.join(" "))})).into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ReusePolicy {
+    policy: RefreshReuse,
+    /// Changes the overlap window too, when given.
+    #[serde(default)]
+    overlap_ms: Option<u64>,
+}
+
+async fn set_refresh_reuse(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
+    let ReusePolicy { policy, overlap_ms } = match parse_json::<ReusePolicy>(&body) {
+        Ok(p) => p,
+        Err(response) => return response,
+    };
+    let mut inner = app.lock();
+    inner.refresh_reuse = policy;
+    if let Some(ms) = overlap_ms {
+        inner.refresh_overlap = Duration::from_millis(ms);
     }
+    let overlap_ms = u64::try_from(inner.refresh_overlap.as_millis()).unwrap_or(u64::MAX);
+    Json(json!({"policy": policy, "overlapMs": overlap_ms})).into_response()
 }
 
 #[derive(Deserialize)]
@@ -135,8 +191,18 @@ async fn set_grant_types(State(app): State<Arc<AppState>>, body: Bytes) -> Respo
     }
 }
 
-async fn requests(State(app): State<Arc<AppState>>) -> Response {
-    Json(app.lock().log.clone()).into_response()
+/// The request log in arrival order; `?path=/oauth2/token` keeps only that path's entries.
+async fn requests(State(app): State<Arc<AppState>>, RawQuery(query): RawQuery) -> Response {
+    let params = Params::parse(query.unwrap_or_default().as_bytes());
+    let path = params.get("path");
+    let log: Vec<_> = app
+        .lock()
+        .log
+        .iter()
+        .filter(|e| path.is_none_or(|p| e.path == p))
+        .cloned()
+        .collect();
+    Json(log).into_response()
 }
 
 async fn clear_requests(State(app): State<Arc<AppState>>) -> Response {

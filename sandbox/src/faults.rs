@@ -1,9 +1,11 @@
 //! Fault injection and the request log: a middleware around every non-control route.
 //!
 //! A fault queued with `POST /_sandbox/faults` replaces the next `count` requests whose path
-//! equals its `path` (query ignored). Only `delay` lets the real handler run afterwards; every
-//! other kind answers (or fails to answer) without touching the sandbox's state, as if the
-//! request had been lost on the way.
+//! equals its `path` (query ignored). Any kind may carry `delayMs`: the sandbox waits that long
+//! first. `delay` then lets the real handler run; `delay-response` runs the real handler at
+//! once and withholds its answer for `delayMs` (state has changed, the client has heard
+//! nothing yet); every other kind answers (or fails to answer) without touching the sandbox's
+//! state, as if the request had been lost on the way.
 
 use std::io;
 use std::sync::Arc;
@@ -27,6 +29,9 @@ pub(crate) enum FaultKind {
     Status,
     /// Sleep `delayMs`, then handle the request normally.
     Delay,
+    /// Handle the request normally at once, then sleep `delayMs` before sending the answer.
+    #[serde(rename = "delay-response")]
+    DelayResponse,
     /// Close the connection with a TCP reset, no HTTP response at all.
     Reset,
     /// Send headers with a Content-Length larger than the body, part of the body, then close.
@@ -42,6 +47,7 @@ impl FaultKind {
         match self {
             FaultKind::Status => "status",
             FaultKind::Delay => "delay",
+            FaultKind::DelayResponse => "delay-response",
             FaultKind::Reset => "reset",
             FaultKind::Truncate => "truncate",
             FaultKind::Malformed => "malformed",
@@ -96,13 +102,14 @@ impl Fault {
         {
             return Err(format!("status {status} is not an HTTP status code."));
         }
+        if self.delay_ms.is_some_and(|ms| ms > 600_000) {
+            return Err("delayMs is at most 600000.".into());
+        }
         match self.kind {
             FaultKind::Status if self.status.is_none() => Err("kind status needs a status.".into()),
-            FaultKind::Delay => match self.delay_ms {
-                None => Err("kind delay needs delayMs.".into()),
-                Some(ms) if ms > 600_000 => Err("delayMs is at most 600000.".into()),
-                Some(_) => Ok(()),
-            },
+            FaultKind::Delay | FaultKind::DelayResponse if self.delay_ms.is_none() => {
+                Err(format!("kind {} needs delayMs.", self.kind.name()))
+            }
             _ => Ok(()),
         }
     }
@@ -131,24 +138,34 @@ pub(crate) async fn observe(
     let method = request.method().to_string();
     let path = request.uri().path().to_owned();
 
-    // The grant type goes into the log, so read the (small) token request body here and
-    // hand the handler a copy.
-    let (request, grant_type) = if path == "/oauth2/token" {
+    // The grant type and user go into the log, so read the (small) token request body here
+    // and hand the handler a copy.
+    let (request, params) = if path == "/oauth2/token" {
         let (parts, body) = request.into_parts();
         let Ok(bytes) = axum::body::to_bytes(body, 1024 * 1024).await else {
             return bad_request("The token request body is unreadable or larger than 1 MiB.");
         };
-        let grant_type = Params::parse(&bytes).get("grant_type").map(str::to_owned);
-        (Request::from_parts(parts, Body::from(bytes)), grant_type)
+        let params = Params::parse(&bytes);
+        (Request::from_parts(parts, Body::from(bytes)), Some(params))
     } else {
         (request, None)
     };
 
-    let seq = app.lock().log_request(method, path.clone(), grant_type);
+    let seq = {
+        let mut inner = app.lock();
+        let grant_type = params
+            .as_ref()
+            .and_then(|p| p.get("grant_type"))
+            .map(str::to_owned);
+        let user = params
+            .as_ref()
+            .and_then(|p| inner.token_request_user(grant_type.as_deref(), p));
+        inner.log_request(method, path.clone(), grant_type, user)
+    };
     let fault = take_fault(&app, &path);
     let response = match &fault {
         None => next.run(request).await,
-        Some(fault) => apply(fault, &peer, request, next).await,
+        Some(fault) => apply(&app, seq, fault, &peer, request, next).await,
     };
     let status = match fault.as_ref().map(|f| f.kind) {
         Some(FaultKind::Reset) => 0,
@@ -159,16 +176,33 @@ pub(crate) async fn observe(
     response
 }
 
-async fn apply(fault: &Fault, peer: &Peer, request: Request, next: Next) -> Response {
+async fn apply(
+    app: &AppState,
+    seq: u64,
+    fault: &Fault,
+    peer: &Peer,
+    request: Request,
+    next: Next,
+) -> Response {
     let status = fault
         .status
         .and_then(|s| StatusCode::from_u16(s).ok())
         .unwrap_or(StatusCode::OK);
+    let delay = Duration::from_millis(fault.delay_ms.unwrap_or(0));
+    if fault.kind == FaultKind::DelayResponse {
+        let response = next.run(request).await;
+        // Logged now, before the wait: a test can watch for it, then kill its client while
+        // the answer is still withheld.
+        app.lock()
+            .log_response(seq, response.status().as_u16(), Some(fault.kind.name()));
+        tokio::time::sleep(delay).await;
+        return response;
+    }
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
     match fault.kind {
-        FaultKind::Delay => {
-            tokio::time::sleep(Duration::from_millis(fault.delay_ms.unwrap_or(0))).await;
-            next.run(request).await
-        }
+        FaultKind::Delay | FaultKind::DelayResponse => next.run(request).await,
         FaultKind::Status => {
             let mut response = (
                 status,

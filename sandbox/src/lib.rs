@@ -29,5 +29,7 @@ mod state;
 mod util;
 mod webhooks;
 
-pub use config::{GrantTypes, SCOPES, SandboxArgs, SandboxConfig};
+pub use config::{
+    GrantTypes, RefreshReuse, SCOPES, SandboxArgs, SandboxConfig, default_redirect_uris,
+};
 pub use server::{Sandbox, serve_until_ctrl_c};

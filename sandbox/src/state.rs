@@ -3,15 +3,16 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 
-use crate::config::{GrantTypes, SandboxConfig};
+use crate::config::{GrantTypes, RefreshReuse, SandboxConfig};
 use crate::faults::Fault;
 use crate::oauth::jwt::Signer;
+use crate::util::Params;
 
 /// Shared by every handler.
 pub(crate) struct AppState {
@@ -77,12 +78,26 @@ pub(crate) struct AuthCode {
     pub expires_at: Instant,
     /// Codes are kept after use so reuse can be told apart from an unknown code.
     pub used: bool,
+    /// The grant this code's exchange created; a second exchange revokes it.
+    pub grant: Option<u64>,
 }
 
 pub(crate) struct RefreshToken {
     pub grant: u64,
-    /// False once rotated away.
-    pub active: bool,
+    pub expires_at: Instant,
+    /// When this token was used for a refresh that issued a new one (rotated out). Whether
+    /// it may be presented again then depends on [`RefreshReuse`].
+    pub rotated_at: Option<Instant>,
+    /// Revoked with its grant, or superseded by a newer pair without ever having been used
+    /// (the earlier winner of an overlap).
+    pub revoked: bool,
+}
+
+impl RefreshToken {
+    /// The grant's newest refresh token: never used, never revoked.
+    pub fn is_current(&self) -> bool {
+        self.rotated_at.is_none() && !self.revoked
+    }
 }
 
 pub(crate) struct AccessToken {
@@ -103,6 +118,10 @@ pub(crate) struct LogEntry {
     pub path: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grant_type: Option<String>,
+    /// Token requests: the user of the grant the code or refresh token belongs to, looked up
+    /// when the request arrived (absent for unknown codes and tokens).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
     /// The status sent; 0 while the request is in flight or when no HTTP response was sent
     /// (a `reset` fault). Always a number, so every language's test helper can type it so.
     pub status: u16,
@@ -123,6 +142,10 @@ pub(crate) struct Inner {
     pub auto_approve: bool,
     pub rotation: bool,
     pub grant_types: GrantTypes,
+    pub refresh_reuse: RefreshReuse,
+    pub refresh_overlap: Duration,
+    /// Auto-approve grants only these of the requested scopes (`None`: all requested).
+    pub approve_scopes: Option<Vec<String>>,
     pub codes: HashMap<String, AuthCode>,
     pub grants: HashMap<u64, Grant>,
     pub refresh_tokens: HashMap<String, RefreshToken>,
@@ -141,6 +164,9 @@ impl Inner {
             auto_approve: config.auto_approve,
             rotation: config.rotation,
             grant_types: config.grant_types,
+            refresh_reuse: config.refresh_reuse,
+            refresh_overlap: config.refresh_overlap,
+            approve_scopes: None,
             codes: HashMap::new(),
             grants: HashMap::new(),
             refresh_tokens: HashMap::new(),
@@ -160,13 +186,20 @@ impl Inner {
     }
 
     /// Appends a log entry for a request that just arrived; returns its sequence number.
-    pub fn log_request(&mut self, method: String, path: String, grant_type: Option<String>) -> u64 {
+    pub fn log_request(
+        &mut self,
+        method: String,
+        path: String,
+        grant_type: Option<String>,
+        user_id: Option<String>,
+    ) -> u64 {
         let seq = self.next_id();
         self.log.push(LogEntry {
             seq,
             method,
             path,
             grant_type,
+            user_id,
             status: 0,
             fault: None,
         });
@@ -188,13 +221,28 @@ impl Inner {
         }
         for token in self.refresh_tokens.values_mut() {
             if token.grant == grant {
-                token.active = false;
+                token.revoked = true;
             }
         }
         for token in self.access_tokens.values_mut() {
             if token.grant == grant {
                 token.revoked = true;
             }
+        }
+    }
+
+    /// The user a token request is about: the owner of its refresh token or code, if known.
+    /// Looks only; never changes anything.
+    pub fn token_request_user(&self, grant_type: Option<&str>, params: &Params) -> Option<String> {
+        match grant_type? {
+            "refresh_token" => {
+                let token = self.refresh_tokens.get(params.get("refresh_token")?)?;
+                self.grants.get(&token.grant).map(|g| g.user.clone())
+            }
+            "authorization_code" | "code" => {
+                self.codes.get(params.get("code")?).map(|c| c.user.clone())
+            }
+            _ => None,
         }
     }
 

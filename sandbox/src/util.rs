@@ -20,6 +20,10 @@ impl Params {
         )
     }
 
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> Params {
+        Params(pairs)
+    }
+
     /// The value of `name`; an empty value counts as absent (as Spring treats them).
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0

@@ -5,7 +5,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use enduco_sandbox::{GrantTypes, Sandbox, SandboxConfig};
+use enduco_sandbox::{GrantTypes, RefreshReuse, Sandbox, SandboxConfig};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -21,7 +21,13 @@ async fn error_of(response: reqwest::Response) -> (StatusCode, String) {
 
 #[tokio::test]
 async fn authorize_redirects_with_code_and_state_unchanged() {
-    let sandbox = Sandbox::start().await.unwrap();
+    // A registered loopback URI with a query of its own: any port, the query kept.
+    let sandbox = Sandbox::start_with(SandboxConfig {
+        redirect_uris: vec!["http://127.0.0.1/cb?keep=1".into()],
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
     let state = "a b+c/é&=?";
     let response = client()
         .get(authorize_url(
@@ -505,7 +511,12 @@ async fn pkce_is_checked() {
 
 #[tokio::test]
 async fn refresh_with_rotation() {
-    let sandbox = Sandbox::start().await.unwrap();
+    let sandbox = Sandbox::start_with(SandboxConfig {
+        refresh_reuse: RefreshReuse::Strict,
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
     let first = tokens(&sandbox, "user_read").await;
     let r1 = first["refresh_token"].as_str().unwrap();
 
@@ -517,7 +528,7 @@ async fn refresh_with_rotation() {
     assert_ne!(first["access_token"], second["access_token"]);
     assert_eq!(second["scope"], "user_read");
 
-    // Reuse of the rotated token fails, but does not revoke the family.
+    // Strict: reuse of the rotated token fails at once, but does not revoke the family.
     assert_eq!(
         error_of(refresh(&sandbox, r1).await).await,
         (StatusCode::BAD_REQUEST, "invalid_grant".into())

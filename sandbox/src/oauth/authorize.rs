@@ -35,17 +35,46 @@ pub(crate) async fn authorize(
     RawQuery(query): RawQuery,
 ) -> Response {
     let params = Params::parse(query.unwrap_or_default().as_bytes());
-    respond(&app, &params, Decision::AsConfigured)
+    respond(&app, &params, Decision::AsConfigured, None)
 }
 
 /// The consent page's form target; also usable directly by scripted tests in either mode.
+///
+/// The consent page posts the authorize parameters except `scope`, a `requested_scope` field
+/// (what the application asked for) and one `scope` field per ticked checkbox. With
+/// `requested_scope` present the grant is the ticked scopes, which must be among the
+/// requested ones (none ticked: `access_denied`). Without it (a scripted test re-posting the
+/// authorize query) the grant is the single `scope` parameter, as in the authorize request.
 pub(crate) async fn decision(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
     let params = Params::parse(&body);
-    match params.get("decision") {
-        Some("approve") => respond(&app, &params, Decision::Approve),
-        Some("cancel") => respond(&app, &params, Decision::Cancel),
-        _ => error_page("The form must carry decision=approve or decision=cancel."),
+    let decision = match params.get("decision") {
+        Some("approve") => Decision::Approve,
+        Some("cancel") => Decision::Cancel,
+        _ => return error_page("The form must carry decision=approve or decision=cancel."),
+    };
+    if params.duplicated(&["requested_scope"]).is_some() {
+        return error_page("The parameter requested_scope appears more than once.");
     }
+    if !params.iter().any(|(name, _)| name == "requested_scope") {
+        return respond(&app, &params, decision, None);
+    }
+    // The consent form: validate the request as it was made, grant what was ticked.
+    let mut ticked: Vec<String> = Vec::new();
+    let mut rebuilt: Vec<(String, String)> = Vec::new();
+    for (name, value) in params.iter() {
+        match name {
+            "scope" => {
+                for scope in value.split(' ').filter(|s| !s.is_empty()) {
+                    if !ticked.iter().any(|t| t == scope) {
+                        ticked.push(scope.to_owned());
+                    }
+                }
+            }
+            "requested_scope" => rebuilt.push(("scope".into(), value.into())),
+            _ => rebuilt.push((name.into(), value.into())),
+        }
+    }
+    respond(&app, &Params::from_pairs(rebuilt), decision, Some(ticked))
 }
 
 #[derive(Clone, Copy)]
@@ -77,7 +106,14 @@ enum Invalid {
     },
 }
 
-fn respond(app: &AppState, params: &Params, decision: Decision) -> Response {
+/// Validates the request and answers it. `consented`: the scopes ticked on the consent page,
+/// when the request comes from it.
+fn respond(
+    app: &AppState,
+    params: &Params,
+    decision: Decision,
+    consented: Option<Vec<String>>,
+) -> Response {
     let request = match validate(&app.config, params) {
         Ok(r) => r,
         Err(Invalid::Page(message)) => return error_page(&message),
@@ -94,11 +130,26 @@ fn respond(app: &AppState, params: &Params, decision: Decision) -> Response {
             );
         }
     };
-    let approve = match decision {
-        Decision::Approve => true,
-        Decision::Cancel => false,
-        Decision::AsConfigured if app.lock().auto_approve => true,
-        Decision::AsConfigured => return consent_page(params, &request),
+    let (approve, granted) = match decision {
+        Decision::Approve => (true, consented),
+        Decision::Cancel => (false, None),
+        Decision::AsConfigured => {
+            let inner = app.lock();
+            if !inner.auto_approve {
+                drop(inner);
+                return consent_page(params, &request);
+            }
+            // The configured choice applies to whatever is asked: an intersection.
+            let granted = inner.approve_scopes.as_ref().map(|approve| {
+                request
+                    .scopes
+                    .iter()
+                    .filter(|s| approve.contains(s))
+                    .cloned()
+                    .collect()
+            });
+            (true, granted)
+        }
     };
     if !approve {
         return redirect(
@@ -106,6 +157,37 @@ fn respond(app: &AppState, params: &Params, decision: Decision) -> Response {
             &[
                 ("error", "access_denied"),
                 ("error_description", "The user cancelled the authorization."),
+            ],
+            request.state.as_deref(),
+        );
+    }
+    // The user's choice can only narrow the request (kept in the request's order).
+    let mut scopes = request.scopes;
+    if let Some(granted) = granted {
+        if let Some(extra) = granted.iter().find(|g| !scopes.contains(g)) {
+            return redirect(
+                &request.redirect_uri,
+                &[
+                    ("error", "invalid_scope"),
+                    (
+                        "error_description",
+                        &format!("Scope {extra:?} was not requested."),
+                    ),
+                ],
+                request.state.as_deref(),
+            );
+        }
+        scopes.retain(|s| granted.contains(s));
+    }
+    if scopes.is_empty() {
+        return redirect(
+            &request.redirect_uri,
+            &[
+                ("error", "access_denied"),
+                (
+                    "error_description",
+                    "The user granted none of the requested scopes.",
+                ),
             ],
             request.state.as_deref(),
         );
@@ -118,10 +200,11 @@ fn respond(app: &AppState, params: &Params, decision: Decision) -> Response {
             client_id: app.config.client_id.clone(),
             redirect_uri: request.redirect_uri.clone(),
             user: request.user,
-            scopes: request.scopes,
+            scopes,
             challenge: request.challenge,
             expires_at: Instant::now() + app.config.code_lifetime,
             used: false,
+            grant: None,
         },
     );
     redirect(
@@ -253,16 +336,36 @@ fn validate(config: &SandboxConfig, params: &Params) -> Result<Request, Invalid>
     })
 }
 
-/// Registered URIs match exactly; loopback URIs match whatever the port and path
-/// (RFC 8252 §7.3: native apps listen on an ephemeral port).
+/// Registered URIs match exactly. A loopback request URI (`http://127.0.0.1`, `http://[::1]`)
+/// matches a registered loopback URI whatever its port, but everything else (scheme, host,
+/// path, query) must be the same: RFC 8252 §7.3 (native apps listen on an ephemeral port),
+/// as Spring Authorization Server compares them. `localhost` is refused outright, as Spring
+/// refuses it (OAuth 2.1 §8.4.2: not recommended), registered or not.
 fn redirect_allowed(config: &SandboxConfig, uri: &str) -> bool {
-    if config.redirect_uris.iter().any(|u| u == uri) {
-        return true;
-    }
     let Ok(url) = Url::parse(uri) else {
         return false;
     };
-    url.scheme() == "http"
+    if url.host() == Some(Host::Domain("localhost")) {
+        return false;
+    }
+    if config.redirect_uris.iter().any(|u| u == uri) {
+        return true;
+    }
+    let Some(requested) = loopback_without_port(uri) else {
+        return false;
+    };
+    config
+        .redirect_uris
+        .iter()
+        .filter_map(|registered| loopback_without_port(registered))
+        .any(|registered| registered == requested)
+}
+
+/// `uri` with its port removed, if it is a plain `http` loopback URI (no fragment, no user
+/// info); `None` otherwise.
+fn loopback_without_port(uri: &str) -> Option<String> {
+    let mut url = Url::parse(uri).ok()?;
+    let loopback = url.scheme() == "http"
         && url.fragment().is_none()
         && url.username().is_empty()
         && url.password().is_none()
@@ -270,7 +373,12 @@ fn redirect_allowed(config: &SandboxConfig, uri: &str) -> bool {
             Some(Host::Ipv4(ip)) => ip == Ipv4Addr::LOCALHOST,
             Some(Host::Ipv6(ip)) => ip == Ipv6Addr::LOCALHOST,
             _ => false,
-        }
+        };
+    if !loopback {
+        return None;
+    }
+    url.set_port(None).ok()?;
+    Some(url.into())
 }
 
 /// RFC 7636 §4.1 character set: unreserved characters.
@@ -319,30 +427,38 @@ fn error_page(message: &str) -> Response {
     (StatusCode::BAD_REQUEST, Html(body)).into_response()
 }
 
-/// The consent page: the original parameters as hidden fields plus Approve / Cancel buttons
-/// named `decision`, posted to `/oauth2/authorize/decision`.
+/// The consent page, posted to `/oauth2/authorize/decision`: the original parameters except
+/// `scope` as hidden fields, the requested scopes as `requested_scope`, one ticked checkbox
+/// named `scope` per requested scope, and Approve / Cancel buttons named `decision`.
 fn consent_page(params: &Params, request: &Request) -> Response {
-    let hidden: String = params
+    let hidden_field = |name: &str, value: &str| {
+        format!(
+            "    <input type=\"hidden\" name=\"{}\" value=\"{}\">\n",
+            html_escape(name),
+            html_escape(value)
+        )
+    };
+    let mut hidden: String = params
         .iter()
-        .filter(|(name, _)| *name != "decision")
-        .map(|(name, value)| {
-            format!(
-                "    <input type=\"hidden\" name=\"{}\" value=\"{}\">\n",
-                html_escape(name),
-                html_escape(value)
-            )
-        })
+        .filter(|(name, _)| !matches!(*name, "decision" | "scope" | "requested_scope"))
+        .map(|(name, value)| hidden_field(name, value))
         .collect();
+    hidden.push_str(&hidden_field("requested_scope", &request.scopes.join(" ")));
     let scopes: String = request
         .scopes
         .iter()
-        .map(|s| format!("<li><code>{}</code></li>", html_escape(s)))
+        .map(|s| {
+            let s = html_escape(s);
+            format!(
+                "    <label><input type=\"checkbox\" name=\"scope\" value=\"{s}\" checked> <code>{s}</code></label><br>\n"
+            )
+        })
         .collect();
     let body = format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>enduco sandbox: authorize</title></head>\n<body>\n\
          <h1>Authorize access</h1>\n\
-         <p>Signed in as <strong>{user}</strong>. The application asks for:</p>\n<ul>{scopes}</ul>\n\
-         <form method=\"post\" action=\"/oauth2/authorize/decision\">\n{hidden}\
+         <p>Signed in as <strong>{user}</strong>. The application asks for the access below; untick what you do not want to grant.</p>\n\
+         <form method=\"post\" action=\"/oauth2/authorize/decision\">\n{hidden}{scopes}\
          \x20   <button type=\"submit\" name=\"decision\" value=\"approve\">Approve</button>\n\
          \x20   <button type=\"submit\" name=\"decision\" value=\"cancel\">Cancel</button>\n\
          </form>\n</body></html>\n",
@@ -361,17 +477,55 @@ mod tests {
     use super::*;
 
     #[test]
-    fn loopback_redirects_are_allowed_on_any_port() {
+    fn registered_loopback_redirects_match_any_port_same_path() {
         let config = SandboxConfig::default();
         assert!(redirect_allowed(&config, "https://app.example/callback"));
-        assert!(redirect_allowed(&config, "http://127.0.0.1:53123/cb"));
-        assert!(redirect_allowed(&config, "http://127.0.0.1/"));
-        assert!(redirect_allowed(&config, "http://[::1]:8080/x?y=1"));
+        assert!(redirect_allowed(&config, "http://127.0.0.1:53123/callback"));
+        assert!(redirect_allowed(&config, "http://127.0.0.1/callback"));
+        assert!(redirect_allowed(&config, "http://127.0.0.1:80/callback"));
+        assert!(!redirect_allowed(&config, "http://127.0.0.1:53123/cb"));
+        assert!(!redirect_allowed(
+            &config,
+            "http://127.0.0.1:53123/callback/"
+        ));
+        assert!(!redirect_allowed(
+            &config,
+            "http://127.0.0.1:53123/callback?x=1"
+        ));
+        assert!(!redirect_allowed(&config, "http://127.0.0.1/"));
+        assert!(!redirect_allowed(&config, "http://[::1]:8080/callback"));
         assert!(!redirect_allowed(&config, "https://app.example/callback/"));
-        assert!(!redirect_allowed(&config, "http://localhost:8080/cb"));
-        assert!(!redirect_allowed(&config, "https://127.0.0.1:8080/cb"));
-        assert!(!redirect_allowed(&config, "http://127.0.0.1:8080/cb#frag"));
-        assert!(!redirect_allowed(&config, "http://127.0.0.2:8080/cb"));
+        assert!(!redirect_allowed(&config, "http://localhost:8080/callback"));
+        assert!(!redirect_allowed(
+            &config,
+            "https://127.0.0.1:8080/callback"
+        ));
+        assert!(!redirect_allowed(
+            &config,
+            "http://127.0.0.1:8080/callback#frag"
+        ));
+        assert!(!redirect_allowed(&config, "http://127.0.0.2:8080/callback"));
+
+        let config = SandboxConfig {
+            redirect_uris: vec![
+                "http://[::1]/x?y=1".into(),
+                "http://127.0.0.1:8080/fixed".into(),
+                "http://localhost/callback".into(),
+            ],
+            ..SandboxConfig::default()
+        };
+        assert!(redirect_allowed(&config, "http://[::1]:8080/x?y=1"));
+        assert!(!redirect_allowed(&config, "http://[::1]:8080/x"));
+        assert!(!redirect_allowed(&config, "http://127.0.0.1:8080/x?y=1"));
+        // A registered port is ignored too (Spring compares with the request's port).
+        assert!(redirect_allowed(&config, "http://127.0.0.1:9/fixed"));
+        // localhost is refused even when registered.
+        assert!(!redirect_allowed(&config, "http://localhost/callback"));
+        assert!(!redirect_allowed(&config, "http://localhost:8080/callback"));
+        assert!(!redirect_allowed(
+            &config,
+            "http://127.0.0.1:53123/callback"
+        ));
     }
 
     #[test]
