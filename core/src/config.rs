@@ -218,9 +218,8 @@ impl ClientConfig {
 
     /// The refresh lock's lease in effect (see [`ClientConfig::lock_lease`]).
     pub fn effective_lock_lease(&self) -> Duration {
-        self.lock_lease.unwrap_or(
-            self.timeouts.request + self.store_timeout * 2 + Duration::from_secs(5),
-        )
+        self.lock_lease
+            .unwrap_or(self.timeouts.request + self.store_timeout * 2 + Duration::from_secs(5))
     }
 
     pub(crate) fn validate(&self) -> Result<()> {

@@ -310,7 +310,10 @@ impl SessionInner {
         self.refresh_locked(&mut state, tokens, &need).await
     }
 
-    pub(crate) async fn load_if_needed(&self, state: &mut OwnedMutexGuard<TokenState>) -> Result<()> {
+    pub(crate) async fn load_if_needed(
+        &self,
+        state: &mut OwnedMutexGuard<TokenState>,
+    ) -> Result<()> {
         if !state.loaded {
             let stored = self.store.load().await?;
             state.adopt_stored(stored);
@@ -340,7 +343,6 @@ impl SessionInner {
         current: TokenSet,
         need: &Need,
     ) -> Result<TokenSet> {
-        self.refreshes.fetch_add(1, Ordering::AcqRel);
         let outcome = if self.store.supports_lock() {
             let deadline = Instant::now() + self.client.config.retry.deadline;
             match self.store.lock(deadline).await {
@@ -355,6 +357,9 @@ impl SessionInner {
             self.refresh_latest(state, current, need).await
         };
         state.last_refresh_error = outcome.as_ref().err().cloned();
+        // Counted once the outcome is known: everyone who read the counter before now, and
+        // so entered while this attempt ran, takes its outcome when through the gate.
+        self.refreshes.fetch_add(1, Ordering::AcqRel);
         outcome
     }
 

@@ -1,10 +1,10 @@
 //! Where a user's tokens live between calls. The host app implements [`TokenStore`] over its
 //! own storage (Keychain, EncryptedSharedPreferences, a database row); two stores are built in.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions, TryLockError};
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 

@@ -62,14 +62,8 @@ async fn no_secret_in_debug_errors_or_logs() {
         format!("{session:?}"),
         format!("{store:?}"),
     ];
-    // Errors from every corner: a reused code, refresh faults, a revoked grant.
-    texts.push(
-        h.client
-            .complete_authorization(&request, &callback)
-            .await
-            .unwrap_err()
-            .to_string(),
-    );
+    // Errors from every corner: refresh faults, a revoked grant, a reused code (last: like
+    // Spring AS, the sandbox revokes what a replayed code issued).
     h.expire_access_tokens().await;
     session
         .request("GET", "/api/v1/zones", &[], None)
@@ -90,6 +84,13 @@ async fn no_secret_in_debug_errors_or_logs() {
         )));
     let err = stale.refresh().await.unwrap_err();
     texts.push(format!("{err} {err:?}"));
+    texts.push(
+        h.client
+            .complete_authorization(&request, &callback)
+            .await
+            .unwrap_err()
+            .to_string(),
+    );
 
     texts.push(String::from_utf8(captured.0.lock().unwrap().clone()).unwrap());
     assert!(

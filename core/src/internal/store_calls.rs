@@ -89,7 +89,10 @@ impl StoreCalls {
                     None,
                 ));
             }
-            tracing::debug!(?delay, "another process is refreshing; waiting for its lock");
+            tracing::debug!(
+                ?delay,
+                "another process is refreshing; waiting for its lock"
+            );
             tokio::time::sleep(delay).await;
         }
     }

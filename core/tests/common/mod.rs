@@ -27,6 +27,8 @@ pub struct LoggedRequest {
     pub path: String,
     pub grant_type: Option<String>,
     pub status: u16,
+    #[serde(default)]
+    pub user_id: Option<String>,
 }
 
 pub fn client_config(base_url: &str) -> ClientConfig {
