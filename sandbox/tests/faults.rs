@@ -7,7 +7,7 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use common::*;
-use enduco_sandbox::Sandbox;
+use enduco_sandbox::{RefreshReuse, Sandbox, SandboxConfig};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -286,4 +286,265 @@ async fn control_api_rejects_bad_json() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+}
+
+async fn log_for(sandbox: &Sandbox, path: &str) -> Vec<Value> {
+    let response = client()
+        .get(format!("{}/_sandbox/requests", sandbox.url()))
+        .query(&[("path", path)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+/// Polls the request log of `path` until `done` holds for it (at most 10 s).
+async fn wait_for_log(sandbox: &Sandbox, path: &str, done: impl Fn(&[Value]) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !done(&log_for(sandbox, path).await) {
+        assert!(Instant::now() < deadline, "the log never got there");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn delay_ms_combines_with_any_fault_kind() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let token = access_token(&sandbox, "user_read").await;
+    fault(
+        &sandbox,
+        json!({"path": "/api/v1/zones", "kind": "status", "status": 500, "delayMs": 2000}),
+    )
+    .await;
+    let delayed = tokio::spawn({
+        let url = format!("{}/api/v1/zones", sandbox.url());
+        let token = token.clone();
+        async move {
+            let response = client().get(url).bearer_auth(token).send().await.unwrap();
+            let status = response.status();
+            (status, response.json::<Value>().await.unwrap())
+        }
+    });
+    // Once the delayed request has arrived (logged, no status yet), another one overtakes it.
+    wait_for_log(&sandbox, "/api/v1/zones", |log| log.len() == 1).await;
+    assert_eq!(
+        get_api(&sandbox, "/api/v1/zones", &token).await.status(),
+        StatusCode::OK
+    );
+    assert!(
+        !delayed.is_finished(),
+        "the faulted request is still waiting"
+    );
+    let (status, body) = delayed.await.unwrap();
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(body, json!({"error": "sandbox_fault"}));
+    let log = log_for(&sandbox, "/api/v1/zones").await;
+    assert_eq!(log[0]["status"], 500);
+    assert_eq!(log[0]["fault"], "status");
+    assert_eq!(log[1]["status"], 200);
+
+    // Bounds and requirements still apply.
+    for body in [
+        json!({"path": "/x", "kind": "status", "status": 500, "delayMs": 600_001}),
+        json!({"path": "/x", "kind": "delay-response"}),
+    ] {
+        let response = client()
+            .post(format!("{}/_sandbox/faults", sandbox.url()))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{body}");
+    }
+}
+
+#[tokio::test]
+async fn delay_response_rotates_before_answering() {
+    let sandbox = Sandbox::start_with(SandboxConfig {
+        refresh_reuse: RefreshReuse::Strict,
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let first = tokens(&sandbox, "user_read").await;
+    let r1 = first["refresh_token"].as_str().unwrap().to_owned();
+    fault(
+        &sandbox,
+        json!({"path": "/oauth2/token", "kind": "delay-response", "delayMs": 20_000}),
+    )
+    .await;
+    let client_process = tokio::spawn({
+        let sandbox_url = sandbox.url().to_owned();
+        let r1 = r1.clone();
+        async move {
+            client()
+                .post(format!("{sandbox_url}/oauth2/token"))
+                .header("authorization", default_basic())
+                .form(&[("grant_type", "refresh_token"), ("refresh_token", &r1)])
+                .send()
+                .await
+        }
+    });
+    // The handler ran (its status is logged) while the answer is still withheld.
+    wait_for_log(&sandbox, "/oauth2/token", |log| {
+        log.last()
+            .is_some_and(|e| e["grantType"] == "refresh_token" && e["status"] == 200)
+    })
+    .await;
+    assert!(!client_process.is_finished(), "no answer yet");
+    let entry = log_for(&sandbox, "/oauth2/token").await.pop().unwrap();
+    assert_eq!(entry["fault"], "delay-response");
+    // The client dies before it could save anything.
+    client_process.abort();
+    let _ = client_process.await;
+
+    // The server did rotate: the refresh token the client still has is spent.
+    let response = refresh(&sandbox, &r1).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_grant");
+    // The access token issued before is untouched.
+    assert_eq!(
+        get_api(
+            &sandbox,
+            "/api/v1/zones",
+            first["access_token"].as_str().unwrap()
+        )
+        .await
+        .status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn delay_response_answers_in_the_end() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let first = tokens(&sandbox, "user_read").await;
+    fault(
+        &sandbox,
+        json!({"path": "/oauth2/token", "kind": "delay-response", "delayMs": 100}),
+    )
+    .await;
+    let response = refresh(&sandbox, first["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_ne!(body["refresh_token"], first["refresh_token"]);
+    let entry = log_for(&sandbox, "/oauth2/token").await.pop().unwrap();
+    assert_eq!(
+        (&entry["status"], &entry["fault"]),
+        (&json!(200), &json!("delay-response"))
+    );
+}
+
+async fn code_for(sandbox: &Sandbox, user: &str) -> String {
+    let response = client()
+        .get(authorize_url(
+            sandbox,
+            &[
+                ("response_type", "code"),
+                ("client_id", CLIENT_ID),
+                ("redirect_uri", LOOPBACK_REDIRECT),
+                ("scope", "user_read"),
+                ("login_hint", user),
+            ],
+        ))
+        .send()
+        .await
+        .unwrap();
+    let params = location_params(&response);
+    param(&params, "code").unwrap().to_owned()
+}
+
+async fn tokens_for(sandbox: &Sandbox, user: &str) -> Value {
+    let code = code_for(sandbox, user).await;
+    let response = token_request(
+        sandbox,
+        &[
+            ("grant_type", "code"),
+            ("code", &code),
+            ("redirect_uri", LOOPBACK_REDIRECT),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn token_log_entries_name_the_user_and_filter_by_path() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let alice = tokens_for(&sandbox, "alice").await;
+    let bob = tokens_for(&sandbox, "bob").await;
+    let alice2: Value = refresh(&sandbox, alice["refresh_token"].as_str().unwrap())
+        .await
+        .json()
+        .await
+        .unwrap();
+    // A faulted request is still a request by that user.
+    fault(
+        &sandbox,
+        json!({"path": "/oauth2/token", "kind": "status", "status": 503}),
+    )
+    .await;
+    refresh(&sandbox, bob["refresh_token"].as_str().unwrap()).await;
+    refresh(&sandbox, "unknown-token").await;
+    refresh(&sandbox, alice2["refresh_token"].as_str().unwrap()).await;
+    get_api(
+        &sandbox,
+        "/api/v1/zones",
+        alice2["access_token"].as_str().unwrap(),
+    )
+    .await;
+
+    let tokens_log = log_for(&sandbox, "/oauth2/token").await;
+    let summary: Vec<(Value, Value, Value)> = tokens_log
+        .iter()
+        .map(|e| {
+            (
+                e["grantType"].clone(),
+                e["userId"].clone(),
+                e["status"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (json!("code"), json!("alice"), json!(200)),
+            (json!("code"), json!("bob"), json!(200)),
+            (json!("refresh_token"), json!("alice"), json!(200)),
+            (json!("refresh_token"), json!("bob"), json!(503)),
+            (json!("refresh_token"), Value::Null, json!(400)),
+            (json!("refresh_token"), json!("alice"), json!(200)),
+        ]
+    );
+    assert!(tokens_log.iter().all(|e| e["path"] == "/oauth2/token"));
+    let per_user = |user: &str| tokens_log.iter().filter(|e| e["userId"] == user).count();
+    assert_eq!((per_user("alice"), per_user("bob")), (3, 2));
+
+    // Other paths: no userId; the unfiltered log keeps arrival order across paths.
+    let all = request_log(&sandbox).await;
+    let paths: Vec<&str> = all.iter().map(|e| e["path"].as_str().unwrap()).collect();
+    assert_eq!(
+        paths,
+        [
+            "/oauth2/authorize",
+            "/oauth2/token",
+            "/oauth2/authorize",
+            "/oauth2/token",
+            "/oauth2/token",
+            "/oauth2/token",
+            "/oauth2/token",
+            "/oauth2/token",
+            "/api/v1/zones",
+        ]
+    );
+    assert!(
+        all.iter()
+            .filter(|e| e["path"] != "/oauth2/token")
+            .all(|e| e.get("userId").is_none())
+    );
+    assert_eq!(log_for(&sandbox, "/oauth2/authorize").await.len(), 2);
+    assert!(log_for(&sandbox, "/nowhere").await.is_empty());
 }
