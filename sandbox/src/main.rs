@@ -15,6 +15,7 @@ use enduco_sandbox::{SandboxArgs, serve_until_ctrl_c};
     name = "enduco-sandbox",
     version,
     about = "A local stand-in for enduco's OAuth 2.0 and data API",
+    after_help = AFTER_HELP,
     args_conflicts_with_subcommands = true
 )]
 struct Cli {
@@ -24,6 +25,25 @@ struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
 }
+
+const AFTER_HELP: &str = "\
+Refresh-token reuse (--refresh-reuse), when a rotated-out refresh token comes back:
+  overlap        (default, as Spring Authorization Server) accepted again within
+                 --refresh-overlap-ms of its rotation, with a new pair; only the pair issued
+                 last stays valid, later reuse is invalid_grant; access tokens stay valid
+  strict         invalid_grant, nothing else changes
+  family-revoke  (reuse detection, as Ory Hydra, Auth0, Okta) revokes the whole grant,
+                 refresh and access tokens, then invalid_grant
+A replayed authorization code is invalid_grant and revokes the tokens issued from it.
+
+Redirect URIs: registered ones match exactly; a registered http://127.0.0.1/<path> (or
+http://[::1]/<path>) matches any port, same path and query only; localhost is refused.
+Defaults: https://app.example/callback and http://127.0.0.1/callback.
+
+Control API (loopback, JSON) under /_sandbox/: faults (kinds status, delay, delay-response,
+reset, truncate, malformed, html; delayMs with any kind), expire-access-tokens, rotation,
+auto-approve (optional narrower scope), grant-types, refresh-reuse, requests (?path=),
+reset, webhooks/config, webhooks/send. See sandbox/README.md.";
 
 #[derive(Subcommand)]
 enum Command {
