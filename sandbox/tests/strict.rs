@@ -470,13 +470,13 @@ async fn each_new_refresh_token_gets_the_full_lifetime() {
         ..SandboxConfig::default()
     })
     .await;
-    // A probe issued now: once rotated out, presenting it changes nothing (strict), and its
-    // error says "rotated" until it expires, "expired" after.
+    let first = tokens(&sandbox, "user_read").await;
+    // A probe issued just after: once rotated out, presenting it changes nothing (strict),
+    // and its error says "rotated" until it expires, "expired" after. When it has expired,
+    // so has every refresh token issued before it.
     let probe = tokens(&sandbox, "user_read").await;
     let probe = str_of(&probe, "refresh_token").to_owned();
     refreshed(&sandbox, &probe).await;
-
-    let first = tokens(&sandbox, "user_read").await;
     // Half a lifetime later the grant's refresh token is rotated: the new one must live a
     // full lifetime from now, not until the first one's expiry.
     tokio::time::sleep(lifetime / 2).await;
