@@ -63,8 +63,21 @@ export interface ClientOptions {
   uploadTimeoutSeconds?: number
   /** Retries after the first attempt for transient failures (default 3; 0 disables). */
   maxRetries?: number
-  /** Overall budget of one call including retries and waits (default 60 s). */
+  /** Overall budget of one call including retries and waits (default 60 s); also bounds how
+   * long a call waits for another process's refresh lock. */
   retryDeadlineSeconds?: number
+  /** Refresh when fewer than this many seconds remain on the access token (default 60; `0`
+   * refreshes only once it has expired). */
+  refreshMarginSeconds?: number
+  /** The longest one call into your {@link TokenStore} may take: `load`, `save`, `clear`,
+   * `tryLock`, `unlock` (default 10 s). A store call that takes longer (a promise that never
+   * settles) fails the SDK call with a {@link StoreError}; the session works again on the
+   * next call. */
+  storeTimeoutSeconds?: number
+  /** How long this process may hold a store's refresh lock before another may take it: what a
+   * crashed holder costs the others (default: the request timeout plus twice the store
+   * timeout plus 5 s). */
+  lockLeaseSeconds?: number
   /** Path overrides, e.g. `{ zones: '/api/v2/zones' }`. */
   endpoints?: Partial<Record<EndpointName, string>>
 }
@@ -171,18 +184,42 @@ export type StoredTokens = TokenSet | TokenSetJSON | string | null | undefined
  * Your storage for one user's tokens (a database row, a keychain entry). Each method may
  * return a value or a Promise. A method that throws or rejects fails the SDK call with a
  * {@link StoreError} whose `cause` is what it threw; tokens that could not be saved are kept
- * in memory and saved again on the next call.
+ * in memory and saved again on the next call. Every call is bounded by the client's
+ * `storeTimeoutSeconds`.
  *
  * `save` is called with new tokens before any caller uses them. Do not call the same
  * session's methods from inside these callbacks (the session waits for them to finish).
+ *
+ * **The refresh lock.** A store that several processes share (a database row several
+ * workers read, a file several CLI runs use) should implement `tryLock` and `unlock`. The
+ * session then takes the lock around re-reading the store → refreshing → saving, and uses
+ * tokens another process saved meanwhile instead of sending its own token request: one
+ * refresh per grant across every process. Without it, two processes can present the same
+ * refresh token, and the server either keeps only one of the new grants or (with reuse
+ * detection) revokes the whole grant. A store without the lock is for one process only.
+ * Implement both methods or neither.
  */
 export interface TokenStore {
   load(): StoredTokens | PromiseLike<StoredTokens>
   save(tokens: TokenSet): void | PromiseLike<void>
   clear(): void | PromiseLike<void>
+  /**
+   * Takes the refresh lock for `owner` unless another owner holds it with an unexpired
+   * lease, atomically; answers whether `owner` holds it now. Must not wait for the lock (the
+   * session retries with backoff within its deadline). The lease (`leaseMs`, whole
+   * milliseconds) bounds how long a crashed holder blocks the others; taking it again as the
+   * same owner renews it. Throwing or rejecting fails the call with a {@link StoreError} and
+   * no token request is sent.
+   */
+  tryLock?(owner: string, leaseMs: number): boolean | PromiseLike<boolean>
+  /** Releases the lock if `owner` still holds it; does nothing when the lease ran out and
+   * another owner holds it now. A failure does not fail the SDK call (the lease ends the lock
+   * anyway). */
+  unlock?(owner: string): void | PromiseLike<void>
 }
 
-/** Tokens in memory only: for tests, and for backends that persist elsewhere. */
+/** Tokens in memory only: for tests, and for backends that persist elsewhere. Its refresh lock
+ * covers every session built on the same store object, within this process. */
 export declare class MemoryTokenStore implements TokenStore {
   constructor(tokens?: TokenSet | null)
   load(): Promise<TokenSet | null>
@@ -190,7 +227,9 @@ export declare class MemoryTokenStore implements TokenStore {
   clear(): Promise<void>
 }
 
-/** Tokens in a JSON file (the storage form), replaced atomically, mode 0600. */
+/** Tokens in a JSON file (the storage form), replaced atomically, mode 0600. Processes sharing
+ * the file share its refresh lock (an OS lock on `<path>.lock`, released by the OS when a
+ * holder dies). */
 export declare class FileTokenStore implements TokenStore {
   constructor(path: string)
   readonly path: string

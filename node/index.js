@@ -323,6 +323,17 @@ function storedText(value) {
 /** One native store handle per user store object. */
 const callbackHandles = new WeakMap()
 
+/** The optional refresh-lock methods of a user store: both, or neither. */
+function lockMethods(where, store) {
+  const hasTryLock = typeof store.tryLock === 'function'
+  const hasUnlock = typeof store.unlock === 'function'
+  if (hasTryLock !== hasUnlock) {
+    const [has, lacks] = hasTryLock ? ['tryLock(owner, leaseMs)', 'unlock(owner)'] : ['unlock(owner)', 'tryLock(owner, leaseMs)']
+    throw invalidInput(`${where}: store has ${has} but no ${lacks}; the refresh lock needs both (or neither, for a store one process uses)`)
+  }
+  return hasTryLock
+}
+
 function storeHandle(where, store) {
   if (store instanceof MemoryTokenStore || store instanceof FileTokenStore) {
     return NATIVE.get(store).handle()
@@ -336,8 +347,11 @@ function storeHandle(where, store) {
   if (!isStore) {
     throw invalidInput(`${where}: store must be an object with load(), save(tokens) and clear() methods, got ${kindOf(store)}`)
   }
+  const locking = lockMethods(where, store)
   let handle = callbackHandles.get(store)
   if (!handle) {
+    // The addon calls these and awaits their promises; none of them ever rejects. A store
+    // promise that never settles is left behind when the core's store timeout fires.
     handle = native.createCallbackStore(
       async () => {
         const outcome = await settle(() => store.load())
@@ -357,6 +371,22 @@ function storeHandle(where, store) {
         const outcome = await settle(() => store.clear())
         return outcome.error ? outcome : {}
       },
+      locking
+        ? async ({ owner, leaseMs }) => {
+            const outcome = await settle(() => store.tryLock(owner, Math.ceil(leaseMs)))
+            if (outcome.error) return outcome
+            if (typeof outcome.value !== 'boolean') {
+              return { error: `resolved with ${kindOf(outcome.value)}, not a boolean` }
+            }
+            return { locked: outcome.value }
+          }
+        : undefined,
+      locking
+        ? async ({ owner }) => {
+            const outcome = await settle(() => store.unlock(owner))
+            return outcome.error ? outcome : {}
+          }
+        : undefined,
     )
     callbackHandles.set(store, handle)
   }
@@ -376,6 +406,9 @@ const OPTION_TYPES = {
   uploadTimeoutSeconds: 'number',
   maxRetries: 'number',
   retryDeadlineSeconds: 'number',
+  refreshMarginSeconds: 'number',
+  storeTimeoutSeconds: 'number',
+  lockLeaseSeconds: 'number',
 }
 
 function clientOptions(options) {

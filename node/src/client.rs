@@ -28,6 +28,12 @@ pub struct ClientOptions {
     pub upload_timeout_seconds: Option<f64>,
     pub max_retries: Option<f64>,
     pub retry_deadline_seconds: Option<f64>,
+    /// Refresh when fewer than this many seconds remain on the access token (0 allowed).
+    pub refresh_margin_seconds: Option<f64>,
+    /// The longest one token-store call (load, save, clear, tryLock, unlock) may take.
+    pub store_timeout_seconds: Option<f64>,
+    /// How long this process may hold a store's refresh lock before others may take it.
+    pub lock_lease_seconds: Option<f64>,
     /// Path overrides: authorize, token, revoke, zones, plans, workouts.
     pub endpoints: Option<HashMap<String, String>>,
 }
@@ -53,8 +59,10 @@ impl ClientOptions {
                 .map(|v| whole_number("maxRetries", v))
                 .transpose()?,
             retry_deadline_seconds: self.retry_deadline_seconds,
+            refresh_margin_seconds: self.refresh_margin_seconds,
+            store_timeout_seconds: self.store_timeout_seconds,
+            lock_lease_seconds: self.lock_lease_seconds,
             endpoints,
-            ..Default::default()
         })
     }
 }

@@ -1,12 +1,15 @@
-//! Token stores: the built-in ones of the core, and a store whose `load`/`save`/`clear` are
-//! JavaScript functions.
+//! Token stores: the built-in ones of the core, and a store whose `load`/`save`/`clear` (and
+//! optionally `tryLock`/`unlock`) are JavaScript functions.
 //!
 //! The JS functions are called through weak threadsafe functions (they never keep the process
 //! alive) with the catching call variant, and their promises are awaited on the Rust side: a
-//! store call never blocks the event loop, and a store that throws or rejects becomes the
-//! core's `store` error instead of an uncaught exception.
+//! store call never blocks the event loop or a thread, and a store that throws or rejects
+//! becomes the core's `store` error instead of an uncaught exception. A JS promise that never
+//! settles is only awaited, never blocked on: the core's store timeout drops the waiting
+//! future (a late answer then goes nowhere) and the session's gate is free again.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use enduco::{Error, Result as CoreResult, TokenStore};
@@ -28,19 +31,44 @@ pub struct StoreReply {
     pub error: Option<String>,
     /// The wrapper's handle on the thrown value, re-attached as the error's `cause`.
     pub cause_id: Option<u32>,
+    /// `tryLock`: whether the owner holds the lock now.
+    pub locked: Option<bool>,
+}
+
+/// What the wrapper's `tryLock`/`unlock` adapters receive.
+#[napi(object)]
+pub struct LockRequest {
+    /// A random id of one refresh attempt (one process, one session).
+    pub owner: String,
+    /// `tryLock`: the lease in milliseconds; 0 for `unlock`.
+    pub lease_ms: f64,
 }
 
 type LoadFn = ThreadsafeFunction<(), Promise<StoreReply>, (), Status, false, true>;
 type SaveFn = ThreadsafeFunction<TokenSet, Promise<StoreReply>, TokenSet, Status, false, true>;
+type LockFn =
+    ThreadsafeFunction<LockRequest, Promise<StoreReply>, LockRequest, Status, false, true>;
 
-/// A [`TokenStore`] over three JavaScript functions.
+/// A [`TokenStore`] over JavaScript functions; the lock pair is there when the user's store
+/// implements `tryLock` and `unlock`.
 struct JsTokenStore {
     load: LoadFn,
     save: SaveFn,
     clear: LoadFn,
+    lock: Option<(LockFn, LockFn)>,
 }
 
+/// How napi's `Promise` future fails when the promise's reactions were dropped without ever
+/// running: V8 collected a pending promise that nothing could settle any more (nothing held its
+/// resolve functions). The wrapper's adapter promise never rejects, so this is the only way
+/// awaiting it fails short of a conversion bug.
+const DROPPED_UNSETTLED: &str = "oneshot canceled";
+
 /// Awaits one store call; any failure is the core's `store` error.
+///
+/// A store promise that can never settle is awaited like one that has not settled yet, whether
+/// or not V8 has collected it meanwhile: the core's store timeout ends the call with its
+/// "did not finish within" error (dropping this future), the same outcome whenever GC runs.
 async fn settle(
     action: &str,
     call: impl std::future::Future<Output = napi::Result<Promise<StoreReply>>>,
@@ -52,7 +80,12 @@ async fn settle(
         }
         .into_error(format!("{action}() failed: {}", e.reason))
     };
-    let reply = call.await.map_err(bridge)?.await.map_err(bridge)?;
+    let promise = call.await.map_err(bridge)?;
+    let reply = match promise.await {
+        Ok(reply) => reply,
+        Err(e) if e.reason == DROPPED_UNSETTLED => std::future::pending().await,
+        Err(e) => return Err(bridge(e)),
+    };
     match reply.error {
         Some(message) => Err(JsStoreFailure {
             message: message.clone(),
@@ -88,6 +121,40 @@ impl TokenStore for JsTokenStore {
             .await
             .map(drop)
     }
+
+    fn supports_lock(&self) -> bool {
+        self.lock.is_some()
+    }
+
+    async fn try_lock(&self, owner: &str, lease: Duration) -> CoreResult<bool> {
+        let Some((try_lock, _)) = &self.lock else {
+            return Ok(true);
+        };
+        let request = LockRequest {
+            owner: owner.to_owned(),
+            lease_ms: lease.as_secs_f64() * 1000.0,
+        };
+        let reply = settle("tryLock", try_lock.call_async_catch(request)).await?;
+        reply.locked.ok_or_else(|| {
+            Error::store(
+                "tryLock() answered without saying whether it took the lock",
+                None,
+            )
+        })
+    }
+
+    async fn unlock(&self, owner: &str) -> CoreResult<()> {
+        let Some((_, unlock)) = &self.lock else {
+            return Ok(());
+        };
+        let request = LockRequest {
+            owner: owner.to_owned(),
+            lease_ms: 0.0,
+        };
+        settle("unlock", unlock.call_async_catch(request))
+            .await
+            .map(drop)
+    }
 }
 
 /// A token store as the core sees it; what `EnducoClient.session` takes.
@@ -96,17 +163,29 @@ pub struct StoreHandle {
     pub(crate) inner: Arc<dyn TokenStore>,
 }
 
-/// Wraps three JS functions (`() => Promise<StoreReply>`, `(tokens) => Promise<StoreReply>`,
-/// `() => Promise<StoreReply>`) into a store. The package's wrapper builds them around the
-/// user's store object.
+/// Wraps JS functions (`() => Promise<StoreReply>`, `(tokens) => Promise<StoreReply>`,
+/// `() => Promise<StoreReply>`, and optionally `(LockRequest) => Promise<StoreReply>` twice for
+/// `tryLock` and `unlock`) into a store. The package's wrapper builds them around the user's
+/// store object; the store offers the refresh lock only when both lock functions are given.
 #[napi]
 pub fn create_callback_store(
-    load: ThreadsafeFunction<(), Promise<StoreReply>, (), Status, false, true>,
-    save: ThreadsafeFunction<TokenSet, Promise<StoreReply>, TokenSet, Status, false, true>,
-    clear: ThreadsafeFunction<(), Promise<StoreReply>, (), Status, false, true>,
+    load: LoadFn,
+    save: SaveFn,
+    clear: LoadFn,
+    try_lock: Option<LockFn>,
+    unlock: Option<LockFn>,
 ) -> StoreHandle {
+    let lock = match (try_lock, unlock) {
+        (Some(try_lock), Some(unlock)) => Some((try_lock, unlock)),
+        _ => None,
+    };
     StoreHandle {
-        inner: Arc::new(JsTokenStore { load, save, clear }),
+        inner: Arc::new(JsTokenStore {
+            load,
+            save,
+            clear,
+            lock,
+        }),
     }
 }
 

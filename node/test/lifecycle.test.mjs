@@ -28,7 +28,9 @@ test('500 concurrent calls on an expired token make exactly one refresh request'
   for (const zones of results) assert.equal(zones.userId, 'athlete-1001')
 
   assert.equal(await countRequests(sandbox, isRefresh), 1)
-  assert.equal(store.loads, 1, 'the store is loaded once')
+  // Loaded once, and read again right before the refresh (another process sharing the store
+  // may have refreshed already); never once per caller.
+  assert.equal(store.loads, 2, 'the store is loaded once and re-read once before the refresh')
   assert.equal(store.saves, 1, 'the refreshed tokens are saved once')
   assert.notEqual(store.tokens.refreshToken, tokens.refreshToken, 'the rotated refresh token is stored')
   assert.ok(store.tokens.expiresAt > Date.now() / 1000 + 60)

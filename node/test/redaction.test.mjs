@@ -77,7 +77,12 @@ test('tokens, sessions, stores and every error keep their secrets', async () => 
   await collect(session.intensityZones())
   await sandbox.fault({ path: '/oauth2/token', kind: 'status', status: 400 })
   await collect(session.refresh())
-  const failing = new RecordingStore(expired(tokens))
+  // The replayed code above revoked `tokens` (as Spring AS does): a second grant for the store
+  // whose save fails after a successful refresh.
+  const second = await sandbox.authorize(client, ['user_read'])
+  secrets['second access token'] = second.accessToken
+  secrets['second refresh token'] = second.refreshToken
+  const failing = new RecordingStore(expired(second))
   failing.save = () => {
     throw new Error('disk full')
   }

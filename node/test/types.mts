@@ -5,6 +5,21 @@ import enduco, { EnducoClient, EnducoError, type Session, type TokenStore } from
 const client: EnducoClient = new enduco.EnducoClient({ clientId: 'a', clientSecret: 'b', redirectUri: 'https://x.example/cb' })
 const store: TokenStore = { load: async () => null, save: async () => {}, clear: () => {} }
 const session: Session = client.session(store)
+const locking: TokenStore = {
+  load: () => null,
+  save: () => {},
+  clear: () => {},
+  tryLock: (owner: string, leaseMs: number) => owner.length > 0 && leaseMs > 0,
+  unlock: async (_owner: string) => {},
+}
+void new enduco.EnducoClient({
+  clientId: 'a',
+  clientSecret: 'b',
+  redirectUri: 'https://x.example/cb',
+  refreshMarginSeconds: 0,
+  storeTimeoutSeconds: 0.5,
+  lockLeaseSeconds: 30,
+}).session(locking)
 const same: typeof EnducoClient = enduco.EnducoClient
 void same
 
@@ -25,3 +40,7 @@ void session.trainingPlans(new Date(), '2025-01-01')
 client.session({ load: () => null })
 // @ts-expect-error: TokenSet has no public constructor
 void new enduco.TokenSet()
+// @ts-expect-error: tryLock answers a boolean
+client.session({ load: () => null, save() {}, clear() {}, tryLock: () => 'yes', unlock() {} })
+// @ts-expect-error: the store timeout is a number of seconds
+void new EnducoClient({ clientId: 'a', clientSecret: 'b', redirectUri: 'https://x.example/cb', storeTimeoutSeconds: '10' })
