@@ -1,6 +1,7 @@
 // A minimal backend with node:http: users connect their enduco account, the server keeps one
 // token set per enduco user in SQLite (better-sqlite3), serves their zones and plans, and
-// forgets a user when enduco sends the deregistration webhook.
+// forgets a user when enduco sends the deregistration webhook. Several server processes may
+// share the database file: its token store implements the SDK's refresh lock.
 //
 //   ENDUCO_CLIENT_ID=… ENDUCO_CLIENT_SECRET=… ENDUCO_ENV=beta PORT=8080 \
 //   PUBLIC_URL=https://trainer.example node examples/backend.mjs
@@ -21,7 +22,16 @@ import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import { EnducoClient, EnducoError, parseWebhook } from 'enduco'
 
-/** One user's row in `enduco_tokens`, as the SDK's token store. */
+/**
+ * One user's row in `enduco_tokens`, as the SDK's token store.
+ *
+ * Several processes may serve the same users from one database file (a cluster of workers,
+ * a CLI next to the server), so the store implements the SDK's refresh lock: a row per user in
+ * `enduco_locks` with an owner and a lease. The session takes it around re-read → refresh →
+ * save; a process that finds it taken waits, then uses the tokens the holder saved. Without
+ * the lock two processes could present the same refresh token, and the server would keep only
+ * one of the new grants (or revoke the whole grant).
+ */
 export class SqliteTokenStore {
   constructor(db, userId) {
     this.db = db
@@ -45,15 +55,63 @@ export class SqliteTokenStore {
   clear() {
     this.db.prepare('DELETE FROM enduco_tokens WHERE user_id = ?').run(this.userId)
   }
+
+  /**
+   * Takes the refresh lock unless another owner holds an unexpired lease; never waits (the
+   * SDK retries). One upsert decides atomically: a missing row is inserted, a row whose lease
+   * ran out (or that is already ours: renewal) is taken over, a live row of another owner is
+   * left alone. Reading the owner back in the same transaction tells which happened.
+   */
+  tryLock(owner, leaseMs) {
+    return this.db.transaction(() => {
+      const now = Date.now()
+      this.db
+        .prepare(
+          `INSERT INTO enduco_locks (user_id, owner, expires_at) VALUES (?, ?, ?)
+           ON CONFLICT (user_id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+           WHERE enduco_locks.expires_at <= ? OR enduco_locks.owner = excluded.owner`,
+        )
+        .run(this.userId, owner, now + leaseMs, now)
+      const row = this.db.prepare('SELECT owner FROM enduco_locks WHERE user_id = ?').get(this.userId)
+      return row?.owner === owner
+    }).immediate()
+  }
+
+  /** Releases the lock only if `owner` still holds it (a successor's lock stays). */
+  unlock(owner) {
+    this.db.prepare('DELETE FROM enduco_locks WHERE user_id = ? AND owner = ?').run(this.userId, owner)
+  }
 }
 
+/**
+ * Stores `tokens` as `userId`'s row unless the row exists (processes starting together may
+ * all import the same initial tokens; the first wins, nobody overwrites a refreshed row).
+ */
+export function importTokens(db, userId, tokens) {
+  db.prepare('INSERT OR IGNORE INTO enduco_tokens (user_id, tokens, updated_at) VALUES (?, ?, ?)').run(
+    userId,
+    JSON.stringify(tokens),
+    Date.now(),
+  )
+}
+
+/** How long a process waits for another one's write to the database before SQLITE_BUSY. */
+const BUSY_TIMEOUT_MS = 10_000
+
 export function openDatabase(path) {
-  const db = new Database(path)
+  // better-sqlite3's `timeout` is SQLite's busy timeout: processes sharing the file wait for
+  // each other's short write transactions instead of failing with SQLITE_BUSY.
+  const db = new Database(path, { timeout: BUSY_TIMEOUT_MS })
   db.pragma('journal_mode = WAL')
   db.exec(`CREATE TABLE IF NOT EXISTS enduco_tokens (
     user_id TEXT PRIMARY KEY,
     tokens TEXT NOT NULL,
     updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS enduco_locks (
+    user_id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    expires_at INTEGER NOT NULL -- unix milliseconds
   )`)
   return db
 }
