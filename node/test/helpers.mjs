@@ -80,6 +80,14 @@ export class Sandbox {
   requests() {
     return this.control('GET', '/requests')
   }
+  /** The token endpoint's entries of the request log (`grantType` tells which grant). */
+  async tokenRequests() {
+    return (await this.control('GET', '/requests?path=/oauth2/token')).filter((r) => r.path === '/oauth2/token')
+  }
+  /** The refresh-token reuse policy: `strict`, `overlap` (the default) or `family-revoke`. */
+  refreshReuse(policy) {
+    return this.control('POST', '/refresh-reuse', { policy })
+  }
   clearRequests() {
     return this.control('DELETE', '/requests')
   }
@@ -175,4 +183,43 @@ export class RecordingStore {
 /** Requests in the sandbox log that match `filter`. */
 export async function countRequests(sandbox, filter) {
   return (await sandbox.requests()).filter(filter).length
+}
+
+/**
+ * Polls `check` (sync or async) until it returns a truthy value, which it resolves with;
+ * rejects naming `what` once `timeoutMs` passed. For state another process changes.
+ */
+export async function waitFor(check, { what = 'the condition', timeoutMs = 20_000, intervalMs = 20 } = {}) {
+  const give = Date.now() + timeoutMs
+  for (;;) {
+    const value = await check()
+    if (value) return value
+    if (Date.now() > give) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, intervalMs))
+  }
+}
+
+/** A RecordingStore with the refresh lock (a lease in memory), counting lock calls. */
+export class LockingStore extends RecordingStore {
+  constructor(tokens = null, options) {
+    super(tokens, options)
+    this.holder = null
+    this.tryLocks = 0
+    this.unlocks = 0
+  }
+  tryLock(owner, leaseMs) {
+    this.tryLocks += 1
+    const now = Date.now()
+    let taken = false
+    if (!this.holder || this.holder.owner === owner || this.holder.until <= now) {
+      this.holder = { owner, until: now + leaseMs }
+      taken = true
+    }
+    return this.async ? Promise.resolve(taken) : taken
+  }
+  unlock(owner) {
+    this.unlocks += 1
+    if (this.holder?.owner === owner) this.holder = null
+    return this.async ? Promise.resolve() : undefined
+  }
 }
