@@ -5,7 +5,10 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use enduco::{ClientConfig, EnducoClient, Environment, FileTokenStore, Session, UploadOptions};
+use enduco::{
+    ClientConfig, EnducoClient, Environment, FileTokenStore, PostgresTokenStores, RedisTokenStores,
+    Session, TokenStore, UploadOptions,
+};
 use serde_json::json;
 
 use crate::{Global, render};
@@ -42,9 +45,48 @@ pub fn token_file(global: &Global) -> Result<PathBuf> {
     Ok(dir.join("enduco").join(format!("tokens-{host}.json")))
 }
 
+/// The token store: `--token-store` (PostgreSQL or Redis) under `--token-key`, else the
+/// token file. Every one of them takes the cross-process refresh lock.
+pub fn token_store(global: &Global) -> Result<Arc<dyn TokenStore>> {
+    Ok(match global.token_store.as_deref() {
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            Arc::new(PostgresTokenStores::new(url)?.for_user(&global.token_key))
+        }
+        Some(url) if url.starts_with("redis://") || url.starts_with("rediss://") => {
+            Arc::new(RedisTokenStores::new(url)?.for_user(&global.token_key))
+        }
+        Some(_) => anyhow::bail!("--token-store takes a postgres:// or redis:// URL"),
+        None => Arc::new(FileTokenStore::new(token_file(global)?)),
+    })
+}
+
+/// Where the tokens went, for messages: the file, or the store's key (never the URL, which
+/// may carry a password).
+pub fn token_location(global: &Global) -> Result<String> {
+    Ok(match &global.token_store {
+        Some(_) => format!("key {:?} of --token-store", global.token_key),
+        None => token_file(global)?.display().to_string(),
+    })
+}
+
+/// `enduco migrate`: creates the `--token-store` database's tables (idempotent).
+pub async fn migrate(global: &Global) -> Result<()> {
+    match global.token_store.as_deref() {
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            PostgresTokenStores::new(url)?.migrate().await?
+        }
+        Some(url) if url.starts_with("redis://") || url.starts_with("rediss://") => {
+            RedisTokenStores::new(url)?.migrate().await?
+        }
+        _ => anyhow::bail!("migrate needs --token-store postgres://… or redis://…"),
+    }
+    println!("token store ready");
+    Ok(())
+}
+
 pub fn session(global: &Global) -> Result<Session> {
     let client = client(global, LOOPBACK_REDIRECT)?;
-    Ok(client.session(Arc::new(FileTokenStore::new(token_file(global)?))))
+    Ok(client.session(token_store(global)?))
 }
 
 pub async fn whoami(global: &Global) -> Result<()> {

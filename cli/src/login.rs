@@ -9,7 +9,7 @@ use axum::extract::{OriginalUri, State};
 use axum::response::Html;
 use axum::routing::get;
 use clap::Args;
-use enduco::{FileTokenStore, Scope};
+use enduco::Scope;
 use serde_json::json;
 use tokio::sync::oneshot;
 
@@ -67,9 +67,9 @@ pub async fn run(global: &Global, args: LoginArgs) -> Result<()> {
     let tokens = client
         .complete_authorization(&request, &callback_url)
         .await?;
-    let path = commands::token_file(global)?;
+    let path = commands::token_location(global)?;
     let session = client
-        .connect(Arc::new(FileTokenStore::new(&path)), tokens)
+        .connect(commands::token_store(global)?, tokens)
         .await?;
     let user = session.user_id().await?;
     let scopes = session.granted_scopes().await?;
@@ -79,7 +79,7 @@ pub async fn run(global: &Global, args: LoginArgs) -> Result<()> {
         println!(
             "Logged in as {user} (scopes: {}); tokens saved to {}",
             scopes.join(" "),
-            path.display()
+            path
         );
     }
     Ok(())

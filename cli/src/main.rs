@@ -43,6 +43,23 @@ pub struct Global {
     /// Where tokens are kept (default: the user's config folder, one file per environment).
     #[arg(long, global = true, env = "ENDUCO_TOKEN_FILE")]
     pub token_file: Option<PathBuf>,
+    /// Keep tokens in a database shared by several hosts instead of a file:
+    /// `postgres://…` (run `enduco --token-store URL migrate` once) or `redis://…`.
+    #[arg(
+        long,
+        global = true,
+        env = "ENDUCO_TOKEN_STORE",
+        hide_env_values = true
+    )]
+    pub token_store: Option<String>,
+    /// The user's key in `--token-store`.
+    #[arg(
+        long,
+        global = true,
+        default_value = "default",
+        env = "ENDUCO_TOKEN_KEY"
+    )]
+    pub token_key: String,
     /// Machine-readable JSON on stdout instead of tables.
     #[arg(long, global = true)]
     pub json: bool,
@@ -66,6 +83,8 @@ enum Command {
     Upload(commands::UploadArgs),
     /// Disconnect: revoke the grant at enduco and delete the stored tokens.
     Revoke,
+    /// Create the tables of a `--token-store` database (idempotent).
+    Migrate,
 }
 
 fn main() -> ExitCode {
@@ -88,6 +107,7 @@ fn main() -> ExitCode {
             Command::Plans(args) => commands::plans(&global, args).await,
             Command::Upload(args) => commands::upload(&global, args).await,
             Command::Revoke => commands::revoke(&global).await,
+            Command::Migrate => commands::migrate(&global).await,
         }
     });
     match outcome {

@@ -75,5 +75,9 @@ pub use fit::{FitCheck, FitSummary};
 pub use oauth::{AuthorizationRequest, Scope};
 pub use session::Session;
 pub use store::{FileTokenStore, MemoryTokenStore, TokenStore};
+#[cfg(feature = "postgres")]
+pub use store::{PostgresTokenStore, PostgresTokenStores};
+#[cfg(feature = "redis")]
+pub use store::{RedisTokenStore, RedisTokenStores};
 pub use token::TokenSet;
 pub use webhook::{WebhookEvent, clear_deregistered_user, parse_webhook};

@@ -13,6 +13,16 @@ use async_trait::async_trait;
 use crate::error::{Error, Result};
 use crate::token::TokenSet;
 
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "redis")]
+mod redis;
+
+#[cfg(feature = "postgres")]
+pub use postgres::{PostgresTokenStore, PostgresTokenStores};
+#[cfg(feature = "redis")]
+pub use redis::{RedisTokenStore, RedisTokenStores};
+
 /// Persistence for one user's [`TokenSet`].
 ///
 /// The session calls `save` with new tokens *before* any caller uses them, so a crash right
