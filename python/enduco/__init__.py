@@ -57,7 +57,7 @@ from ._errors import (
     StateMismatchError,
     StoreError,
 )
-from ._store import AsyncTokenStore, TokenStore
+from ._store import AsyncTokenStore, AsyncTokenStoreLock, TokenStore, TokenStoreLock
 
 #: ``enduco.TimeoutError`` is :class:`EnducoTimeoutError` (also a builtin ``TimeoutError``).
 #: Left out of ``__all__`` so ``from enduco import *`` does not shadow the builtin.
@@ -67,6 +67,7 @@ __all__ = [
     "AsyncEnducoClient",
     "AsyncSession",
     "AsyncTokenStore",
+    "AsyncTokenStoreLock",
     "AuthorizationRequest",
     "EnducoClient",
     "FileTokenStore",
@@ -83,6 +84,7 @@ __all__ = [
     "TimelineSegment",
     "TokenSet",
     "TokenStore",
+    "TokenStoreLock",
     "UploadResult",
     "WebhookEvent",
     "Zone",

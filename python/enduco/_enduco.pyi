@@ -5,7 +5,7 @@ import os
 import pathlib
 from typing import Any, Callable, Coroutine, List, Mapping, Optional, Sequence, Tuple, Union, final
 
-from ._store import AsyncTokenStore, TokenStore
+from ._store import AsyncTokenStore, AsyncTokenStoreLock, TokenStore, TokenStoreLock
 
 __version__: str
 
@@ -325,8 +325,21 @@ class EnducoClient:
         upload_timeout_seconds: Optional[float] = None,
         max_retries: Optional[int] = None,
         retry_deadline_seconds: Optional[float] = None,
+        refresh_margin_seconds: Optional[float] = None,
+        store_timeout_seconds: Optional[float] = None,
+        lock_lease_seconds: Optional[float] = None,
         endpoints: Optional[Mapping[str, str]] = None,
-    ) -> None: ...
+    ) -> None:
+        """Keyword arguments mirror the core's ``ClientOptions`` (all optional):
+
+        - ``refresh_margin_seconds``: refresh when less than this is left on the access token
+          (default 60; 0 = only once it has expired);
+        - ``store_timeout_seconds``: the longest one token store call (load, save, clear,
+          try_lock, unlock) may take before the SDK call fails with ``StoreError`` (default 10);
+        - ``lock_lease_seconds``: the lease asked for in ``try_lock`` — how long a process that
+          crashed while refreshing blocks the others (default: the request timeout plus twice
+          the store timeout plus 5 s).
+        """
     def authorization_request(self, scopes: Sequence[str]) -> AuthorizationRequest: ...
     def complete_authorization(
         self, request: AuthorizationRequest, callback_url: str
@@ -353,8 +366,21 @@ class AsyncEnducoClient:
         upload_timeout_seconds: Optional[float] = None,
         max_retries: Optional[int] = None,
         retry_deadline_seconds: Optional[float] = None,
+        refresh_margin_seconds: Optional[float] = None,
+        store_timeout_seconds: Optional[float] = None,
+        lock_lease_seconds: Optional[float] = None,
         endpoints: Optional[Mapping[str, str]] = None,
-    ) -> None: ...
+    ) -> None:
+        """Keyword arguments mirror the core's ``ClientOptions`` (all optional):
+
+        - ``refresh_margin_seconds``: refresh when less than this is left on the access token
+          (default 60; 0 = only once it has expired);
+        - ``store_timeout_seconds``: the longest one token store call (load, save, clear,
+          try_lock, unlock) may take before the SDK call fails with ``StoreError`` (default 10);
+        - ``lock_lease_seconds``: the lease asked for in ``try_lock`` — how long a process that
+          crashed while refreshing blocks the others (default: the request timeout plus twice
+          the store timeout plus 5 s).
+        """
     def authorization_request(self, scopes: Sequence[str]) -> AuthorizationRequest: ...
     def complete_authorization(
         self, request: AuthorizationRequest, callback_url: str

@@ -38,6 +38,9 @@ fn build_client(
     upload_timeout_seconds: Option<f64>,
     max_retries: Option<u32>,
     retry_deadline_seconds: Option<f64>,
+    refresh_margin_seconds: Option<f64>,
+    store_timeout_seconds: Option<f64>,
+    lock_lease_seconds: Option<f64>,
     endpoints: Option<BTreeMap<String, String>>,
 ) -> PyResult<EnducoClient> {
     let options = ClientOptions {
@@ -53,8 +56,10 @@ fn build_client(
         upload_timeout_seconds,
         max_retries,
         retry_deadline_seconds,
+        refresh_margin_seconds,
+        store_timeout_seconds,
+        lock_lease_seconds,
         endpoints: endpoints.unwrap_or_default().into_iter().collect(),
-        ..Default::default()
     };
     in_runtime(|| options.into_config().and_then(EnducoClient::new)).map_err(|e| to_pyerr(py, e))
 }
@@ -107,7 +112,8 @@ impl PyEnducoClient {
         client_id, client_secret, redirect_uri, *, environment=None, use_pkce=None,
         time_zone=None, user_agent=None, connect_timeout_seconds=None,
         request_timeout_seconds=None, upload_timeout_seconds=None, max_retries=None,
-        retry_deadline_seconds=None, endpoints=None
+        retry_deadline_seconds=None, refresh_margin_seconds=None, store_timeout_seconds=None,
+        lock_lease_seconds=None, endpoints=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -124,6 +130,9 @@ impl PyEnducoClient {
         upload_timeout_seconds: Option<f64>,
         max_retries: Option<u32>,
         retry_deadline_seconds: Option<f64>,
+        refresh_margin_seconds: Option<f64>,
+        store_timeout_seconds: Option<f64>,
+        lock_lease_seconds: Option<f64>,
         endpoints: Option<BTreeMap<String, String>>,
     ) -> PyResult<Self> {
         let inner = build_client(
@@ -140,6 +149,9 @@ impl PyEnducoClient {
             upload_timeout_seconds,
             max_retries,
             retry_deadline_seconds,
+            refresh_margin_seconds,
+            store_timeout_seconds,
+            lock_lease_seconds,
             endpoints,
         )?;
         Ok(PyEnducoClient { inner })
@@ -238,7 +250,8 @@ impl PyAsyncEnducoClient {
         client_id, client_secret, redirect_uri, *, environment=None, use_pkce=None,
         time_zone=None, user_agent=None, connect_timeout_seconds=None,
         request_timeout_seconds=None, upload_timeout_seconds=None, max_retries=None,
-        retry_deadline_seconds=None, endpoints=None
+        retry_deadline_seconds=None, refresh_margin_seconds=None, store_timeout_seconds=None,
+        lock_lease_seconds=None, endpoints=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -255,6 +268,9 @@ impl PyAsyncEnducoClient {
         upload_timeout_seconds: Option<f64>,
         max_retries: Option<u32>,
         retry_deadline_seconds: Option<f64>,
+        refresh_margin_seconds: Option<f64>,
+        store_timeout_seconds: Option<f64>,
+        lock_lease_seconds: Option<f64>,
         endpoints: Option<BTreeMap<String, String>>,
     ) -> PyResult<Self> {
         let inner = build_client(
@@ -271,6 +287,9 @@ impl PyAsyncEnducoClient {
             upload_timeout_seconds,
             max_retries,
             retry_deadline_seconds,
+            refresh_margin_seconds,
+            store_timeout_seconds,
+            lock_lease_seconds,
             endpoints,
         )?;
         Ok(PyAsyncEnducoClient { inner })
@@ -342,10 +361,9 @@ impl PyAsyncEnducoClient {
         let client = self.inner.clone();
         let tokens = tokens.0.clone();
         coroutine(py, move |locals| {
-            if let Some(adapter) = &adapter {
-                adapter.use_loop(locals);
-            }
+            let in_use = adapter.as_ref().map(|adapter| adapter.use_loop(locals));
             async move {
+                let _in_use = in_use;
                 let inner = client.connect(core_store, tokens).await?;
                 Ok(PyAsyncSession {
                     inner,

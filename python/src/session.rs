@@ -339,10 +339,13 @@ impl PyAsyncSession {
         let session = self.inner.clone();
         let store = self.store.clone();
         coroutine(py, move |locals| {
-            if let Some(store) = &store {
-                store.use_loop(locals);
+            // The store may run its methods on this loop while the call is in flight.
+            let in_use = store.as_ref().map(|store| store.use_loop(locals));
+            let work = call(session, locals);
+            async move {
+                let _in_use = in_use;
+                work.await
             }
-            call(session, locals)
         })
     }
 }

@@ -3,6 +3,7 @@ to log a user in over real loopback HTTP (no mocks anywhere)."""
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import json
 import os
@@ -12,10 +13,12 @@ import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Callable, Dict, Iterator, List, Optional, TypeVar, Union
 
 
 import enduco
+
+T = TypeVar("T")
 
 REPO = Path(__file__).resolve().parents[2]
 SANDBOX_BIN = Path(os.environ.get("ENDUCO_SANDBOX", REPO / "target" / "debug" / "enduco-sandbox"))
@@ -61,6 +64,14 @@ class Sandbox:
 
     def refresh_count(self) -> int:
         return sum(1 for r in self.requests() if r.get("grantType") == "refresh_token")
+
+    def refresh_requests(self) -> List[Dict[str, Any]]:
+        """The refresh token requests in the log (logged as they arrive, answered or not)."""
+        return [r for r in self.requests() if r.get("grantType") == "refresh_token"]
+
+    def wait_for_refreshes(self, count: int, timeout: float = 30.0) -> None:
+        """Polls the log until at least `count` refresh requests have arrived."""
+        wait_until(lambda: self.refresh_count() >= count, timeout)
 
     def count(self, path: str) -> int:
         return sum(1 for r in self.requests() if r["path"] == path)
@@ -195,13 +206,48 @@ def wait_until(predicate: Any, timeout: float = 10.0) -> None:
         time.sleep(0.05)
 
 
+async def await_until(predicate: Any, timeout: float = 10.0) -> None:
+    """`wait_until` for coroutines: polls without blocking the event loop."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)
+
+
+def in_threads(count: int, call: Callable[[], T]) -> List[Union[T, BaseException]]:
+    """Runs `call` in `count` threads released together; each thread's result or exception,
+    in thread order."""
+    barrier = threading.Barrier(count)
+    missing = object()
+    outcomes: List[Any] = [missing] * count
+
+    def run(index: int) -> None:
+        barrier.wait()
+        try:
+            outcomes[index] = call()
+        except BaseException as e:  # noqa: BLE001 - handed to the test
+            outcomes[index] = e
+
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+        assert not thread.is_alive(), "a caller thread hung"
+    assert all(o is not missing for o in outcomes)
+    return outcomes
+
+
 __all__ = [
     "ALL_SCOPES",
     "AsyncRecordingStore",
     "RecordingStore",
     "Sandbox",
     "alogin",
+    "await_until",
     "expired",
+    "in_threads",
     "login",
     "make_async_client",
     "make_client",

@@ -46,6 +46,33 @@ class AsyncDictStore:
         self.tokens = None
 
 
+class LockingDictStore(DictStore):
+    """A store shared by processes: with the refresh lock (`enduco.TokenStoreLock`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.holder: Optional[str] = None
+
+    def try_lock(self, owner: str, lease_seconds: float) -> bool:
+        if self.holder in (None, owner):
+            self.holder = owner
+        return self.holder == owner
+
+    def unlock(self, owner: str) -> None:
+        if self.holder == owner:
+            self.holder = None
+
+
+class AsyncLockingDictStore(AsyncDictStore):
+    """`enduco.AsyncTokenStoreLock`: the lock with `async def` methods."""
+
+    async def try_lock(self, owner: str, lease_seconds: float) -> bool:
+        return True
+
+    async def unlock(self, owner: str) -> None:
+        pass
+
+
 def describe(workout: enduco.PlannedWorkout, zones: Optional[enduco.IntensityZones]) -> List[str]:
     lines = [f"{workout.date.isoformat()} {workout.sport} {workout.title}"]
     start: Optional[datetime.datetime] = workout.start_time
@@ -74,6 +101,9 @@ def sync_flow(environment: str, callback_url: str, fit: Union[str, pathlib.Path,
         connect_timeout_seconds=5,
         request_timeout_seconds=10.0,
         max_retries=2,
+        refresh_margin_seconds=0,
+        store_timeout_seconds=2.5,
+        lock_lease_seconds=30,
         endpoints={"zones": "/api/v1/zones"},
     )
     request: enduco.AuthorizationRequest = client.authorization_request(
@@ -151,13 +181,21 @@ def sync_flow(environment: str, callback_url: str, fit: Union[str, pathlib.Path,
 
 async def async_flow(environment: str, callback_url: str) -> None:
     client = enduco.AsyncEnducoClient(
-        "sandbox-client", "sandbox-secret", "https://app.example/callback", environment=environment
+        "sandbox-client",
+        "sandbox-secret",
+        "https://app.example/callback",
+        environment=environment,
+        refresh_margin_seconds=1.0,
+        store_timeout_seconds=5,
+        lock_lease_seconds=20.0,
     )
     request = client.authorization_request(["user_read"])
     tokens: enduco.TokenSet = await client.complete_authorization(request, callback_url)
     tokens = await client.exchange_code("code", code_verifier=request.code_verifier)
     session: enduco.AsyncSession = await client.connect(AsyncDictStore(), tokens)
-    other: enduco.AsyncSession = client.session(DictStore())
+    other: enduco.AsyncSession = client.session(LockingDictStore())
+    shared: enduco.AsyncSession = client.session(AsyncLockingDictStore())
+    print(await shared.user_id())
     zones, plans = await asyncio.gather(session.intensity_zones(), other.upcoming_plans(3))
     print(zones.user_id, len(plans))
     result = await session.upload_workout(b"...", progress=print)
@@ -170,4 +208,8 @@ async def async_flow(environment: str, callback_url: str) -> None:
 
 
 def stores() -> List[Union[enduco.TokenStore, enduco.AsyncTokenStore]]:
-    return [DictStore(), AsyncDictStore()]
+    return [DictStore(), AsyncDictStore(), LockingDictStore(), AsyncLockingDictStore()]
+
+
+def locks() -> List[Union[enduco.TokenStoreLock, enduco.AsyncTokenStoreLock]]:
+    return [LockingDictStore(), AsyncLockingDictStore()]
