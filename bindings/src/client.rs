@@ -8,7 +8,7 @@ use crate::models::{
     CalendarDate, IntensityZones, PlannedWorkout, QueryParam, RawResponse, Scope, UploadResult,
     WebhookEvent,
 };
-use crate::store::{TokenStore, bridge};
+use crate::store::{RefreshLock, TokenStore, bridge};
 use crate::tokens::{AuthorizationRequest, TokenSet};
 
 /// The entry point: start authorizations, exchange codes, open sessions. One per app; it holds
@@ -25,6 +25,12 @@ impl EnducoClient {
     /// `environment` is `"beta"` (the default), `"production"` or a base URL (plain `http://`
     /// only for loopback, i.e. the sandbox). `endpoints` overrides paths by name: `authorize`,
     /// `token`, `revoke`, `zones`, `plans`, `workouts`. Unset values keep the core's defaults.
+    ///
+    /// `refresh_margin_seconds`: refresh when the access token expires within this (default
+    /// 60; 0 refreshes only expired tokens). `store_timeout_seconds`: how long one token store
+    /// or refresh lock call may take before it fails with `store` (default 10).
+    /// `lock_lease_seconds`: the lease passed to `RefreshLock.try_lock` (default: the request
+    /// timeout + twice the store timeout + 5 s).
     #[uniffi::constructor(default(
         environment = None,
         use_pkce = None,
@@ -35,6 +41,9 @@ impl EnducoClient {
         upload_timeout_seconds = None,
         max_retries = None,
         retry_deadline_seconds = None,
+        refresh_margin_seconds = None,
+        store_timeout_seconds = None,
+        lock_lease_seconds = None,
         endpoints
     ))]
     #[allow(clippy::too_many_arguments)]
@@ -51,6 +60,9 @@ impl EnducoClient {
         upload_timeout_seconds: Option<f64>,
         max_retries: Option<i32>,
         retry_deadline_seconds: Option<f64>,
+        refresh_margin_seconds: Option<f64>,
+        store_timeout_seconds: Option<f64>,
+        lock_lease_seconds: Option<f64>,
         endpoints: HashMap<String, String>,
     ) -> Result<Arc<Self>> {
         let max_retries = max_retries
@@ -73,8 +85,10 @@ impl EnducoClient {
             upload_timeout_seconds,
             max_retries,
             retry_deadline_seconds,
+            refresh_margin_seconds,
+            store_timeout_seconds,
+            lock_lease_seconds,
             endpoints: endpoints.into_iter().collect(),
-            ..Default::default()
         };
         let inner = enduco::EnducoClient::new(options.into_config()?)?;
         Ok(Arc::new(EnducoClient { inner }))
@@ -119,22 +133,32 @@ impl EnducoClient {
     }
 
     /// A session for the user whose tokens `store` holds. Nothing is loaded until the first
-    /// call.
-    pub fn session(&self, store: Arc<dyn TokenStore>) -> Arc<Session> {
+    /// call. `lock` is the refresh lock of a store that several processes share (`null`/`nil`:
+    /// the store is for one process only).
+    ///
+    /// `lock` has no default on purpose: the Kotlin and Swift layers add `session(store)`,
+    /// which passes the store itself when it is also a `RefreshLock` (the built-in stores are).
+    pub fn session(
+        &self,
+        store: Arc<dyn TokenStore>,
+        lock: Option<Arc<dyn RefreshLock>>,
+    ) -> Arc<Session> {
         Arc::new(Session {
-            inner: self.inner.session(bridge(store)),
+            inner: self.inner.session(bridge(store, lock)),
         })
     }
 
-    /// Saves `tokens` into `store`, then returns the user's session.
+    /// Saves `tokens` into `store`, then returns the user's session. `lock` as in `session`
+    /// (the layers add `connect(store, tokens)`).
     pub async fn connect(
         &self,
         store: Arc<dyn TokenStore>,
         tokens: Arc<TokenSet>,
+        lock: Option<Arc<dyn RefreshLock>>,
     ) -> Result<Arc<Session>> {
         let inner = self
             .inner
-            .connect(bridge(store), tokens.inner.clone())
+            .connect(bridge(store, lock), tokens.inner.clone())
             .await?;
         Ok(Arc::new(Session { inner }))
     }

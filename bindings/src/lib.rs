@@ -27,7 +27,7 @@ pub use models::{
     ResolvedTarget, Scope, Sport, SportZones, Step, StepKind, StepTarget, TimelineSegment,
     UploadResult, WebhookEvent, Zone, check_fit, parse_webhook, scope_name,
 };
-pub use store::{FileTokenStore, MemoryTokenStore, TokenStore};
+pub use store::{FileTokenStore, MemoryTokenStore, RefreshLock, TokenStore};
 pub use tokens::{AuthorizationRequest, TokenSet};
 
 uniffi::setup_scaffolding!();

@@ -10,6 +10,28 @@ extension EnducoError {
     public var code: String { errorCode() }
 }
 
+// The refresh lock is optional in the core's store contract. UniFFI foreign protocols cannot
+// have optional requirements, so it is a second protocol, `RefreshLock`, that a store shared by
+// several processes also adopts (or that the app passes as a separate object). The generated
+// `session(store:lock:)` and `connect(store:tokens:lock:)` take it explicitly; these overloads
+// pick it up from the store itself, so `client.session(store: store)` does the right thing for
+// the built-in stores (both are their own lock) and for `final class MyStore: TokenStore,
+// RefreshLock`. Pass `lock: nil` explicitly for a store that is for one process only.
+extension EnducoClientProtocol {
+    /// A session for the user whose tokens `store` holds, with the store's own refresh lock
+    /// when the store is also a `RefreshLock` (the built-in `MemoryTokenStore` and
+    /// `FileTokenStore` are). Nothing is loaded until the first call.
+    public func session(store: TokenStore) -> Session {
+        session(store: store, lock: store as? RefreshLock)
+    }
+
+    /// Saves `tokens` into `store`, then returns the user's session; the refresh lock as in
+    /// `session(store:)`.
+    public func connect(store: TokenStore, tokens: TokenSet) async throws -> Session {
+        try await connect(store: store, tokens: tokens, lock: store as? RefreshLock)
+    }
+}
+
 /// Adapts a closure to `UploadProgress`.
 private final class ProgressClosure: UploadProgress, @unchecked Sendable {
     let body: @Sendable (Int64, Int64) -> Void
