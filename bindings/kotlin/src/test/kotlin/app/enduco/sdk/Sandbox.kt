@@ -47,6 +47,9 @@ class Sandbox : AutoCloseable {
     fun client(
         environment: String = baseUrl,
         maxRetries: Int? = null,
+        refreshMarginSeconds: Double? = null,
+        storeTimeoutSeconds: Double? = null,
+        lockLeaseSeconds: Double? = null,
     ): EnducoClient = EnducoClient(
         clientId = CLIENT_ID,
         clientSecret = CLIENT_SECRET,
@@ -54,6 +57,9 @@ class Sandbox : AutoCloseable {
         environment = environment,
         maxRetries = maxRetries,
         timeZone = "Europe/Berlin",
+        refreshMarginSeconds = refreshMarginSeconds,
+        storeTimeoutSeconds = storeTimeoutSeconds,
+        lockLeaseSeconds = lockLeaseSeconds,
     )
 
     // -- control API -----------------------------------------------------------------------
@@ -63,6 +69,9 @@ class Sandbox : AutoCloseable {
     fun expireAccessTokens() = post("/_sandbox/expire-access-tokens", "{}")
 
     fun rotation(enabled: Boolean) = post("/_sandbox/rotation", """{"enabled":$enabled}""")
+
+    /** `strict`, `overlap` (the default) or `family-revoke`: what a reused refresh token gets. */
+    fun refreshReuse(policy: String) = post("/_sandbox/refresh-reuse", JSONObject().put("policy", policy).toString())
 
     fun fault(
         path: String,
@@ -84,6 +93,13 @@ class Sandbox : AutoCloseable {
         val body = send(HttpRequest.newBuilder(URI("$baseUrl/_sandbox/requests")).GET()).body()
         val array = JSONArray(body)
         return (0 until array.length()).map { array.getJSONObject(it) }
+    }
+
+    /** The sandbox's log of refresh requests (`GET /_sandbox/requests?path=/oauth2/token`). */
+    fun refreshRequests(): Int {
+        val body = send(HttpRequest.newBuilder(URI("$baseUrl/_sandbox/requests?path=/oauth2/token")).GET()).body()
+        val array = JSONArray(body)
+        return (0 until array.length()).count { array.getJSONObject(it).optString("grantType") == "refresh_token" }
     }
 
     fun count(path: String, grantType: String? = null): Int = requests().count {
