@@ -73,10 +73,6 @@ final class EnducoTests: XCTestCase {
         client = try sandbox.client()
     }
 
-    override class func tearDown() {
-        Sandbox.shared.stop()
-    }
-
     let allScopes: [Scope] = [.userRead, .plansRead, .workoutsWrite]
 
     func authorize(_ scopes: [Scope]? = nil) async throws -> TokenSet {

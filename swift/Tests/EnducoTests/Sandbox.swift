@@ -16,9 +16,14 @@ final class Sandbox: @unchecked Sendable {
     static let redirectUri = "https://app.example/callback"
     static let user = "athlete-1001"
 
-    /// One sandbox for the whole test run.
+    /// One sandbox for the whole test run, shared by every test class; one the tests started
+    /// themselves is stopped when the test process exits.
     static let shared: Sandbox = {
-        do { return try Sandbox() } catch { fatalError("cannot start the sandbox: \(error)") }
+        do {
+            let sandbox = try Sandbox()
+            atexit { Sandbox.shared.stop() }
+            return sandbox
+        } catch { fatalError("cannot start the sandbox: \(error)") }
     }()
 
     let baseURL: String
@@ -66,14 +71,22 @@ final class Sandbox: @unchecked Sendable {
         process.waitUntilExit()
     }
 
-    func client(maxRetries: Int32? = nil) throws -> EnducoClient {
+    func client(
+        maxRetries: Int32? = nil,
+        refreshMarginSeconds: Double? = nil,
+        storeTimeoutSeconds: Double? = nil,
+        lockLeaseSeconds: Double? = nil
+    ) throws -> EnducoClient {
         try EnducoClient(
             clientId: Sandbox.clientId,
             clientSecret: Sandbox.clientSecret,
             redirectUri: Sandbox.redirectUri,
             environment: baseURL,
             timeZone: "Europe/Berlin",
-            maxRetries: maxRetries
+            maxRetries: maxRetries,
+            refreshMarginSeconds: refreshMarginSeconds,
+            storeTimeoutSeconds: storeTimeoutSeconds,
+            lockLeaseSeconds: lockLeaseSeconds
         )
     }
 
@@ -83,11 +96,27 @@ final class Sandbox: @unchecked Sendable {
 
     func expireAccessTokens() async throws { _ = try await post("/_sandbox/expire-access-tokens", json: [:]) }
 
-    func fault(_ path: String, kind: String, count: Int = 1, status: Int? = nil, retryAfter: Int? = nil) async throws {
+    func fault(
+        _ path: String, kind: String, count: Int = 1, status: Int? = nil, retryAfter: Int? = nil,
+        delayMs: Int? = nil
+    ) async throws {
         var body: [String: Any] = ["path": path, "kind": kind, "count": count]
         if let status { body["status"] = status }
         if let retryAfter { body["retryAfter"] = retryAfter }
+        if let delayMs { body["delayMs"] = delayMs }
         _ = try await post("/_sandbox/faults", json: body)
+    }
+
+    /// `strict`, `overlap` (the default) or `family-revoke`: what a reused refresh token gets.
+    func refreshReuse(_ policy: String) async throws {
+        _ = try await post("/_sandbox/refresh-reuse", json: ["policy": policy])
+    }
+
+    /// The sandbox's log of refresh requests (`GET /_sandbox/requests?path=/oauth2/token`).
+    func refreshRequests() async throws -> Int {
+        let (data, _) = try await send(URLRequest(url: URL(string: baseURL + "/_sandbox/requests?path=/oauth2/token")!))
+        let log = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] ?? []
+        return log.filter { $0["grantType"] as? String == "refresh_token" }.count
     }
 
     /// The request log: method, path, grantType (token requests), status.
