@@ -4,6 +4,7 @@
 
 use std::fmt::{self, Write as _};
 
+use pyo3::exceptions::PyKeyboardInterrupt;
 use pyo3::prelude::*;
 use tracing::field::{Field, Visit};
 use tracing::subscriber::Interest;
@@ -94,7 +95,15 @@ impl<S: Subscriber> Layer<S> for PythonLogging {
                 Ok(())
             };
             if let Err(e) = emit() {
-                e.write_unraisable(py, None);
+                if e.is_instance_of::<PyKeyboardInterrupt>(py) {
+                    // Python code on the main thread took a pending Ctrl-C here: hand it back
+                    // to whoever checks signals next instead of losing it.
+                    let _ = py
+                        .import("_thread")
+                        .and_then(|t| t.call_method0("interrupt_main"));
+                } else {
+                    e.write_unraisable(py, None);
+                }
             }
         });
     }

@@ -22,14 +22,28 @@ pub(crate) fn runtime() -> &'static tokio::runtime::Runtime {
 /// How often a blocking call looks up from its future to let Python handle signals (Ctrl-C).
 const SIGNAL_POLL: Duration = Duration::from_millis(100);
 
+/// Aborts a spawned task when dropped (a blocking call interrupted by Ctrl-C).
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// Runs `fut` to completion for a synchronous method. The GIL is released while Rust works
 /// (a Python token store called from a worker thread needs it), and Ctrl-C still interrupts
 /// the wait: the future is dropped, which the core tolerates (refreshes run on their own
 /// task and finish anyway).
+///
+/// The future runs on the runtime's worker threads, not on the calling thread: the calling
+/// (main) thread runs no Python code while it waits except `check_signals`, so a Ctrl-C can
+/// never be taken by some other Python code there — such as the `logging` call of a core
+/// event — and lost.
 pub(crate) fn wait<T, F>(py: Python<'_>, fut: F) -> PyResult<T>
 where
-    F: Future<Output = enduco::Result<T>> + Send,
-    T: Send,
+    F: Future<Output = enduco::Result<T>> + Send + 'static,
+    T: Send + 'static,
 {
     if tokio::runtime::Handle::try_current().is_ok() {
         return Err(PyRuntimeError::new_err(
@@ -38,11 +52,18 @@ where
         ));
     }
     let outcome: PyResult<enduco::Result<T>> = py.detach(|| {
+        let mut task = AbortOnDrop(runtime().spawn(fut));
         runtime().block_on(async {
-            tokio::pin!(fut);
             loop {
-                match tokio::time::timeout(SIGNAL_POLL, &mut fut).await {
-                    Ok(result) => return Ok(result),
+                match tokio::time::timeout(SIGNAL_POLL, &mut task.0).await {
+                    Ok(Ok(result)) => return Ok(result),
+                    // A panic in the core stays a panic (PyO3 raises PanicException).
+                    Ok(Err(e)) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                    Ok(Err(e)) => {
+                        return Err(PyRuntimeError::new_err(format!(
+                            "the SDK's task ended unexpectedly: {e}"
+                        )));
+                    }
                     Err(_) => {
                         // `check_signals` only does something on the main thread.
                         if let Some(Err(e)) = Python::try_attach(|py| py.check_signals()) {
