@@ -95,8 +95,10 @@ export function importTokens(db, userId, tokens) {
   )
 }
 
-/** How long a process waits for another one's write to the database before SQLITE_BUSY. */
-const BUSY_TIMEOUT_MS = 10_000
+/** How long a process waits for another one's write to the database before SQLITE_BUSY: a
+ * few seconds, below the SDK's store timeout (10 s by default), so a database that stays
+ * locked fails the call with its own error rather than the timeout. */
+const BUSY_TIMEOUT_MS = 5_000
 
 export function openDatabase(path) {
   // better-sqlite3's `timeout` is SQLite's busy timeout: processes sharing the file wait for
