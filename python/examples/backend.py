@@ -1,7 +1,8 @@
 """A minimal enduco backend: standard library only (http.server, sqlite3) plus the SDK.
 
-It keeps one token set per enduco user in SQLite through a custom token store, serves the
-user's zones and plans, and forgets a user when enduco sends the "deregistered" webhook.
+It keeps one token set per enduco user in SQLite through a custom token store (with the SDK's
+refresh lock, so several backend processes may share the database), serves the user's zones
+and plans, and forgets a user when enduco sends the "deregistered" webhook.
 
     python examples/backend.py --environment beta --db enduco.sqlite3 --port 8080
     # credentials from ENDUCO_CLIENT_ID / ENDUCO_CLIENT_SECRET (or --client-id/--client-secret)
@@ -40,21 +41,31 @@ log = logging.getLogger("enduco-example")
 
 
 class Database:
-    """One row per enduco user: the token set as JSON (what TokenSet.to_json() returns)."""
+    """One row per enduco user: the token set as JSON (what TokenSet.to_json() returns), and
+    the user's refresh lock while a process refreshes their grant.
+
+    Several processes may share the file (backend workers behind one port, a cron job): WAL
+    mode lets readers go on while one writes, and every connection waits up to 10 s for a
+    busy database instead of failing with "database is locked"."""
 
     def __init__(self, path: str) -> None:
         self.path = path
         with self.connect() as db:
+            db.execute("PRAGMA journal_mode=WAL")
             db.execute(
                 "CREATE TABLE IF NOT EXISTS enduco_tokens ("
                 " user_id TEXT PRIMARY KEY, tokens TEXT NOT NULL, updated_at REAL NOT NULL)"
+            )
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS enduco_refresh_locks ("
+                " user_id TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at REAL NOT NULL)"
             )
 
     @contextlib.contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
         """A connection for one transaction. One per operation: the SDK calls a store from
         its own worker threads, and sqlite3 connections belong to the thread that opened them."""
-        conn = sqlite3.connect(self.path, timeout=10)
+        conn = sqlite3.connect(self.path, timeout=10)  # waits for a busy database (busy_timeout)
         try:
             with conn:  # commits, or rolls back on an exception
                 yield conn
@@ -69,9 +80,26 @@ class Database:
         with self.connect() as db:
             return db.execute("DELETE FROM enduco_tokens WHERE user_id = ?", (user_id,)).rowcount > 0
 
+    def import_tokens(self, user_id: str, tokens: enduco.TokenSet) -> bool:
+        """Stores `tokens` for a user who has no row yet; answers whether it did. Safe when
+        several processes import the same user at once (the first one wins)."""
+        with self.connect() as db:
+            return (
+                db.execute(
+                    "INSERT OR IGNORE INTO enduco_tokens (user_id, tokens, updated_at) VALUES (?, ?, ?)",
+                    (user_id, tokens.to_json(), time.time()),
+                ).rowcount
+                > 0
+            )
+
 
 class SqliteTokenStore:
-    """The SDK's token store for one user, backed by a row of `enduco_tokens`."""
+    """The SDK's token store for one user, backed by a row of `enduco_tokens`.
+
+    It implements the SDK's refresh lock (`try_lock`/`unlock`, see `enduco.TokenStoreLock`)
+    with a row of `enduco_refresh_locks` and a lease, so every process sharing the database
+    refreshes a user's grant in turn: one token request per expiry, whatever the number of
+    workers. The lease (wall-clock seconds) frees the lock of a process that crashed."""
 
     def __init__(self, db: Database, user_id: str) -> None:
         self.db = db
@@ -95,6 +123,31 @@ class SqliteTokenStore:
 
     def clear(self) -> None:
         self.db.delete(self.user_id)
+
+    def try_lock(self, owner: str, lease_seconds: float) -> bool:
+        """Takes the user's refresh lock for `owner` unless another owner's lease is still
+        running (one atomic upsert; the same owner renews), then says who holds it."""
+        now = time.time()
+        with self.db.connect() as conn:
+            conn.execute(
+                "INSERT INTO enduco_refresh_locks (user_id, owner, expires_at) VALUES (?, ?, ?)"
+                " ON CONFLICT(user_id) DO UPDATE SET owner = excluded.owner,"
+                " expires_at = excluded.expires_at"
+                " WHERE enduco_refresh_locks.expires_at <= ? OR enduco_refresh_locks.owner = excluded.owner",
+                (self.user_id, owner, now + lease_seconds, now),
+            )
+            row = conn.execute(
+                "SELECT owner FROM enduco_refresh_locks WHERE user_id = ?", (self.user_id,)
+            ).fetchone()
+        return row is not None and row[0] == owner
+
+    def unlock(self, owner: str) -> None:
+        """Releases the lock only if `owner` still holds it."""
+        with self.db.connect() as conn:
+            conn.execute(
+                "DELETE FROM enduco_refresh_locks WHERE user_id = ? AND owner = ?",
+                (self.user_id, owner),
+            )
 
 
 class App:
