@@ -322,6 +322,26 @@ final class RefreshLockTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: path + ".lock"))
     }
 
+    func testTwoSessionsOnOneHostStoreWithTheReadmesAppGroupLockRefreshOnce() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("enduco-group-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // One shared store (think: a Keychain access group), two sessions with a lock object
+        // each, as the app and its extension would have, the lock passed explicitly.
+        let store = HostStore(try expired(try await authorize()))
+        let first = client.session(store: store, lock: AppGroupRefreshLock(groupContainer: dir))
+        let second = client.session(store: store, lock: AppGroupRefreshLock(groupContainer: dir))
+        let before = try await sandbox.refreshRequests()
+
+        async let a = callConcurrently(first, 10)
+        async let b = callConcurrently(second, 10)
+        let outcomes = await a + b
+        XCTAssertEqual(outcomes.count, 20)
+        XCTAssertTrue(outcomes.allSatisfy { $0 == nil }, "every call succeeds: \(outcomes)")
+        let refreshes = try await sandbox.refreshRequests()
+        XCTAssertEqual(refreshes - before, 1, "one refresh per grant")
+    }
+
     // MARK: store timeout and the other client options
 
     func testAStoreWhoseLoadNeverReturnsFailsAfterTheStoreTimeoutAndTheSessionRecovers() async throws {

@@ -277,6 +277,29 @@ class RefreshLockTest {
         dir.toFile().deleteRecursively()
     }
 
+    @Test
+    fun `two sessions on one host store with the README's file lock refresh once`() = runBlocking<Unit> {
+        val dir = Files.createTempDirectory("enduco-lock")
+        val lock = FileRefreshLock(dir.resolve("enduco-refresh.lock"))
+        // One shared store (think: the app's and its service's view of the same storage), two
+        // sessions as two processes would have, the lock passed explicitly.
+        val store = HostStore(expired(authorize()))
+        val first = client.session(store, lock)
+        val second = client.session(store, lock)
+        val before = sandbox.refreshRequests()
+
+        val outcomes = coroutineScope {
+            val a = async { callConcurrently(first, 10) }
+            val b = async { callConcurrently(second, 10) }
+            a.await() + b.await()
+        }
+        assertEquals(List(20) { null }, outcomes, "every call succeeds")
+        assertEquals(1, sandbox.refreshRequests() - before, "one refresh per grant")
+        first.close()
+        second.close()
+        dir.toFile().deleteRecursively()
+    }
+
     // -- store timeout and the other client options ---------------------------------------------
 
     @Test
