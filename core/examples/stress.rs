@@ -41,6 +41,15 @@ enum Lang {
     Node,
 }
 
+/// Where the users' tokens live.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum, Debug)]
+enum StoreKind {
+    /// Rust: `FileTokenStore` per user; Python and Node: their SQLite example store.
+    File,
+    Postgres,
+    Redis,
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum, Debug)]
 enum When {
     /// The holder took the lock and dies before sending its token request.
@@ -71,6 +80,8 @@ enum Cmd {
         /// Stores without the lock: report what goes wrong, check nothing.
         #[arg(long)]
         no_lock: bool,
+        #[arg(long, value_enum, default_value = "file")]
+        store: StoreKind,
     },
     /// Parallel `enduco zones` loops on one token file (sandbox in `overlap`, 5 s tokens).
     Cli {
@@ -87,6 +98,8 @@ enum Cmd {
         policy: RefreshReuse,
         #[arg(long, value_enum)]
         when: When,
+        #[arg(long, value_enum, default_value = "file")]
+        store: StoreKind,
     },
     /// One worker process (see the protocol in docs/lifecycle.md).
     Work {
@@ -108,6 +121,11 @@ enum Cmd {
         /// Instead of calling: take user-01's lock, say "locked", then wait to be killed.
         #[arg(long)]
         hold_lock: bool,
+        #[arg(long, value_enum, default_value = "file")]
+        store: StoreKind,
+        /// The PostgreSQL or Redis URL for `--store postgres|redis`.
+        #[arg(long)]
+        store_url: Option<String>,
     },
 }
 
@@ -138,9 +156,12 @@ async fn main() {
             no_lock,
             verify,
             hold_lock,
+            store,
+            store_url,
         } => {
+            let stores = Stores::open(store, &dir, store_url.as_deref());
             work(
-                &sandbox, &dir, users, callers, seconds, no_lock, verify, hold_lock,
+                &sandbox, stores, users, callers, seconds, no_lock, verify, hold_lock,
             )
             .await
         }
@@ -153,9 +174,10 @@ async fn main() {
             seconds,
             lifetime,
             no_lock,
+            store,
         } => {
             run(
-                workers, policy, processes, callers, users, seconds, lifetime, no_lock,
+                workers, policy, processes, callers, users, seconds, lifetime, no_lock, store,
             )
             .await
         }
@@ -164,7 +186,11 @@ async fn main() {
             trials,
             seconds,
         } => cli_trials(processes, trials, seconds).await,
-        Cmd::Kill { policy, when } => kill(policy, when).await,
+        Cmd::Kill {
+            policy,
+            when,
+            store,
+        } => kill(policy, when, store).await,
     };
     std::process::exit(code);
 }
@@ -173,7 +199,7 @@ async fn main() {
 // The Rust worker
 
 /// A store that offers no lock: what every host store was before the lock existed.
-struct Unlocked(FileTokenStore);
+struct Unlocked(Arc<dyn TokenStore>);
 
 #[async_trait::async_trait]
 impl TokenStore for Unlocked {
@@ -188,10 +214,41 @@ impl TokenStore for Unlocked {
     }
 }
 
+/// Every user's store of one kind; the server stores share one pool per process.
+enum Stores {
+    File(PathBuf),
+    Postgres(enduco::PostgresTokenStores),
+    Redis(enduco::RedisTokenStores),
+}
+
+impl Stores {
+    fn open(kind: StoreKind, dir: &Path, url: Option<&str>) -> Stores {
+        match kind {
+            StoreKind::File => Stores::File(dir.to_path_buf()),
+            StoreKind::Postgres => Stores::Postgres(
+                enduco::PostgresTokenStores::new(url.expect("--store-url")).expect("pool"),
+            ),
+            StoreKind::Redis => Stores::Redis(
+                enduco::RedisTokenStores::new(url.expect("--store-url")).expect("redis"),
+            ),
+        }
+    }
+
+    fn of(&self, i: usize) -> Arc<dyn TokenStore> {
+        match self {
+            Stores::File(dir) => {
+                Arc::new(FileTokenStore::new(dir.join(format!("{}.json", user(i)))))
+            }
+            Stores::Postgres(stores) => Arc::new(stores.for_user(user(i))),
+            Stores::Redis(stores) => Arc::new(stores.for_user(user(i))),
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn work(
     base_url: &str,
-    dir: &Path,
+    stores: Stores,
     users: usize,
     callers: usize,
     seconds: u64,
@@ -200,21 +257,16 @@ async fn work(
     hold_lock: bool,
 ) -> i32 {
     let store_of = |i: usize| -> Arc<dyn TokenStore> {
-        let file = FileTokenStore::new(dir.join(format!("{}.json", user(i))));
+        let store = stores.of(i);
         if no_lock {
-            Arc::new(Unlocked(file))
+            Arc::new(Unlocked(store))
         } else {
-            Arc::new(file)
+            store
         }
     };
     if hold_lock {
-        let store = FileTokenStore::new(dir.join(format!("{}.json", user(0))));
-        assert!(
-            store
-                .try_lock("holder", Duration::from_secs(600))
-                .await
-                .unwrap()
-        );
+        let lease = Duration::from_secs(3);
+        assert!(stores.of(0).try_lock("holder", lease).await.unwrap());
         println!("locked");
         std::future::pending::<()>().await;
     }
@@ -421,6 +473,7 @@ async fn run(
     seconds: u64,
     lifetime: u64,
     no_lock: bool,
+    store: StoreKind,
 ) -> i32 {
     let world = World::start(SandboxConfig {
         refresh_reuse: policy,
@@ -429,15 +482,13 @@ async fn run(
     })
     .await;
     let dir = tempfile::tempdir().expect("temp dir");
+    let servers = DbServers::start(store).await;
     for i in 0..users {
         let tokens = world.sign_in(&user(i)).await;
-        std::fs::write(
-            dir.path().join(format!("{}.json", user(i))),
-            tokens.to_json(),
-        )
-        .expect("initial tokens");
+        servers.import(dir.path(), i, &tokens).await;
     }
     let common = |c: &mut Command| {
+        servers.args(c);
         c.arg("--sandbox")
             .arg(world.sandbox.url())
             .arg("--dir")
@@ -495,7 +546,7 @@ async fn run(
 
     let reauth = errors.get("reauthorization_required").copied().unwrap_or(0);
     println!(
-        "stress {lang:?} policy={policy:?} lock={} P={processes} C={callers} U={users} S={seconds} lifetime={lifetime}s: \
+        "stress {lang:?} store={store:?} policy={policy:?} lock={} P={processes} C={callers} U={users} S={seconds} lifetime={lifetime}s: \
          {calls} calls in {:.1} s, {ok} ok, errors {errors:?}; token requests {total} \
          (most per user {most}, bound {bound}, refused {refused}); stored refresh tokens working {verified_ok}/{users} {verify_errors:?}",
         !no_lock,
@@ -627,7 +678,7 @@ async fn cli_trials(processes: usize, trials: usize, seconds: u64) -> i32 {
 }
 
 /// SIGKILL a process in the middle of a refresh, then let another process carry on.
-async fn kill(policy: RefreshReuse, when: When) -> i32 {
+async fn kill(policy: RefreshReuse, when: When, store: StoreKind) -> i32 {
     let world = World::start(SandboxConfig {
         refresh_reuse: policy,
         // Wide enough that the next process always arrives inside it, however busy the
@@ -637,12 +688,13 @@ async fn kill(policy: RefreshReuse, when: When) -> i32 {
     })
     .await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let file = dir.path().join(format!("{}.json", user(0)));
+    let servers = DbServers::start(store).await;
     let mut tokens = world.sign_in(&user(0)).await;
     tokens.expires_at = 1; // expired on the client's clock: the next call refreshes
-    std::fs::write(&file, tokens.to_json()).expect("tokens");
+    servers.import(dir.path(), 0, &tokens).await;
     let worker = |extra: &[&str]| {
         let mut c = worker_command(Lang::Rust);
+        servers.args(&mut c);
         c.args([
             "--sandbox",
             world.sandbox.url(),
@@ -709,7 +761,7 @@ async fn kill(policy: RefreshReuse, when: When) -> i32 {
         format!("the next process failed: {errors:?}")
     };
     println!(
-        "kill {when:?} policy={policy:?}: {outcome} ({:.2} s after the kill)",
+        "kill {when:?} store={store:?} policy={policy:?}: {outcome} ({:.2} s after the kill)",
         waited.as_secs_f64()
     );
     // What must happen: a holder that dies before sending costs nothing (the OS drops its
@@ -733,5 +785,92 @@ async fn kill(policy: RefreshReuse, when: When) -> i32 {
             }
         );
         1
+    }
+}
+
+/// The PostgreSQL or Redis server a run keeps its tokens in (`tests/db-servers`), or none.
+struct DbServers {
+    kind: StoreKind,
+    dir: Option<tempfile::TempDir>,
+    url: Option<String>,
+}
+
+impl DbServers {
+    async fn start(kind: StoreKind) -> DbServers {
+        if kind == StoreKind::File {
+            return DbServers {
+                kind,
+                dir: None,
+                url: None,
+            };
+        }
+        let dir = tempfile::tempdir().expect("temp dir");
+        let out = Command::new(repo_root().join("tests/db-servers"))
+            .arg("up")
+            .arg(dir.path())
+            .output()
+            .expect("tests/db-servers runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let wanted = if kind == StoreKind::Postgres {
+            "POSTGRES_URL="
+        } else {
+            "REDIS_URL="
+        };
+        let url = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .find_map(|l| l.strip_prefix(wanted).map(str::to_owned))
+            .expect("server URL");
+        let servers = DbServers {
+            kind,
+            dir: Some(dir),
+            url: Some(url),
+        };
+        if kind == StoreKind::Postgres {
+            enduco::PostgresTokenStores::new(servers.url.as_deref().unwrap_or_default())
+                .expect("pool")
+                .migrate()
+                .await
+                .expect("migrate");
+        }
+        servers
+    }
+
+    /// Puts a user's first tokens where the workers will find them.
+    async fn import(&self, dir: &Path, i: usize, tokens: &TokenSet) {
+        std::fs::write(dir.join(format!("{}.json", user(i))), tokens.to_json()).expect("tokens");
+        if self.kind != StoreKind::File {
+            Stores::open(self.kind, dir, self.url.as_deref())
+                .of(i)
+                .save(tokens)
+                .await
+                .expect("import");
+        }
+    }
+
+    fn args(&self, c: &mut Command) {
+        let kind = match self.kind {
+            StoreKind::File => "file",
+            StoreKind::Postgres => "postgres",
+            StoreKind::Redis => "redis",
+        };
+        c.args(["--store", kind]);
+        if let Some(url) = &self.url {
+            c.args(["--store-url", url]);
+        }
+    }
+}
+
+impl Drop for DbServers {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.dir {
+            let _ = Command::new(repo_root().join("tests/db-servers"))
+                .arg("down")
+                .arg(dir.path())
+                .status();
+        }
     }
 }

@@ -77,3 +77,25 @@ fn a_holder_killed_after_its_request_loses_the_grant_unless_the_server_overlaps(
         stress(&["kill", "--policy", policy, "--when", "after-request"]);
     }
 }
+
+#[test]
+fn many_processes_share_postgres_stores() {
+    let mut args = vec!["run", "--store", "postgres", "--policy", "family-revoke"];
+    args.extend(SHORT);
+    stress(&args);
+}
+
+#[test]
+fn many_processes_share_redis_stores() {
+    let mut args = vec!["run", "--store", "redis", "--policy", "overlap"];
+    args.extend(SHORT);
+    stress(&args);
+}
+
+/// A lease lock's holder dies: the others wait out its lease (3 s here), then carry on.
+#[test]
+fn a_killed_holder_of_a_database_lock_blocks_only_for_its_lease() {
+    for store in ["postgres", "redis"] {
+        stress(&["kill", "--store", store, "--when", "before-request"]);
+    }
+}
