@@ -105,6 +105,36 @@ def plain(t: list[list[str]]) -> str:
     return "\n".join([fmt(t[0]), "  ".join("-" * w for w in widths)] + [fmt(r) for r in t[1:]])
 
 
+def storm_section(results: str) -> list[str]:
+    """The server-store refresh storms (`stress storm`): no "theirs" side, so a table of
+    their own."""
+    storms = []
+    for store in ("postgres", "redis"):
+        path = os.path.join(results, f"storm-{store}.json")
+        if os.path.exists(path):
+            with open(path) as f:
+                storms.append(json.load(f))
+    if not storms:
+        return []
+    t = [["Store", "Processes × users", "Token requests", "Failed calls", "Users/s ↑",
+          "Lock wait + release p50", "p99"]]
+    for s in storms:
+        t.append([s["store"], f"{s['processes']} × {s['users']}", str(s["tokenRequests"]),
+                  str(s["calls"] - s["ok"]), sig(s["usersPerSecond"]),
+                  f"{sig(s['lockP50Ms'])} ms", f"{sig(s['lockP99Ms'])} ms"])
+    print(plain(t))
+    print()
+    return [
+        "Refresh storm through the server stores (`stress storm`, release build): every user's",
+        "access token has expired and every process calls every user once, at the same time.",
+        "One token request per user is the rule being held; the lock columns are what taking",
+        "and releasing the refresh lock added to each call that refreshed or waited.",
+        "",
+        markdown(t),
+        "",
+    ]
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--results", required=True)
@@ -143,6 +173,7 @@ def main() -> None:
     for key, value in versions.get("tools", {}).items():
         doc.append(f"- {key}: {value}")
     doc += ["", markdown(t), ""]
+    doc += storm_section(args.results)
     notes = list(versions.get("notes", []))
     for r in rows:
         if "preflight_ms" in r:

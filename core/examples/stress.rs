@@ -101,6 +101,21 @@ enum Cmd {
         #[arg(long, value_enum, default_value = "file")]
         store: StoreKind,
     },
+    /// A refresh storm: every user's access token expired, P processes call every user once.
+    /// Reports token requests (must equal U), users per second and the time the lock adds.
+    Storm {
+        #[arg(long, value_enum, default_value = "postgres")]
+        store: StoreKind,
+        #[arg(long, default_value_t = 8)]
+        processes: usize,
+        #[arg(long, default_value_t = 16)]
+        callers: usize,
+        #[arg(long, default_value_t = 1000)]
+        users: usize,
+        /// Also write the figures as JSON here (bench/run reads them).
+        #[arg(long)]
+        json_out: Option<PathBuf>,
+    },
     /// One worker process (see the protocol in docs/lifecycle.md).
     Work {
         #[arg(long)]
@@ -121,6 +136,9 @@ enum Cmd {
         /// Instead of calling: take user-01's lock, say "locked", then wait to be killed.
         #[arg(long)]
         hold_lock: bool,
+        /// Instead of calling for a while: call every user once, timing the refresh lock.
+        #[arg(long)]
+        storm: bool,
         #[arg(long, value_enum, default_value = "file")]
         store: StoreKind,
         /// The PostgreSQL or Redis URL for `--store postgres|redis`.
@@ -156,15 +174,26 @@ async fn main() {
             no_lock,
             verify,
             hold_lock,
+            storm,
             store,
             store_url,
         } => {
             let stores = Stores::open(store, &dir, store_url.as_deref());
-            work(
-                &sandbox, stores, users, callers, seconds, no_lock, verify, hold_lock,
-            )
-            .await
+            let mode = match (verify, hold_lock, storm) {
+                (true, _, _) => Mode::Verify,
+                (_, true, _) => Mode::HoldLock,
+                (_, _, true) => Mode::Storm,
+                _ => Mode::Calls(Duration::from_secs(seconds)),
+            };
+            work(&sandbox, stores, users, callers, no_lock, mode).await
         }
+        Cmd::Storm {
+            store,
+            processes,
+            callers,
+            users,
+            json_out,
+        } => storm(store, processes, callers, users, json_out).await,
         Cmd::Run {
             workers,
             policy,
@@ -245,75 +274,182 @@ impl Stores {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What a worker does.
+enum Mode {
+    /// Call intensity zones from every caller for this long.
+    Calls(Duration),
+    /// Refresh every user once (the driver's final check).
+    Verify,
+    /// Take user-01's lock, say "locked", wait to be killed.
+    HoldLock,
+    /// Call every user once, timing the refresh lock.
+    Storm,
+}
+
 async fn work(
     base_url: &str,
     stores: Stores,
     users: usize,
     callers: usize,
-    seconds: u64,
     no_lock: bool,
-    verify: bool,
-    hold_lock: bool,
+    mode: Mode,
 ) -> i32 {
+    let lock_times = Arc::new(LockTimes::default());
     let store_of = |i: usize| -> Arc<dyn TokenStore> {
         let store = stores.of(i);
-        if no_lock {
-            Arc::new(Unlocked(store))
-        } else {
-            store
+        match (&mode, no_lock) {
+            (_, true) => Arc::new(Unlocked(store)),
+            (Mode::Storm, false) => Arc::new(Timed {
+                inner: store,
+                times: lock_times.clone(),
+            }),
+            _ => store,
         }
     };
-    if hold_lock {
+    if let Mode::HoldLock = mode {
         let lease = Duration::from_secs(3);
         assert!(stores.of(0).try_lock("holder", lease).await.unwrap());
         println!("locked");
         std::future::pending::<()>().await;
     }
     let client = EnducoClient::new(client_config(base_url)).expect("client");
-    let sessions: Vec<_> = (0..users).map(|i| client.session(store_of(i))).collect();
-    let mut errors: BTreeMap<String, u64> = BTreeMap::new();
-    let (mut calls, mut ok) = (0u64, 0u64);
-    if verify {
-        for session in &sessions {
-            calls += 1;
-            match session.refresh().await {
-                Ok(_) => ok += 1,
-                Err(e) => *errors.entry(e.code().to_owned()).or_default() += 1,
+    let sessions: Arc<Vec<_>> = Arc::new((0..users).map(|i| client.session(store_of(i))).collect());
+    let mut tally = Tally::default();
+    match mode {
+        Mode::Verify => {
+            for session in sessions.iter() {
+                tally.count(session.refresh().await.map(|_| ()));
             }
         }
-    } else {
-        let sessions = Arc::new(sessions);
-        let until = Instant::now() + Duration::from_secs(seconds);
-        let tasks: Vec<_> = (0..callers)
-            .map(|caller| {
-                let sessions = sessions.clone();
-                tokio::spawn(async move {
-                    let mut tally: (u64, u64, BTreeMap<String, u64>) = Default::default();
-                    let mut next = caller;
-                    while Instant::now() < until {
-                        tally.0 += 1;
-                        match sessions[next % sessions.len()].intensity_zones().await {
-                            Ok(_) => tally.1 += 1,
-                            Err(e) => *tally.2.entry(e.code().to_owned()).or_default() += 1,
+        Mode::Calls(_) | Mode::Storm => {
+            let until = match mode {
+                Mode::Calls(duration) => Some(Instant::now() + duration),
+                _ => None,
+            };
+            let next_user = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let tasks: Vec<_> = (0..callers)
+                .map(|caller| {
+                    let (sessions, next_user) = (sessions.clone(), next_user.clone());
+                    tokio::spawn(async move {
+                        let mut tally = Tally::default();
+                        let mut next = caller;
+                        loop {
+                            let i = match until {
+                                Some(until) if Instant::now() < until => next,
+                                Some(_) => break,
+                                // The storm: each user once, whoever is free takes the next.
+                                None => {
+                                    next_user.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                                }
+                            };
+                            if until.is_none() && i >= sessions.len() {
+                                break;
+                            }
+                            tally.count(
+                                sessions[i % sessions.len()]
+                                    .intensity_zones()
+                                    .await
+                                    .map(|_| ()),
+                            );
+                            next += 1;
                         }
-                        next += 1;
-                    }
-                    tally
+                        tally
+                    })
                 })
-            })
-            .collect();
-        for task in tasks {
-            let (c, o, e) = task.await.expect("caller");
-            calls += c;
-            ok += o;
-            for (code, n) in e {
-                *errors.entry(code).or_default() += n;
+                .collect();
+            for task in tasks {
+                tally.add(task.await.expect("caller"));
             }
+        }
+        Mode::HoldLock => unreachable!("waits above"),
+    }
+    let lock_ms = lock_times.samples.lock().unwrap().clone();
+    println!(
+        "{}",
+        json!({"calls": tally.calls, "ok": tally.ok, "errors": tally.errors, "lockMs": lock_ms})
+    );
+    0
+}
+
+#[derive(Default)]
+struct Tally {
+    calls: u64,
+    ok: u64,
+    errors: BTreeMap<String, u64>,
+}
+
+impl Tally {
+    fn count(&mut self, outcome: enduco::Result<()>) {
+        self.calls += 1;
+        match outcome {
+            Ok(()) => self.ok += 1,
+            Err(e) => *self.errors.entry(e.code().to_owned()).or_default() += 1,
         }
     }
-    println!("{}", json!({"calls": calls, "ok": ok, "errors": errors}));
-    0
+
+    fn add(&mut self, other: Tally) {
+        self.calls += other.calls;
+        self.ok += other.ok;
+        for (code, n) in other.errors {
+            *self.errors.entry(code).or_default() += n;
+        }
+    }
+}
+
+/// What the refresh lock cost each refresh: from the first `try_lock` until it was taken,
+/// plus the `unlock`, in milliseconds.
+#[derive(Default)]
+struct LockTimes {
+    /// Per owner: when it first asked, then (once taken) how long it waited.
+    pending: std::sync::Mutex<std::collections::HashMap<String, (Instant, Option<Duration>)>>,
+    samples: std::sync::Mutex<Vec<f64>>,
+}
+
+struct Timed {
+    inner: Arc<dyn TokenStore>,
+    times: Arc<LockTimes>,
+}
+
+#[async_trait::async_trait]
+impl TokenStore for Timed {
+    async fn load(&self) -> enduco::Result<Option<TokenSet>> {
+        self.inner.load().await
+    }
+    async fn save(&self, tokens: &TokenSet) -> enduco::Result<()> {
+        self.inner.save(tokens).await
+    }
+    async fn clear(&self) -> enduco::Result<()> {
+        self.inner.clear().await
+    }
+    fn supports_lock(&self) -> bool {
+        self.inner.supports_lock()
+    }
+    async fn try_lock(&self, owner: &str, lease: Duration) -> enduco::Result<bool> {
+        let first = self
+            .times
+            .pending
+            .lock()
+            .unwrap()
+            .entry(owner.to_owned())
+            .or_insert((Instant::now(), None))
+            .0;
+        let taken = self.inner.try_lock(owner, lease).await?;
+        if taken {
+            let mut pending = self.times.pending.lock().unwrap();
+            pending.insert(owner.to_owned(), (first, Some(first.elapsed())));
+        }
+        Ok(taken)
+    }
+    async fn unlock(&self, owner: &str) -> enduco::Result<()> {
+        let started = Instant::now();
+        let outcome = self.inner.unlock(owner).await;
+        let unlock = started.elapsed();
+        if let Some((_, Some(waited))) = self.times.pending.lock().unwrap().remove(owner) {
+            let ms = (waited + unlock).as_secs_f64() * 1000.0;
+            self.times.samples.lock().unwrap().push(ms);
+        }
+        outcome
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -872,5 +1008,88 @@ impl Drop for DbServers {
                 .arg(dir.path())
                 .status();
         }
+    }
+}
+
+/// Every user's access token has expired; P processes call every user once at the same time.
+async fn storm(
+    store: StoreKind,
+    processes: usize,
+    callers: usize,
+    users: usize,
+    json_out: Option<PathBuf>,
+) -> i32 {
+    let world = World::start(SandboxConfig::default()).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let servers = DbServers::start(store).await;
+    for i in 0..users {
+        let mut tokens = world.sign_in(&user(i)).await;
+        tokens.expires_at = 1;
+        servers.import(dir.path(), i, &tokens).await;
+    }
+    let before = world.token_requests().await.len();
+    let started = Instant::now();
+    let summaries = run_workers(
+        (0..processes)
+            .map(|_| {
+                let mut c = worker_command(Lang::Rust);
+                servers.args(&mut c);
+                c.args(["--sandbox", world.sandbox.url()])
+                    .arg("--dir")
+                    .arg(dir.path())
+                    .args(["--users", &users.to_string()])
+                    .args(["--callers", &callers.to_string()])
+                    .args(["--seconds", "0", "--storm"]);
+                c
+            })
+            .collect(),
+    )
+    .await;
+    let took = started.elapsed().as_secs_f64();
+    let (calls, ok, errors, broken) = add_summaries(&summaries);
+    let token_requests = world.token_requests().await.len() - before;
+    let mut lock_ms: Vec<f64> = summaries
+        .iter()
+        .filter_map(|s| s["lockMs"].as_array())
+        .flatten()
+        .filter_map(Value::as_f64)
+        .collect();
+    lock_ms.sort_by(f64::total_cmp);
+    let pct = |p: f64| {
+        lock_ms
+            .get(((lock_ms.len() as f64 - 1.0) * p).round() as usize)
+            .copied()
+            .unwrap_or(f64::NAN)
+    };
+    let figures = json!({
+        "store": format!("{store:?}").to_lowercase(),
+        "processes": processes,
+        "users": users,
+        "calls": calls,
+        "ok": ok,
+        "tokenRequests": token_requests,
+        "seconds": took,
+        "usersPerSecond": users as f64 / took,
+        "lockSamples": lock_ms.len(),
+        "lockP50Ms": pct(0.5),
+        "lockP99Ms": pct(0.99),
+    });
+    println!(
+        "storm {store:?}: {processes} processes x {users} users: {calls} calls, {ok} ok {errors:?}, \
+         {token_requests} token requests, {:.0} users/s, lock p50 {:.2} ms p99 {:.2} ms ({} samples)",
+        users as f64 / took,
+        pct(0.5),
+        pct(0.99),
+        lock_ms.len()
+    );
+    if let Some(path) = json_out {
+        std::fs::write(path, figures.to_string()).expect("write figures");
+    }
+    if broken == 0 && ok == calls && token_requests == users {
+        println!("stress: PASS");
+        0
+    } else {
+        println!("stress: FAIL (token requests must equal users, every call must succeed)");
+        1
     }
 }
