@@ -190,6 +190,9 @@ pub struct ClientConfig {
     /// a crashed holder costs them). `None`: the token request timeout plus twice the store
     /// timeout plus 5 s, enough for one refresh and its save.
     pub lock_lease: Option<Duration>,
+    /// The largest answer read from a data endpoint; a bigger one fails with
+    /// `invalid_response` without being read whole (token answers have a fixed 64 KiB cap).
+    pub max_response_bytes: usize,
 }
 
 impl ClientConfig {
@@ -213,6 +216,7 @@ impl ClientConfig {
             time_zone: None,
             store_timeout: Duration::from_secs(10),
             lock_lease: None,
+            max_response_bytes: 8 * 1024 * 1024,
         }
     }
 
@@ -270,7 +274,7 @@ impl ClientConfig {
 /// A flat, string-and-number description of a [`ClientConfig`], the shape every language
 /// binding receives from its users (`EnducoClient(client_id=…, environment="beta", …)`).
 /// Turning it into a `ClientConfig` happens here, once, so the bindings stay conversion-only.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct ClientOptions {
     pub client_id: String,
     pub client_secret: String,
@@ -288,8 +292,26 @@ pub struct ClientOptions {
     pub refresh_margin_seconds: Option<f64>,
     pub store_timeout_seconds: Option<f64>,
     pub lock_lease_seconds: Option<f64>,
+    pub max_response_bytes: Option<u64>,
     /// Path overrides by endpoint name: authorize, token, revoke, zones, plans, workouts.
     pub endpoints: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for ClientOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ClientOptions {
+            client_id,
+            environment,
+            redirect_uri,
+            ..
+        } = self;
+        f.debug_struct("ClientOptions")
+            .field("client_id", client_id)
+            .field("client_secret", &"[redacted]")
+            .field("redirect_uri", redirect_uri)
+            .field("environment", environment)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ClientOptions {
@@ -340,6 +362,17 @@ impl ClientOptions {
         }
         if let Some(v) = self.lock_lease_seconds {
             config.lock_lease = Some(seconds("lock_lease_seconds", v)?);
+        }
+        if let Some(v) = self.max_response_bytes {
+            config.max_response_bytes =
+                usize::try_from(v)
+                    .ok()
+                    .filter(|&n| n >= 1024)
+                    .ok_or_else(|| {
+                        Error::invalid_input(format!(
+                            "max_response_bytes must be at least 1024, not {v}"
+                        ))
+                    })?;
         }
         if let Some(v) = self.max_retries {
             config.retry.max_retries = v;

@@ -83,6 +83,12 @@ pub enum Error {
         #[source]
         source: Option<Arc<dyn std::error::Error + Send + Sync>>,
     },
+
+    /// A bug in the SDK: a panic caught before it could cross into the app (or the SDK's
+    /// runtime stopping under a call). Nothing was lost: tokens are saved before use. Report
+    /// it with the message; the call may be retried.
+    #[error("internal error in the enduco SDK: {message}")]
+    Internal { message: String },
 }
 
 impl Error {
@@ -101,6 +107,7 @@ impl Error {
             Error::Timeout => "timeout",
             Error::InvalidResponse { .. } => "invalid_response",
             Error::Store { .. } => "store",
+            Error::Internal { .. } => "internal",
         }
     }
 
@@ -110,6 +117,28 @@ impl Error {
         match self {
             Error::Store { source, .. } => source.as_deref(),
             _ => None,
+        }
+    }
+
+    /// A panic caught at a boundary (a background task, a binding's entry point), with its
+    /// message when it has one.
+    pub fn from_panic(payload: &(dyn std::any::Any + Send)) -> Self {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic without a message".to_owned());
+        Error::Internal { message }
+    }
+
+    /// Why one of the SDK's background tasks ended without an outcome.
+    pub(crate) fn from_task_failure(e: tokio::task::JoinError) -> Self {
+        match e.try_into_panic() {
+            Ok(payload) => Error::from_panic(payload.as_ref()),
+            Err(_) => Error::Internal {
+                message: "the SDK's background task was cancelled (is the runtime shutting down?)"
+                    .into(),
+            },
         }
     }
 

@@ -49,6 +49,8 @@ pub struct FitSummary {
     pub file_type: u8,
     /// `file_id.time_created` in FIT time (seconds since 1989-12-31T00:00:00Z), when present.
     pub time_created: Option<u32>,
+    /// The file CRC (its last two bytes): with the sizes, what tells this file from another.
+    pub file_crc: u16,
 }
 
 /// Checks a whole FIT file held in memory.
@@ -195,6 +197,7 @@ impl FitCheck {
             file_size: total,
             file_type,
             time_created: self.records.file_id.and_then(|f| f.time_created),
+            file_crc: stored,
         })
     }
 

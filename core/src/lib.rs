@@ -80,4 +80,4 @@ pub use store::{PostgresTokenStore, PostgresTokenStores};
 #[cfg(feature = "redis")]
 pub use store::{RedisTokenStore, RedisTokenStores};
 pub use token::TokenSet;
-pub use webhook::{WebhookEvent, clear_deregistered_user, parse_webhook};
+pub use webhook::{WebhookEvent, parse_webhook};

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use reqwest::Method;
-use reqwest::header::AUTHORIZATION;
+use reqwest::header::{AUTHORIZATION, HeaderValue};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::client::ClientInner;
@@ -188,7 +188,7 @@ impl Session {
         build: F,
     ) -> Result<Reply>
     where
-        F: Fn(&str) -> Result<reqwest::RequestBuilder>,
+        F: Fn(&HeaderValue) -> Result<reqwest::RequestBuilder>,
     {
         let tokens = self
             .inner
@@ -204,16 +204,21 @@ impl Session {
             }
         }
         let transport = &self.inner.client.transport;
-        let bearer = format!("Bearer {}", tokens.access_token.secret());
-        let reply = transport.send(mode, timeout, || build(&bearer)).await?;
+        let limit = self.inner.client.config.max_response_bytes;
+        let bearer = bearer_header(&tokens)?;
+        let reply = transport
+            .send(mode, timeout, limit, || build(&bearer))
+            .await?;
         if reply.status.as_u16() != 401 {
             return Ok(reply);
         }
         tracing::info!("enduco answered 401; refreshing once and replaying");
         let rejected = Need::Replacing(tokens.access_token.clone());
         let tokens = self.inner.clone().usable_tokens_detached(rejected).await?;
-        let bearer = format!("Bearer {}", tokens.access_token.secret());
-        let reply = transport.send(mode, timeout, || build(&bearer)).await?;
+        let bearer = bearer_header(&tokens)?;
+        let reply = transport
+            .send(mode, timeout, limit, || build(&bearer))
+            .await?;
         if reply.status.as_u16() == 401 {
             return Err(Error::ReauthorizationRequired {
                 reason: "enduco rejected a freshly refreshed access token".into(),
@@ -246,11 +251,19 @@ impl Session {
                 .transport
                 .client()
                 .request(method.clone(), url.clone())
-                .header(AUTHORIZATION, bearer);
+                .header(AUTHORIZATION, bearer.clone());
             customize(request)
         })
         .await
     }
+}
+
+/// The `Authorization` header, marked sensitive so no HTTP-layer log or debug output shows it.
+fn bearer_header(tokens: &TokenSet) -> Result<HeaderValue> {
+    let mut value = HeaderValue::from_str(&format!("Bearer {}", tokens.access_token.secret()))
+        .map_err(|_| Error::invalid_response("the access token cannot form a header"))?;
+    value.set_sensitive(true);
+    Ok(value)
 }
 
 fn not_connected() -> Error {
@@ -265,9 +278,7 @@ fn not_connected() -> Error {
 async fn spawn<T: Send + 'static>(
     work: impl std::future::Future<Output = Result<T>> + Send + 'static,
 ) -> Result<T> {
-    tokio::spawn(work).await.map_err(|e| Error::Network {
-        message: format!("the SDK's background task failed: {e}"),
-    })?
+    tokio::spawn(work).await.map_err(Error::from_task_failure)?
 }
 
 impl SessionInner {
@@ -344,7 +355,7 @@ impl SessionInner {
         need: &Need,
     ) -> Result<TokenSet> {
         let outcome = if self.store.supports_lock() {
-            let deadline = Instant::now() + self.client.config.retry.deadline;
+            let deadline = crate::internal::http::instant_after(self.client.config.retry.deadline);
             match self.store.lock(deadline).await {
                 Ok(lock) => {
                     let outcome = self.refresh_latest(state, current, need).await;
@@ -457,6 +468,13 @@ impl SessionInner {
             tokio::time::sleep(pause).await;
             pause *= 2;
         }
+    }
+
+    /// Forgets the user's tokens, in memory and in the store.
+    pub(crate) async fn clear_store(&self) -> Result<()> {
+        let mut state = self.state.clone().lock_owned().await;
+        state.adopt_stored(None);
+        self.store.clear().await
     }
 
     /// Saves the tokens of a new grant, through the same timeout and error mapping as

@@ -383,7 +383,8 @@ async fn a_deregistration_webhook_clears_the_users_tokens() {
         "{changed:?}"
     );
     assert_eq!(
-        enduco::clear_deregistered_user(&changed, |_| panic!("not a deregistration"))
+        h.client
+            .clear_deregistered_user(&changed, |_| panic!("not a deregistration"))
             .await
             .unwrap(),
         None
@@ -391,15 +392,38 @@ async fn a_deregistration_webhook_clears_the_users_tokens() {
 
     let event = h.client.parse_webhook(&bodies[1]);
     let store_for_user = store.clone();
-    let cleared = enduco::clear_deregistered_user(&event, |user| {
-        assert_eq!(user, "athlete-1001");
-        Some(store_for_user as Arc<dyn enduco::TokenStore>)
-    })
-    .await
-    .unwrap();
+    let cleared = h
+        .client
+        .clear_deregistered_user(&event, |user| {
+            assert_eq!(user, "athlete-1001");
+            Some(store_for_user as Arc<dyn enduco::TokenStore>)
+        })
+        .await
+        .unwrap();
     assert_eq!(cleared.as_deref(), Some("athlete-1001"));
     assert!(store.get().is_none());
     // enduco revoked the grant too: the session's in-memory tokens no longer work.
     let err = session.refresh().await.unwrap_err();
     assert_eq!(err.code(), "reauthorization_required");
+}
+
+/// Anyone can POST to a webhook URL: a deregistration enduco does not confirm (the grant still
+/// refreshes) clears nothing, and the user's session keeps working.
+#[tokio::test]
+async fn a_forged_deregistration_clears_nothing() {
+    let h = Harness::start().await;
+    let (session, store) = h.session().await;
+    let forged = h
+        .client
+        .parse_webhook(br#"{"type":"user.deregistered","userId":"athlete-1001"}"#);
+    let cleared = h
+        .client
+        .clear_deregistered_user(&forged, |_| {
+            Some(store.clone() as Arc<dyn enduco::TokenStore>)
+        })
+        .await
+        .unwrap();
+    assert_eq!(cleared, None, "not confirmed by enduco");
+    assert!(store.get().is_some(), "the tokens are still there");
+    session.intensity_zones().await.expect("and still work");
 }

@@ -22,6 +22,10 @@ pub const MAX_PLAN_DAYS: u32 = 7;
 /// `count` cannot exhaust memory.
 pub const MAX_TIMELINE_SEGMENTS: usize = 10_000;
 
+/// [`PlannedWorkout::timeline`] also stops after visiting this many steps, so a repeat whose
+/// body is mostly empty repeats cannot keep a thread busy for seconds while emitting little.
+pub const MAX_TIMELINE_STEPS_VISITED: usize = 200_000;
+
 /// Repeats nested deeper than this are not expanded (real plans nest two or three levels).
 const MAX_REPEAT_DEPTH: usize = 32;
 
@@ -158,21 +162,31 @@ impl PlannedWorkout {
 
     /// The workout as a flat list of steps: repeats expanded (nested ones too), zone targets
     /// resolved to absolute bounds with `zones` (the user's zones for this sport and metric;
-    /// explicit bounds need no zones). Stops after [`MAX_TIMELINE_SEGMENTS`] segments.
+    /// explicit bounds need no zones). Stops after [`MAX_TIMELINE_SEGMENTS`] segments or
+    /// [`MAX_TIMELINE_STEPS_VISITED`] steps visited; [`PlannedWorkout::timeline_checked`]
+    /// also says whether it stopped early.
     pub fn timeline(&self, zones: Option<&IntensityZones>) -> Vec<TimelineSegment> {
+        self.timeline_checked(zones).0
+    }
+
+    /// [`PlannedWorkout::timeline`] and whether it was truncated (a hostile or broken plan).
+    pub fn timeline_checked(&self, zones: Option<&IntensityZones>) -> (Vec<TimelineSegment>, bool) {
         let mut builder = Timeline {
             zones,
             sport: self.sport,
             offset: Some(0),
             segments: Vec::new(),
+            visits_left: MAX_TIMELINE_STEPS_VISITED,
         };
-        if !builder.push_steps(&self.steps, 0) {
+        let complete = builder.push_steps(&self.steps, 0);
+        if !complete {
             tracing::warn!(
                 plan = %self.id,
-                "workout timeline truncated at {MAX_TIMELINE_SEGMENTS} segments"
+                segments = builder.segments.len(),
+                "workout timeline truncated (too many segments or steps)"
             );
         }
-        builder.segments
+        (builder.segments, !complete)
     }
 }
 
@@ -181,12 +195,17 @@ struct Timeline<'a> {
     sport: Sport,
     offset: Option<u32>,
     segments: Vec<TimelineSegment>,
+    visits_left: usize,
 }
 
 impl Timeline<'_> {
-    /// Appends `steps`; returns `false` once the segment cap is reached.
+    /// Appends `steps`; returns `false` once the segment cap or the visit budget is reached.
     fn push_steps(&mut self, steps: &[Step], depth: usize) -> bool {
         for step in steps {
+            let Some(left) = self.visits_left.checked_sub(1) else {
+                return false;
+            };
+            self.visits_left = left;
             match &step.repeat {
                 Some(repeat) => {
                     if depth >= MAX_REPEAT_DEPTH {

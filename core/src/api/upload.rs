@@ -2,8 +2,8 @@
 //! 409 read as "already uploaded" rather than as an error.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use futures::stream::{self, StreamExt};
@@ -12,7 +12,7 @@ use reqwest::multipart::{Form, Part};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::fit;
+use crate::fit::{self, FitCheck, FitSummary};
 use crate::internal::http::RetryMode;
 use crate::oauth::Scope;
 use crate::session::Session;
@@ -131,6 +131,9 @@ impl Session {
             WorkoutSource::Bytes(bytes) => fit::check(bytes)?,
             WorkoutSource::Path(path) => fit::check_file(path).await?,
         };
+        // A file on disk is read twice (checked, then streamed): the stream is checked again
+        // as it goes, and must be the file that passed.
+        let changed: Arc<Mutex<Option<String>>> = Arc::default();
         let total = summary.file_size;
         let file_name = options.file_name.clone().unwrap_or_else(|| match &source {
             WorkoutSource::Path(path) => path
@@ -153,7 +156,7 @@ impl Session {
                 Method::POST,
                 &path,
                 |request| {
-                    let body = file_body(&source, progress.clone())?;
+                    let body = file_body(&source, &summary, &changed, progress.clone())?;
                     let part = Part::stream_with_length(body, total)
                         .file_name(file_name.clone())
                         .mime_str(FIT_MIME)
@@ -161,7 +164,18 @@ impl Session {
                     Ok(request.multipart(Form::new().part("file", part)))
                 },
             )
-            .await?;
+            .await;
+        if let Some(why) = changed.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            let WorkoutSource::Path(path) = &source else {
+                unreachable!("bytes cannot change")
+            };
+            return Err(Error::invalid_input(format!(
+                "{} changed while it was being uploaded ({why}); the upload was cut off, so \
+                 enduco stored nothing: upload it again once it is written",
+                path.display()
+            )));
+        }
+        let reply = reply?;
         let duplicate = reply.status.as_u16() == 409;
         if !reply.is_success() && !duplicate {
             return Err(reply.error());
@@ -182,8 +196,51 @@ impl Session {
     }
 }
 
+/// Re-checks a file while it streams: the bytes sent must be the bytes the pre-flight passed.
+struct SameFile {
+    expected: FitSummary,
+    check: Option<FitCheck>,
+    seen: u64,
+    changed: Arc<Mutex<Option<String>>>,
+}
+
+impl SameFile {
+    fn fail(&self, why: String) -> std::io::Error {
+        *self.changed.lock().unwrap_or_else(|e| e.into_inner()) = Some(why.clone());
+        std::io::Error::other(why)
+    }
+
+    fn feed(&mut self, chunk: &[u8]) -> std::io::Result<()> {
+        self.seen += chunk.len() as u64;
+        if self.seen > self.expected.file_size {
+            return Err(self.fail(format!("it grew past {} bytes", self.expected.file_size)));
+        }
+        if let Some(check) = &mut self.check {
+            if let Err(e) = check.update(chunk) {
+                return Err(self.fail(e.to_string()));
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> std::io::Result<()> {
+        let outcome = self.check.take().map(FitCheck::finish);
+        match outcome {
+            Some(Ok(summary)) if summary == self.expected => Ok(()),
+            Some(Ok(_)) => Err(self.fail("it is another file now".into())),
+            Some(Err(e)) => Err(self.fail(e.to_string())),
+            None => Ok(()),
+        }
+    }
+}
+
 /// A fresh body stream for one attempt, counting bytes as they are handed to the connection.
-fn file_body(source: &WorkoutSource, progress: Arc<Progress>) -> Result<reqwest::Body> {
+fn file_body(
+    source: &WorkoutSource,
+    checked: &FitSummary,
+    changed: &Arc<Mutex<Option<String>>>,
+    progress: Arc<Progress>,
+) -> Result<reqwest::Body> {
     let mut sent = 0u64;
     let mut count = move |chunk: &Bytes| {
         sent += chunk.len() as u64;
@@ -207,12 +264,28 @@ fn file_body(source: &WorkoutSource, progress: Arc<Progress>) -> Result<reqwest:
             })?;
             let reader =
                 tokio_util::io::ReaderStream::with_capacity(tokio::fs::File::from_std(file), CHUNK);
-            let stream = reader.map(move |chunk| {
-                if let Ok(chunk) = &chunk {
-                    count(chunk);
-                }
-                chunk
-            });
+            let same = Arc::new(Mutex::new(SameFile {
+                expected: checked.clone(),
+                check: Some(FitCheck::new()),
+                seen: 0,
+                changed: changed.clone(),
+            }));
+            let at_end = same.clone();
+            let stream = reader
+                .map(move |chunk| {
+                    let chunk = chunk?;
+                    same.lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .feed(&chunk)?;
+                    count(&chunk);
+                    Ok(chunk)
+                })
+                .chain(
+                    stream::once(async move {
+                        at_end.lock().unwrap_or_else(|e| e.into_inner()).finish()
+                    })
+                    .filter_map(|end| async move { end.err().map(Err) }),
+                );
             Ok(reqwest::Body::wrap_stream(stream))
         }
     }

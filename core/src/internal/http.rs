@@ -29,6 +29,18 @@ pub(crate) enum RetryMode {
     UnsentOnly,
 }
 
+/// The most a token or revoke answer may weigh: a token response is a few KiB.
+pub(crate) const TOKEN_RESPONSE_LIMIT: usize = 64 * 1024;
+
+/// The longest wait the SDK will ever schedule. Anything longer (a `Retry-After` of 2^64 − 1
+/// seconds, a deadline of centuries) is cut to it instead of overflowing the clock.
+const LONGEST_WAIT: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// `now + wait`, saturating at [`LONGEST_WAIT`].
+pub(crate) fn instant_after(wait: Duration) -> Instant {
+    Instant::now() + wait.min(LONGEST_WAIT)
+}
+
 /// A complete answer: status, headers and the whole body.
 #[derive(Debug)]
 pub(crate) struct Reply {
@@ -61,20 +73,23 @@ impl Transport {
     }
 
     /// Sends the request `build` makes, repeating it as `mode` allows. `build` runs once per
-    /// attempt so a streamed body can be reopened. `timeout` bounds each attempt.
+    /// attempt so a streamed body can be reopened. `timeout` bounds each attempt, and every
+    /// attempt gets at most the time left before the call's deadline: the retry deadline, or
+    /// one attempt's timeout when that is longer (an upload). A body over `limit` bytes is
+    /// refused without reading the rest.
     ///
     /// Returns the final reply whatever its status; the caller decides what a status means.
     pub(crate) async fn send<F>(
         &self,
         mode: RetryMode,
         timeout: Duration,
+        limit: usize,
         build: F,
     ) -> Result<Reply>
     where
         F: Fn() -> Result<reqwest::RequestBuilder>,
     {
-        let started = Instant::now();
-        let deadline = started + self.retry.deadline;
+        let deadline = instant_after(self.retry.deadline.max(timeout));
         let mut backoff = backon::ExponentialBuilder::default()
             .with_jitter()
             .with_min_delay(self.retry.initial_backoff)
@@ -84,12 +99,16 @@ impl Transport {
         let mut attempt = 0u32;
         loop {
             attempt += 1;
-            let request = build()?.timeout(timeout).build().map_err(|e| {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(Error::Timeout);
+            }
+            let request = build()?.timeout(timeout.min(left)).build().map_err(|e| {
                 Error::invalid_input(format!("cannot build the request: {}", chain(&e)))
             })?;
             let method = request.method().clone();
             let path = request.url().path().to_owned();
-            let outcome = self.attempt(request).await;
+            let outcome = self.attempt(request, limit).await;
             let wait = match &outcome {
                 Ok(reply) => {
                     tracing::debug!(%method, %path, status = reply.status.as_u16(), attempt, "enduco answered");
@@ -112,7 +131,7 @@ impl Transport {
                 return outcome.map_err(Failure::into_error);
             };
             let delay = server_hint.map_or(delay, |hint| hint.max(delay));
-            if Instant::now() + delay > deadline {
+            if delay >= deadline.saturating_duration_since(Instant::now()) {
                 tracing::debug!(%path, ?delay, "retry would pass the deadline; giving up");
                 return outcome.map_err(Failure::into_error);
             }
@@ -121,19 +140,30 @@ impl Transport {
         }
     }
 
-    async fn attempt(&self, request: reqwest::Request) -> Result<Reply, Failure> {
-        let response = self
+    async fn attempt(&self, request: reqwest::Request, limit: usize) -> Result<Reply, Failure> {
+        let mut response = self
             .client
             .execute(request)
             .await
             .map_err(Failure::from_send)?;
         let status = response.status();
         let headers = response.headers().clone();
-        let body = response.bytes().await.map_err(Failure::from_body)?;
+        // A hostile or broken server must not make us buffer gigabytes: refuse a declared
+        // length over the limit at once, and stop reading when the bytes pass it.
+        if response.content_length().is_some_and(|n| n > limit as u64) {
+            return Err(Failure::TooLarge(limit));
+        }
+        let mut body = bytes::BytesMut::new();
+        while let Some(chunk) = response.chunk().await.map_err(Failure::from_body)? {
+            if body.len() + chunk.len() > limit {
+                return Err(Failure::TooLarge(limit));
+            }
+            body.extend_from_slice(&chunk);
+        }
         Ok(Reply {
             status,
             headers,
-            body,
+            body: body.freeze(),
         })
     }
 }
@@ -146,6 +176,8 @@ enum Failure {
     /// The request may have reached the server (reset, cut-off body).
     Broken(String),
     TimedOut,
+    /// The body passed the size limit; reading stopped.
+    TooLarge(usize),
 }
 
 impl Failure {
@@ -174,6 +206,7 @@ impl Failure {
             Failure::Unsent(_) => "connect",
             Failure::Broken(_) => "broken",
             Failure::TimedOut => "timeout",
+            Failure::TooLarge(_) => "too large",
         }
     }
 
@@ -181,6 +214,7 @@ impl Failure {
         match self {
             Failure::Unsent(_) => true,
             Failure::Broken(_) | Failure::TimedOut => mode == RetryMode::Idempotent,
+            Failure::TooLarge(_) => false,
         }
     }
 
@@ -188,6 +222,9 @@ impl Failure {
         match self {
             Failure::Unsent(message) | Failure::Broken(message) => Error::Network { message },
             Failure::TimedOut => Error::Timeout,
+            Failure::TooLarge(limit) => Error::invalid_response(format!(
+                "the answer is larger than {limit} bytes; refused without reading the rest"
+            )),
         }
     }
 }

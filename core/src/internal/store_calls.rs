@@ -83,7 +83,7 @@ impl StoreCalls {
                 return Ok(RefreshLock { owner });
             }
             let delay = backoff.next().unwrap_or(Duration::from_millis(250));
-            if Instant::now() + delay > deadline {
+            if delay >= deadline.saturating_duration_since(Instant::now()) {
                 return Err(Error::store(
                     "another process held the token store's refresh lock until the deadline",
                     None,

@@ -11,7 +11,7 @@ use url::form_urlencoded;
 
 use crate::client::ClientInner;
 use crate::error::{Error, Result};
-use crate::internal::http::{Reply, RetryMode};
+use crate::internal::http::{Reply, RetryMode, TOKEN_RESPONSE_LIMIT};
 use crate::token::{AuthorizationCode, CodeVerifier, RefreshToken, TokenResponse, TokenSet};
 
 /// Which `grant_type` spelling enduco's token endpoint accepts for code exchange. enduco's
@@ -72,14 +72,19 @@ async fn post_form(
     let auth = basic_auth(client)?;
     client
         .transport
-        .send(mode, client.config.timeouts.request, || {
-            Ok(client
-                .transport
-                .client()
-                .post(url.clone())
-                .header(AUTHORIZATION, auth.clone())
-                .form(form))
-        })
+        .send(
+            mode,
+            client.config.timeouts.request,
+            TOKEN_RESPONSE_LIMIT,
+            || {
+                Ok(client
+                    .transport
+                    .client()
+                    .post(url.clone())
+                    .header(AUTHORIZATION, auth.clone())
+                    .form(form))
+            },
+        )
         .await
 }
 
@@ -89,7 +94,18 @@ fn token_reply(reply: Reply, sent_at: SystemTime, previous: Option<&TokenSet>) -
         // The token endpoint's 400/401 are OAuth errors about the grant or the client
         // (invalid_grant, invalid_client), not about an access token.
         return Err(match reply.status.as_u16() {
-            400 | 401 => reply.api_error(),
+            // Spring answers a wrong secret with 401 invalid_client, and no credentials at
+            // all with a bare 401: either way the app's configuration is wrong.
+            401 => Error::Api {
+                status: Some(401),
+                code: reply
+                    .oauth_error()
+                    .unwrap_or_else(|| "invalid_client".into()),
+                message: "enduco did not accept the app's client credentials: check the client id \
+                          and client secret it was configured with"
+                    .into(),
+            },
+            400 => reply.api_error(),
             _ => reply.error(),
         });
     }
