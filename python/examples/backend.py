@@ -45,8 +45,11 @@ class Database:
     the user's refresh lock while a process refreshes their grant.
 
     Several processes may share the file (backend workers behind one port, a cron job): WAL
-    mode lets readers go on while one writes, and every connection waits up to 10 s for a
-    busy database instead of failing with "database is locked"."""
+    mode lets readers go on while one writes, and every connection waits up to 5 s for a
+    busy database instead of failing with "database is locked" — less than the SDK's store
+    timeout (10 s by default), so a store call gives up before the SDK stops waiting for it."""
+
+    BUSY_TIMEOUT = 5.0
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -65,7 +68,7 @@ class Database:
     def connect(self) -> Iterator[sqlite3.Connection]:
         """A connection for one transaction. One per operation: the SDK calls a store from
         its own worker threads, and sqlite3 connections belong to the thread that opened them."""
-        conn = sqlite3.connect(self.path, timeout=10)  # waits for a busy database (busy_timeout)
+        conn = sqlite3.connect(self.path, timeout=self.BUSY_TIMEOUT)  # sets SQLite's busy_timeout
         try:
             with conn:  # commits, or rolls back on an exception
                 yield conn
