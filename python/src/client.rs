@@ -60,6 +60,8 @@ fn build_client(
         store_timeout_seconds,
         lock_lease_seconds,
         endpoints: endpoints.unwrap_or_default().into_iter().collect(),
+        // Options this package does not expose keep the core's defaults.
+        ..Default::default()
     };
     in_runtime(|| options.into_config().and_then(EnducoClient::new)).map_err(|e| to_pyerr(py, e))
 }
