@@ -222,8 +222,12 @@ impl ClientConfig {
 
     /// The refresh lock's lease in effect (see [`ClientConfig::lock_lease`]).
     pub fn effective_lock_lease(&self) -> Duration {
-        self.lock_lease
-            .unwrap_or(self.timeouts.request + self.store_timeout * 2 + Duration::from_secs(5))
+        self.lock_lease.unwrap_or_else(|| {
+            self.timeouts
+                .request
+                .saturating_add(self.store_timeout.saturating_mul(2))
+                .saturating_add(Duration::from_secs(5))
+        })
     }
 
     pub(crate) fn validate(&self) -> Result<()> {
