@@ -238,8 +238,91 @@ export declare class FileTokenStore implements TokenStore {
   clear(): Promise<void>
 }
 
+/**
+ * Tokens in PostgreSQL, for backends with many users, workers and hosts: one pool per app
+ * (16 connections, opened on first use), shared by every user's store. Create it once at
+ * start-up and call {@link PostgresTokenStores.forUser} per user; run
+ * {@link PostgresTokenStores.migrate} once at deploy. The refresh lock is a row per user with a
+ * lease in `enduco_token_locks`, so workers on any host refresh each grant once.
+ *
+ * Token values at rest are as sensitive as passwords: restrict who can read `enduco_tokens`,
+ * encrypt the database's storage and backups. `util.inspect`, `String()` and `JSON.stringify`
+ * never show the URL (it may hold a password).
+ */
+export declare class PostgresTokenStores {
+  /** `postgres://user:password@host:port/db` (or libpq's `key=value` form). Makes no
+   * connection.
+   * @throws {InvalidInputError} when `url` is not a PostgreSQL connection string. */
+  constructor(url: string)
+  /** Creates the tables `enduco_tokens` and `enduco_token_locks` if they do not exist.
+   * Idempotent, safe when several processes run it at once. Rejects with a
+   * {@link StoreError} when the database cannot be reached. */
+  migrate(): Promise<void>
+  /** The store of one user, under a key your app chooses (its own user id, say). Stores of
+   * the same key share the row, whichever process made them. */
+  forUser(key: string): PostgresTokenStore
+  toJSON(): { type: 'PostgresTokenStores'; url: '[redacted]' }
+}
+
+/**
+ * Tokens in Redis, for backends with many users, workers and hosts: one multiplexed,
+ * reconnecting connection per app, shared by every user's store. Keys are
+ * `<prefix>tokens:<key>` and `<prefix>lock:<key>`; the refresh lock is `SET NX PX` with a
+ * release that deletes only the owner's lock.
+ *
+ * Token values at rest are as sensitive as passwords: protect the server (an ACL user for the
+ * app, no public port, TLS or a private network between app and server) and its persistence
+ * files. `util.inspect`, `String()` and `JSON.stringify` never show the URL (it may hold a
+ * password).
+ */
+export declare class RedisTokenStores {
+  /** `redis://[user:password@]host:port[/db]`. Makes no connection. (`rediss://`, Redis over
+   * TLS, is refused with `invalid_input` by this build: its Redis client has no TLS support.)
+   * @throws {InvalidInputError} when `url` is not a Redis URL. */
+  constructor(url: string, options?: RedisTokenStoresOptions)
+  /** The prefix of every key. */
+  readonly prefix: string
+  /** Nothing to create in Redis: resolves at once (there so both stores are used alike). */
+  migrate(): Promise<void>
+  /** The store of one user, under a key your app chooses. */
+  forUser(key: string): RedisTokenStore
+  toJSON(): { type: 'RedisTokenStores'; prefix: string; url: '[redacted]' }
+}
+
+/** Options of `new RedisTokenStores(url, options)`. */
+export interface RedisTokenStoresOptions {
+  /** Prepended to every key (default `"enduco:"`). */
+  prefix?: string
+}
+
+/** One user's tokens in PostgreSQL, from {@link PostgresTokenStores.forUser}. Sessions use it
+ * directly (no JavaScript in between), with its refresh lock across processes and hosts. Every
+ * failure is a {@link StoreError}. */
+export declare class PostgresTokenStore implements TokenStore {
+  private constructor()
+  /** The user key it was made for. */
+  readonly key: string
+  load(): Promise<TokenSet | null>
+  save(tokens: TokenSet): Promise<void>
+  clear(): Promise<void>
+  toJSON(): { key: string }
+}
+
+/** One user's tokens in Redis, from {@link RedisTokenStores.forUser}. Sessions use it directly
+ * (no JavaScript in between), with its refresh lock across processes and hosts. Every failure
+ * is a {@link StoreError}. */
+export declare class RedisTokenStore implements TokenStore {
+  private constructor()
+  /** The user key it was made for. */
+  readonly key: string
+  load(): Promise<TokenSet | null>
+  save(tokens: TokenSet): Promise<void>
+  clear(): Promise<void>
+  toJSON(): { key: string }
+}
+
 /** Anything `client.session(store)` accepts. */
-export type AnyTokenStore = TokenStore | MemoryTokenStore | FileTokenStore
+export type AnyTokenStore = TokenStore | MemoryTokenStore | FileTokenStore | PostgresTokenStore | RedisTokenStore
 
 // ---------------------------------------------------------------------------------------------
 // Session

@@ -291,6 +291,114 @@ class FileTokenStore {
   }
 }
 
+// The server stores: one pool (PostgreSQL) or connection (Redis) per app, a store per user.
+// Their per-user stores are the core's own: sessions call them without a JS round trip. The
+// connection URL goes straight to the addon and is not kept here: nothing can print it.
+
+/** How a server store set shows itself: never its URL (it may hold a password). */
+function describeServerStores(name, fields) {
+  const shown = Object.entries(fields).map(([k, v]) => `${k}: ${util.inspect(v)}`)
+  return `${name} { ${[...shown, 'url: [redacted]'].join(', ')} }`
+}
+
+class ServerTokenStore {
+  constructor(key, nativeStore) {
+    if (key !== INTERNAL) throw new TypeError(`${new.target.name} has no public constructor: use stores.forUser(key)`)
+    NATIVE.set(this, nativeStore)
+  }
+  /** The user key the app chose. */
+  get key() {
+    return NATIVE.get(this).key
+  }
+  load() {
+    return callAsync(async () => wrapTokens(await NATIVE.get(this).load()))
+  }
+  save(tokens) {
+    return callAsync(async () => {
+      await NATIVE.get(this).save(unwrapTokens(`${this.constructor.name}.save`, tokens))
+    })
+  }
+  clear() {
+    return callAsync(async () => {
+      await NATIVE.get(this).clear()
+    })
+  }
+  toJSON() {
+    return { key: this.key }
+  }
+  toString() {
+    return `${this.constructor.name}(${this.key})`
+  }
+  [util.inspect.custom]() {
+    return `${this.constructor.name} { key: ${util.inspect(this.key)} }`
+  }
+}
+
+class PostgresTokenStore extends ServerTokenStore {}
+class RedisTokenStore extends ServerTokenStore {}
+
+class PostgresTokenStores {
+  constructor(url) {
+    expectString('new PostgresTokenStores', 'url', url)
+    NATIVE.set(this, callSync(() => new native.NativePostgresTokenStores(url)))
+  }
+  /** Creates the tables if they do not exist. Idempotent; run it once at deploy. */
+  migrate() {
+    return callAsync(async () => {
+      await NATIVE.get(this).migrate()
+    })
+  }
+  /** The store for one user, under a key the app chooses. */
+  forUser(key) {
+    expectString('PostgresTokenStores.forUser', 'key', key)
+    return new PostgresTokenStore(INTERNAL, NATIVE.get(this).forUser(key))
+  }
+  toJSON() {
+    return { type: 'PostgresTokenStores', url: '[redacted]' }
+  }
+  toString() {
+    return 'PostgresTokenStores { url: [redacted] }'
+  }
+  [util.inspect.custom]() {
+    return describeServerStores('PostgresTokenStores', {})
+  }
+}
+
+class RedisTokenStores {
+  constructor(url, options) {
+    const where = 'new RedisTokenStores'
+    expectString(where, 'url', url)
+    optional(options, (v) => expect(isPlainObject(v), where, 'options', 'an object', v))
+    const prefix = options?.prefix
+    optional(prefix, (v) => expectString(where, 'options.prefix', v))
+    NATIVE.set(this, callSync(() => new native.NativeRedisTokenStores(url, prefix ?? undefined)))
+  }
+  /** The prefix of every key (`enduco:` unless chosen). */
+  get prefix() {
+    return NATIVE.get(this).prefix
+  }
+  /** Nothing to create in Redis: resolves at once (there so both stores are used alike). */
+  migrate() {
+    return callAsync(async () => {
+      await NATIVE.get(this).migrate()
+    })
+  }
+  /** The store for one user, under a key the app chooses. */
+  forUser(key) {
+    expectString('RedisTokenStores.forUser', 'key', key)
+    return new RedisTokenStore(INTERNAL, NATIVE.get(this).forUser(key))
+  }
+  toJSON() {
+    return { type: 'RedisTokenStores', prefix: this.prefix, url: '[redacted]' }
+  }
+  toString() {
+    return `RedisTokenStores { prefix: ${JSON.stringify(this.prefix)}, url: [redacted] }`
+  }
+  [util.inspect.custom]() {
+    return describeServerStores('RedisTokenStores', { prefix: this.prefix })
+  }
+}
+
 function describeThrown(value) {
   if (value instanceof Error) return `${value.name}: ${value.message}`
   if (typeof value === 'string') return value
@@ -335,7 +443,7 @@ function lockMethods(where, store) {
 }
 
 function storeHandle(where, store) {
-  if (store instanceof MemoryTokenStore || store instanceof FileTokenStore) {
+  if (store instanceof MemoryTokenStore || store instanceof FileTokenStore || store instanceof ServerTokenStore) {
     return NATIVE.get(store).handle()
   }
   const isStore =
@@ -649,6 +757,10 @@ module.exports = {
   TokenSet,
   MemoryTokenStore,
   FileTokenStore,
+  PostgresTokenStores,
+  PostgresTokenStore,
+  RedisTokenStores,
+  RedisTokenStore,
   RawResponse,
   parseWebhook,
   EnducoError,

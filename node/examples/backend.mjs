@@ -1,10 +1,15 @@
 // A minimal backend with node:http: users connect their enduco account, the server keeps one
-// token set per enduco user in SQLite (better-sqlite3), serves their zones and plans, and
-// forgets a user when enduco sends the deregistration webhook. Several server processes may
-// share the database file: its token store implements the SDK's refresh lock.
+// token set per enduco user, serves their zones and plans, and forgets a user when enduco sends
+// the deregistration webhook. Tokens live in SQLite (better-sqlite3, the default) or in
+// PostgreSQL through the SDK's `PostgresTokenStores`. Several server processes may share the
+// database: both token stores implement the SDK's refresh lock.
 //
 //   ENDUCO_CLIENT_ID=… ENDUCO_CLIENT_SECRET=… ENDUCO_ENV=beta PORT=8080 \
-//   PUBLIC_URL=https://trainer.example node examples/backend.mjs
+//   PUBLIC_URL=https://trainer.example node examples/backend.mjs [--postgres URL]
+//
+// Token storage: `--postgres postgres://user:password@host/db` (or
+// `ENDUCO_TOKEN_STORE=postgres://…`) keeps tokens in PostgreSQL, creating the SDK's tables at
+// start (`migrate()`, idempotent); otherwise SQLite in DB_PATH (default enduco-tokens.sqlite).
 //
 // Routes:
 //   GET  /connect                  → redirect to enduco's consent page
@@ -18,9 +23,10 @@
 
 import http from 'node:http'
 import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
 
 import Database from 'better-sqlite3'
-import { EnducoClient, EnducoError, parseWebhook } from 'enduco'
+import { EnducoClient, EnducoError, PostgresTokenStores, parseWebhook } from 'enduco'
 
 /**
  * One user's row in `enduco_tokens`, as the SDK's token store.
@@ -118,14 +124,34 @@ export function openDatabase(path) {
   return db
 }
 
+/**
+ * Where the backend keeps tokens: `forUser(userId)` gives a user's token store.
+ *
+ * - PostgreSQL (`postgresUrl`): the SDK's `PostgresTokenStores`, one connection pool for the
+ *   whole app shared by every user's session, its lock a lease row per user. `migrate()` creates
+ *   the SDK's tables if they are missing; it is idempotent and safe when several processes
+ *   start at once (a real deployment may run it once at deploy instead, e.g. `enduco migrate`).
+ * - SQLite (`dbPath`): the store above.
+ */
+export async function openTokenStorage({ dbPath, postgresUrl }) {
+  if (postgresUrl) {
+    const stores = new PostgresTokenStores(postgresUrl)
+    await stores.migrate()
+    return { kind: 'postgres', stores, forUser: (userId) => stores.forUser(userId), close() {} }
+  }
+  const db = openDatabase(dbPath)
+  return { kind: 'sqlite', db, forUser: (userId) => new SqliteTokenStore(db, userId), close: () => db.close() }
+}
+
 const PENDING_TTL_MS = 10 * 60 * 1000
 
 /**
- * Starts the backend. `enduco` holds the client options except `redirectUri`, which is
+ * Starts the backend. Tokens go to PostgreSQL when `postgresUrl` is given, otherwise to the
+ * SQLite file `dbPath`. `enduco` holds the client options except `redirectUri`, which is
  * `${publicUrl}/callback` (default: the server's own loopback address).
  */
-export async function startBackend({ dbPath, enduco, port = 0, host = '127.0.0.1', publicUrl, log = console }) {
-  const db = openDatabase(dbPath)
+export async function startBackend({ dbPath, postgresUrl, enduco, port = 0, host = '127.0.0.1', publicUrl, log = console }) {
+  const storage = await openTokenStorage({ dbPath, postgresUrl })
   const server = http.createServer()
   await new Promise((resolve) => server.listen(port, host, resolve))
   const base = publicUrl ?? `http://${host}:${server.address().port}`
@@ -136,18 +162,20 @@ export async function startBackend({ dbPath, enduco, port = 0, host = '127.0.0.1
   /** One Session per user, so concurrent requests share one refresh. */
   const sessions = new Map()
 
-  const knownUser = (userId) => db.prepare('SELECT 1 FROM enduco_tokens WHERE user_id = ?').get(userId) !== undefined
+  // The users the backend knows are those whose tokens are stored: one lookup of the user's
+  // row (the SDK's `enduco_tokens` table in PostgreSQL, ours in SQLite).
+  const knownUser = async (userId) => (await storage.forUser(userId).load()) != null
   const sessionFor = (userId) => {
     let session = sessions.get(userId)
     if (!session) {
-      session = client.session(new SqliteTokenStore(db, userId))
+      session = client.session(storage.forUser(userId))
       sessions.set(userId, session)
     }
     return session
   }
-  const forget = (userId) => {
+  const forget = async (userId) => {
     sessions.delete(userId)
-    new SqliteTokenStore(db, userId).clear()
+    await storage.forUser(userId).clear()
   }
 
   const routes = {
@@ -167,18 +195,18 @@ export async function startBackend({ dbPath, enduco, port = 0, host = '127.0.0.1
       const tokens = await client.completeAuthorization(started.request, url.href)
       const userId = tokens.userId
       if (!userId) return json(502, { error: 'enduco sent no user id' })
-      sessions.set(userId, await client.connect(new SqliteTokenStore(db, userId), tokens))
+      sessions.set(userId, await client.connect(storage.forUser(userId), tokens))
       log.info?.(`enduco user ${userId} connected`)
       return json(200, { userId, scopes: tokens.scopes })
     },
 
     'GET /users/:id/zones': async (url, userId) => {
-      if (!knownUser(userId)) return json(404, { error: 'unknown user' })
+      if (!(await knownUser(userId))) return json(404, { error: 'unknown user' })
       return json(200, await sessionFor(userId).intensityZones())
     },
 
     'GET /users/:id/plans': async (url, userId) => {
-      if (!knownUser(userId)) return json(404, { error: 'unknown user' })
+      if (!(await knownUser(userId))) return json(404, { error: 'unknown user' })
       const days = Number(url.searchParams.get('days') ?? 7)
       return json(200, await sessionFor(userId).upcomingPlans(days))
     },
@@ -186,7 +214,7 @@ export async function startBackend({ dbPath, enduco, port = 0, host = '127.0.0.1
     'POST /webhooks/enduco': async (url, _id, body) => {
       const event = parseWebhook(body)
       if (event.type === 'user.deregistered') {
-        forget(event.userId)
+        await forget(event.userId)
         log.info?.(`enduco user ${event.userId} deregistered; tokens deleted`)
       } else if (event.type === 'plan.changed') {
         log.info?.(`plans of ${event.userId} changed (${event.from ?? '…'} to ${event.to ?? '…'})`)
@@ -214,11 +242,11 @@ export async function startBackend({ dbPath, enduco, port = 0, host = '127.0.0.1
   return {
     url: base,
     server,
-    db,
+    storage,
     client,
     async close() {
       await new Promise((resolve) => server.close(resolve))
-      db.close()
+      storage.close()
     },
   }
 }
@@ -239,6 +267,11 @@ function errorResponse(error, log) {
       return json(401, { error: 'connect enduco again', code: error.code, connect: '/connect' })
     case 'rate_limited':
       return { ...json(503, { error: 'enduco is busy', code: error.code }), headers: { 'retry-after': String(error.retryAfter ?? 30), 'content-type': 'application/json' } }
+    case 'store':
+      // Our own database failed (no refresh was sent without its lock); the user's grant is
+      // intact, so a retry after the database is back works.
+      log.error?.(`token storage failed: ${error.message}`)
+      return json(503, { error: 'token storage unavailable', code: error.code })
     default:
       log.error?.(`enduco call failed: ${error.code}: ${error.message}`)
       return json(502, { error: 'enduco is unavailable', code: error.code })
@@ -266,7 +299,14 @@ async function readBody(req, limit = 64 * 1024) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { values } = parseArgs({ options: { postgres: { type: 'string' } } })
+  const postgresUrl = values.postgres ?? process.env.ENDUCO_TOKEN_STORE
+  if (postgresUrl !== undefined && !/^postgres(ql)?:\/\//.test(postgresUrl)) {
+    console.error('--postgres / ENDUCO_TOKEN_STORE: expected a postgres:// URL')
+    process.exit(2)
+  }
   const app = await startBackend({
+    postgresUrl,
     dbPath: process.env.DB_PATH ?? 'enduco-tokens.sqlite',
     port: Number(process.env.PORT ?? 8080),
     host: process.env.HOST ?? '127.0.0.1',
@@ -277,5 +317,5 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       environment: process.env.ENDUCO_ENV ?? 'beta',
     },
   })
-  console.log(`listening on ${app.url}; connect a user at ${app.url}/connect`)
+  console.log(`listening on ${app.url} (tokens in ${app.storage.kind}); connect a user at ${app.url}/connect`)
 }

@@ -63,6 +63,8 @@ impl ClientOptions {
             store_timeout_seconds: self.store_timeout_seconds,
             lock_lease_seconds: self.lock_lease_seconds,
             endpoints,
+            // Options the Node API does not expose (yet) keep the core's defaults.
+            ..Default::default()
         })
     }
 }

@@ -10,6 +10,7 @@
 
 mod client;
 mod error;
+mod server_store;
 mod session;
 mod store;
 mod tokens;

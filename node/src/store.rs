@@ -282,14 +282,14 @@ impl FileTokenStore {
     }
 }
 
-fn load<'env>(
+pub(crate) fn load<'env>(
     env: &'env Env,
     store: Arc<dyn TokenStore>,
 ) -> napi::Result<PromiseRaw<'env, Option<TokenSet>>> {
     env.spawn_future(async move { Ok(store.load().await.or_throw()?.map(TokenSet::new)) })
 }
 
-fn save<'env>(
+pub(crate) fn save<'env>(
     env: &'env Env,
     store: Arc<dyn TokenStore>,
     tokens: enduco::TokenSet,
@@ -297,6 +297,9 @@ fn save<'env>(
     env.spawn_future(async move { store.save(&tokens).await.map_err(to_napi) })
 }
 
-fn clear<'env>(env: &'env Env, store: Arc<dyn TokenStore>) -> napi::Result<PromiseRaw<'env, ()>> {
+pub(crate) fn clear<'env>(
+    env: &'env Env,
+    store: Arc<dyn TokenStore>,
+) -> napi::Result<PromiseRaw<'env, ()>> {
     env.spawn_future(async move { store.clear().await.map_err(to_napi) })
 }

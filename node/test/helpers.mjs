@@ -1,6 +1,6 @@
 // Test helpers: a real sandbox process per test file, spoken to over loopback HTTP.
 
-import { spawn, execFileSync } from 'node:child_process'
+import { spawn, execFile, execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -222,4 +222,126 @@ export class LockingStore extends RecordingStore {
     if (this.holder?.owner === owner) this.holder = null
     return this.async ? Promise.resolve() : undefined
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// PostgreSQL and Redis (tests/db-servers): throwaway servers on loopback, one pair per test file
+
+const DB_SERVERS = path.join(ROOT, 'tests', 'db-servers')
+
+function dbServers(args) {
+  return new Promise((resolve, reject) => {
+    execFile(DB_SERVERS, args, { timeout: 120_000 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`tests/db-servers ${args.join(' ')} failed: ${error.message}\n${stderr}`))
+      else resolve(stdout)
+    })
+  })
+}
+
+/**
+ * Starts PostgreSQL and Redis (`tests/db-servers up`) in a temp folder; resolves with their
+ * URLs and `stop(which)`/`start(which)` (same port; Redis keeps its data) and `down()`.
+ * Register `down()` with `after` right away: it is safe to call more than once.
+ */
+export async function startDbServers() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'enduco-node-db-'))
+  let down = false
+  const servers = {
+    dir,
+    postgresUrl: undefined,
+    redisUrl: undefined,
+    stop: (which) => dbServers(['stop', which, dir]),
+    start: (which) => dbServers(['start', which, dir]),
+    async down() {
+      if (down) return
+      down = true
+      try {
+        await dbServers(['down', dir])
+      } finally {
+        rmSync(dir, { recursive: true, force: true })
+      }
+    },
+  }
+  try {
+    const out = await dbServers(['up', dir])
+    const url = (name) => {
+      const line = out.split('\n').find((l) => l.startsWith(`${name}=`))
+      assert.ok(line, `tests/db-servers printed no ${name}: ${out}`)
+      return line.slice(name.length + 1).trim()
+    }
+    servers.postgresUrl = url('POSTGRES_URL')
+    servers.redisUrl = url('REDIS_URL')
+  } catch (error) {
+    await servers.down().catch(() => {})
+    throw error
+  }
+  return servers
+}
+
+/** Authorizes `userId` (the sandbox's `login_hint`) with every scope; resolves with a TokenSet. */
+export async function authorizeAs(sandbox, client, userId, scopes = ALL_SCOPES) {
+  const request = client.authorizationRequest(scopes)
+  const callback = await sandbox.approve(`${request.url}&login_hint=${encodeURIComponent(userId)}`)
+  return client.completeAuthorization(request, callback)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child processes (scripts in this folder)
+
+/** Starts `node script args…`; lines of its stdout arrive through `next()`. */
+export function startChild(script, args) {
+  const child = spawn(process.execPath, [path.join(here, script), ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
+  let stderr = ''
+  child.stderr.on('data', (d) => {
+    stderr = (stderr + d).slice(-8000)
+  })
+  const queue = []
+  const waiting = []
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    if (waiting.length) waiting.shift().resolve(line)
+    else queue.push(line)
+  })
+  child.on('exit', (code) => {
+    for (const w of waiting.splice(0)) w.reject(new Error(`${script} exited with ${code}: ${stderr}`))
+  })
+  return {
+    child,
+    stderr: () => stderr,
+    next(timeoutMs = 60_000) {
+      if (queue.length) return Promise.resolve(queue.shift())
+      if (child.exitCode !== null) return Promise.reject(new Error(`${script} exited with ${child.exitCode}: ${stderr}`))
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${script}: no line within ${timeoutMs} ms: ${stderr}`)), timeoutMs)
+        waiting.push({
+          resolve: (line) => {
+            clearTimeout(timer)
+            resolve(line)
+          },
+          reject: (e) => {
+            clearTimeout(timer)
+            reject(e)
+          },
+        })
+      })
+    },
+  }
+}
+
+/** Runs a child to its end; resolves with its exit code and output. */
+export function runChild(script, args, timeoutMs = 120_000) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(here, script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`${script} did not finish within ${timeoutMs} ms:\n${stderr}`))
+    }, timeoutMs)
+    child.on('exit', (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr })
+    })
+  })
 }

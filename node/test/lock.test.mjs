@@ -7,11 +7,8 @@
 
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
 import v8 from 'node:v8'
 import vm from 'node:vm'
 
@@ -19,9 +16,7 @@ import Database from 'better-sqlite3'
 
 import { EnducoClient, InvalidInputError, MemoryTokenStore, StoreError, TokenSet } from '../index.mjs'
 import { SqliteTokenStore, importTokens, openDatabase } from '../examples/backend.mjs'
-import { CLIENT, LockingStore, RecordingStore, expired, startSandbox, tempDir, waitFor } from './helpers.mjs'
-
-const here = path.dirname(fileURLToPath(import.meta.url))
+import { CLIENT, LockingStore, RecordingStore, expired, runChild, startChild, startSandbox, tempDir, waitFor } from './helpers.mjs'
 
 let sandbox
 before(async () => {
@@ -438,64 +433,6 @@ test('a lock held by another process: the session waits for its lease, then refr
 // ---------------------------------------------------------------------------------------------
 // OS processes sharing one SQLite database
 
-/** Starts `node script args…`; lines of its stdout arrive through `next()`. */
-function startChild(script, args) {
-  const child = spawn(process.execPath, [path.join(here, script), ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
-  let stderr = ''
-  child.stderr.on('data', (d) => {
-    stderr = (stderr + d).slice(-8000)
-  })
-  const queue = []
-  const waiting = []
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    if (waiting.length) waiting.shift().resolve(line)
-    else queue.push(line)
-  })
-  child.on('exit', (code) => {
-    for (const w of waiting.splice(0)) w.reject(new Error(`${script} exited with ${code}: ${stderr}`))
-  })
-  return {
-    child,
-    stderr: () => stderr,
-    next(timeoutMs = 60_000) {
-      if (queue.length) return Promise.resolve(queue.shift())
-      if (child.exitCode !== null) return Promise.reject(new Error(`${script} exited with ${child.exitCode}: ${stderr}`))
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`${script}: no line within ${timeoutMs} ms: ${stderr}`)), timeoutMs)
-        waiting.push({
-          resolve: (line) => {
-            clearTimeout(timer)
-            resolve(line)
-          },
-          reject: (e) => {
-            clearTimeout(timer)
-            reject(e)
-          },
-        })
-      })
-    },
-  }
-}
-
-/** Runs a child to its end; resolves with its exit code and output. */
-function runChild(script, args, timeoutMs = 120_000) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(here, script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error(`${script} did not finish within ${timeoutMs} ms:\n${stderr}`))
-    }, timeoutMs)
-    child.on('exit', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-  })
-}
-
 test('two processes on one SQLite database: one token request per expiry, no reauthorization_required', async (t) => {
   const dbPath = path.join(tempDir(t), 'shared.sqlite')
   const client = sandbox.client()
@@ -504,7 +441,7 @@ test('two processes on one SQLite database: one token request per expiry, no rea
   t.after(() => db.close())
   importTokens(db, 'athlete-1001', tokens)
 
-  const children = [0, 1].map(() => startChild('shared-store-child.mjs', [sandbox.url, dbPath, 'athlete-1001', '4']))
+  const children = [0, 1].map(() => startChild('shared-store-child.mjs', [sandbox.url, '4', JSON.stringify([{ kind: 'sqlite', location: dbPath, user: 'athlete-1001' }])]))
   t.after(() => {
     for (const { child } of children) child.kill()
   })

@@ -1,6 +1,16 @@
 // Type-level checks of the ESM entry point; `tsc --noEmit --strict` reads this file, nothing
 // runs it.
-import enduco, { EnducoClient, EnducoError, type Session, type TokenStore } from 'enduco'
+import enduco, {
+  EnducoClient,
+  EnducoError,
+  PostgresTokenStores,
+  RedisTokenStores,
+  type AnyTokenStore,
+  type PostgresTokenStore,
+  type RedisTokenStore,
+  type Session,
+  type TokenStore,
+} from 'enduco'
 
 const client: EnducoClient = new enduco.EnducoClient({ clientId: 'a', clientSecret: 'b', redirectUri: 'https://x.example/cb' })
 const store: TokenStore = { load: async () => null, save: async () => {}, clear: () => {} }
@@ -44,3 +54,25 @@ void new enduco.TokenSet()
 client.session({ load: () => null, save() {}, clear() {}, tryLock: () => 'yes', unlock() {} })
 // @ts-expect-error: the store timeout is a number of seconds
 void new EnducoClient({ clientId: 'a', clientSecret: 'b', redirectUri: 'https://x.example/cb', storeTimeoutSeconds: '10' })
+
+// The server stores: one per app, a store per user, usable wherever a store is.
+const pg = new PostgresTokenStores('postgres://app@db/app')
+const migrated: Promise<void> = pg.migrate()
+void migrated
+const pgUser: PostgresTokenStore = pg.forUser('user-1')
+const redisUser: RedisTokenStore = new RedisTokenStores('redis://cache/', { prefix: 'app:' }).forUser('user-1')
+const key: string = redisUser.key
+void key
+const anyStore: AnyTokenStore = pgUser
+const viaInterface: TokenStore = redisUser
+void client.session(anyStore)
+void client.session(viaInterface)
+void client.connect(redisUser, null as unknown as enduco.TokenSet)
+const prefix: string = new enduco.RedisTokenStores('redis://cache/').prefix
+void prefix
+// @ts-expect-error: forUser takes the app's key as a string
+pg.forUser(42)
+// @ts-expect-error: the prefix is an option
+void new RedisTokenStores('redis://cache/', 'app:')
+// @ts-expect-error: per-user stores come from forUser()
+void new enduco.PostgresTokenStore()
