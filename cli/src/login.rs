@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use axum::extract::{OriginalUri, State};
+use axum::http::StatusCode;
 use axum::response::Html;
 use axum::routing::get;
 use clap::Args;
@@ -31,7 +32,12 @@ pub struct LoginArgs {
     scopes: Vec<String>,
 }
 
-type Pending = Arc<Mutex<Option<oneshot::Sender<String>>>>;
+/// What the loopback listener needs: where to hand the redirect, what it is waiting for.
+struct Pending {
+    sender: Mutex<Option<oneshot::Sender<String>>>,
+    redirect_uri: String,
+    request: enduco::AuthorizationRequest,
+}
 
 pub async fn run(global: &Global, args: LoginArgs) -> Result<()> {
     let scopes = args
@@ -48,10 +54,14 @@ pub async fn run(global: &Global, args: LoginArgs) -> Result<()> {
     let request = client.authorization_request(&scopes)?;
 
     let (sender, receiver) = oneshot::channel::<String>();
-    let pending: Pending = Arc::new(Mutex::new(Some(sender)));
+    let pending = Arc::new(Pending {
+        sender: Mutex::new(Some(sender)),
+        redirect_uri: redirect_uri.clone(),
+        request: request.clone(),
+    });
     let app = axum::Router::new()
         .route("/callback", get(callback))
-        .with_state((pending, redirect_uri.clone()));
+        .with_state(pending);
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
 
     println!("Open this URL to connect enduco:\n{}", request.url);
@@ -85,16 +95,35 @@ pub async fn run(global: &Global, args: LoginArgs) -> Result<()> {
     Ok(())
 }
 
-/// The one request the loopback listener serves: the browser's redirect.
+/// The browser's redirect. Any local process can reach a loopback port, so a request whose
+/// `state` is not this login's is turned away and the listener keeps waiting for the real one.
 async fn callback(
-    State((pending, redirect_uri)): State<(Pending, String)>,
+    State(pending): State<Arc<Pending>>,
     OriginalUri(uri): OriginalUri,
-) -> Html<&'static str> {
+) -> (StatusCode, Html<&'static str>) {
     let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
-    if let Some(sender) = pending.lock().unwrap_or_else(|e| e.into_inner()).take() {
-        let _ = sender.send(format!("{redirect_uri}{query}"));
+    let callback_url = format!("{}{query}", pending.redirect_uri);
+    if let Err(enduco::Error::StateMismatch) = pending.request.authorization_code(&callback_url) {
+        tracing::warn!("a request to the login listener did not carry this login's state; ignored");
+        return (
+            StatusCode::BAD_REQUEST,
+            Html(
+                "<!doctype html><title>enduco</title><p>This link does not belong to the running <code>enduco login</code>.</p>",
+            ),
+        );
     }
-    Html(
-        "<!doctype html><title>enduco</title><p>Done. You can close this window and return to the terminal.</p>",
+    if let Some(sender) = pending
+        .sender
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take()
+    {
+        let _ = sender.send(callback_url);
+    }
+    (
+        StatusCode::OK,
+        Html(
+            "<!doctype html><title>enduco</title><p>Done. You can close this window and return to the terminal.</p>",
+        ),
     )
 }

@@ -16,18 +16,20 @@ pub fn print_json<T: serde::Serialize + ?Sized>(value: &T) {
 
 /// An error as one line: the SDK's message, or the chain of context for other errors.
 pub fn one_line(error: &anyhow::Error) -> String {
-    if let Some(e) = error.downcast_ref::<enduco::Error>() {
-        return format!("{e} [{}]", e.code());
-    }
-    let mut text = error.to_string();
-    for cause in error.chain().skip(1) {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        if let Some(e) = cause.downcast_ref::<enduco::Error>() {
-            text.push_str(&format!(" [{}]", e.code()));
+    // Walk the chain from the outside in: the context ("uploading ride.fit") first, then the
+    // SDK's error with its code. (`downcast_ref` would find the SDK's error through the
+    // context and drop the context.)
+    let mut parts = Vec::new();
+    for cause in error.chain() {
+        match cause.downcast_ref::<enduco::Error>() {
+            Some(e) => {
+                parts.push(format!("{e} [{}]", e.code()));
+                break;
+            }
+            None => parts.push(cause.to_string()),
         }
     }
-    text
+    parts.join(": ")
 }
 
 fn number(value: Option<f64>) -> String {

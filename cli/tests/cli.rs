@@ -50,6 +50,22 @@ async fn login(sandbox: &Sandbox, token_file: &Path) {
             break line.trim().to_owned();
         }
     };
+    // Any local process can reach the loopback listener: a request without this login's
+    // state is turned away, and the login keeps waiting for the real redirect.
+    let redirect = url::Url::parse(&url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "redirect_uri")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    let forged = reqwest::get(format!("{redirect}?code=stolen&state=forged"))
+        .await
+        .unwrap();
+    assert_eq!(
+        forged.status().as_u16(),
+        400,
+        "a forged callback is refused"
+    );
     let page = reqwest::get(&url).await.unwrap();
     assert!(page.status().is_success());
     assert!(
@@ -137,6 +153,24 @@ async fn login_then_every_command() {
     );
     assert_eq!(second[0]["duplicate"], true);
     assert_eq!(second[0]["id"], first[0]["id"]);
+    // A failed upload names its file on the one error line.
+    reqwest::Client::new()
+        .post(format!("{}/_sandbox/faults", sandbox.url()))
+        .json(&serde_json::json!({"path": "/api/v1/workouts", "kind": "status", "status": 500}))
+        .send()
+        .await
+        .unwrap();
+    let failed = enduco(&sandbox, &tokens)
+        .arg("upload")
+        .arg(&ride)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert!(!failed.status.success());
+    assert!(
+        stderr.contains("ride.fit") && stderr.contains("[server]"),
+        "{stderr}"
+    );
 
     let revoked = enduco(&sandbox, &tokens).arg("revoke").output().unwrap();
     assert!(revoked.status.success());
