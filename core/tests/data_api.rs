@@ -223,6 +223,57 @@ async fn upload_from_a_path_reports_monotonic_progress_to_the_file_size() {
     assert_eq!(seen.last().unwrap().0, size, "ends at the file size");
 }
 
+/// The file is checked, then read again to stream it: if it changes in between (another
+/// process still writing it), the upload stops with a typed error and enduco keeps nothing.
+#[tokio::test]
+async fn a_file_that_changes_between_check_and_send_is_refused() {
+    let h = Harness::start().await;
+    let (session, _) = h.session().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ride.fit");
+    let original = ActivityFile::new(91).target_size(400_000).to_bytes();
+    let other = ActivityFile::new(92).target_size(400_000).to_bytes();
+    for replacement in [other.clone(), other[..other.len() / 2].to_vec()] {
+        std::fs::write(&path, &original).unwrap();
+        let target = path.clone();
+        let rewritten = Arc::new(Mutex::new(false));
+        let once = rewritten.clone();
+        // Progress 0 is reported after the check and before the body is read.
+        let options = UploadOptions {
+            progress: Some(Arc::new(move |sent: u64, _total: u64| {
+                let mut done = once.lock().unwrap();
+                if sent == 0 && !*done {
+                    std::fs::write(&target, &replacement).unwrap();
+                    *done = true;
+                }
+            })),
+            ..UploadOptions::default()
+        };
+        let err = session
+            .upload_workout(path.as_path(), options)
+            .await
+            .unwrap_err();
+        assert!(*rewritten.lock().unwrap());
+        assert_eq!(err.code(), "invalid_input", "{err}");
+        assert!(
+            err.to_string()
+                .contains("changed while it was being uploaded"),
+            "{err}"
+        );
+    }
+    // enduco stored neither: both files upload as new.
+    for bytes in [original, other] {
+        let result = session
+            .upload_workout(bytes, UploadOptions::default())
+            .await
+            .unwrap();
+        assert!(
+            !result.duplicate,
+            "nothing was stored from the cut-off upload"
+        );
+    }
+}
+
 #[tokio::test]
 async fn every_fit_defect_is_named_and_nothing_is_sent() {
     let h = Harness::start().await;

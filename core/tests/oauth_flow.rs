@@ -249,6 +249,11 @@ async fn wrong_client_secret_is_a_typed_api_error() {
         "{err}"
     );
     assert!(!err.to_string().contains("not-the-secret"));
+    assert!(
+        err.to_string()
+            .contains("check the client id and client secret"),
+        "the message tells the developer what to fix: {err}"
+    );
 }
 
 #[tokio::test]

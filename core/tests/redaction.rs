@@ -59,6 +59,13 @@ async fn no_secret_in_debug_errors_or_logs() {
         format!("{tokens:#?}"),
         format!("{:?}", h.client),
         format!("{:?}", h.client.config()),
+        format!(
+            "{:?}",
+            enduco::ClientOptions {
+                client_secret: "sandbox-secret".into(),
+                ..Default::default()
+            }
+        ),
         format!("{session:?}"),
         format!("{store:?}"),
     ];
