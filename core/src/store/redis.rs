@@ -70,8 +70,10 @@ fn failure(action: &str, e: redis::RedisError) -> Error {
 }
 
 impl RedisTokenStores {
-    /// A store set for `url` (`redis://[:password@]host:port[/db]`, `rediss://` for TLS). Keys
-    /// are `enduco:tokens:<user key>` and `enduco:lock:<user key>`. Connects on first use.
+    /// A store set for `url` (`redis://[user:password@]host:port[/db]`). Keys are
+    /// `enduco:tokens:<user key>` and `enduco:lock:<user key>`. Connects on first use.
+    /// TLS (`rediss://`) is not built in yet: reach Redis over a private network, or through
+    /// a local TLS tunnel.
     pub fn new(url: &str) -> Result<Self> {
         Self::with_prefix(url, "enduco:")
     }
