@@ -47,6 +47,49 @@ mod internal;
 pub mod fuzzing {
     use crate::token;
 
+    /// An HTTP answer's untrusted parts: a `Retry-After` value turned into a wait and a
+    /// deadline, and a body read through the size cap in arbitrary chunks.
+    ///
+    /// Input: 2 bytes limit, 1 flag + 4 bytes declared length, the header value up to the first
+    /// `\n`, then body chunks separated by `0xff`.
+    pub fn http_answer(data: &[u8]) {
+        use crate::internal::http::{CappedBody, instant_after, retry_after};
+        if data.len() < 7 {
+            return;
+        }
+        let limit = usize::from(u16::from_le_bytes([data[0], data[1]]));
+        let declared = (data[2] & 1 == 1)
+            .then(|| u64::from(u32::from_le_bytes([data[3], data[4], data[5], data[6]])));
+        let rest = &data[7..];
+        let (header, body) = match rest.iter().position(|&b| b == b'\n') {
+            Some(i) => (&rest[..i], &rest[i + 1..]),
+            None => (rest, &[][..]),
+        };
+        if let Ok(value) = reqwest::header::HeaderValue::from_bytes(header) {
+            let mut headers = reqwest::header::HeaderMap::new();
+            headers.insert(reqwest::header::RETRY_AFTER, value);
+            if let Some(wait) = retry_after(&headers) {
+                let deadline = instant_after(wait);
+                let _ = deadline.saturating_duration_since(std::time::Instant::now()) <= wait;
+            }
+        }
+        let Ok(mut capped) = CappedBody::new(limit, declared) else {
+            assert!(declared.is_some_and(|n| n > limit as u64));
+            return;
+        };
+        let mut expected = Vec::new();
+        for chunk in body.split(|&b| b == 0xff) {
+            if capped.push(chunk).is_err() {
+                assert!(expected.len() + chunk.len() > limit);
+                return;
+            }
+            expected.extend_from_slice(chunk);
+        }
+        let bytes = capped.finish();
+        assert!(bytes.len() <= limit);
+        assert_eq!(&bytes[..], &expected[..]);
+    }
+
     /// The token endpoint's JSON answer, including the JWT claims decoded from it.
     pub fn token_response(body: &[u8]) {
         if let Ok(response) = serde_json::from_slice::<token::TokenResponse>(body) {

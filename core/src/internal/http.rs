@@ -148,23 +148,48 @@ impl Transport {
             .map_err(Failure::from_send)?;
         let status = response.status();
         let headers = response.headers().clone();
-        // A hostile or broken server must not make us buffer gigabytes: refuse a declared
-        // length over the limit at once, and stop reading when the bytes pass it.
-        if response.content_length().is_some_and(|n| n > limit as u64) {
-            return Err(Failure::TooLarge(limit));
-        }
-        let mut body = bytes::BytesMut::new();
+        let mut body =
+            CappedBody::new(limit, response.content_length()).map_err(Failure::TooLarge)?;
         while let Some(chunk) = response.chunk().await.map_err(Failure::from_body)? {
-            if body.len() + chunk.len() > limit {
-                return Err(Failure::TooLarge(limit));
-            }
-            body.extend_from_slice(&chunk);
+            body.push(&chunk).map_err(Failure::TooLarge)?;
         }
         Ok(Reply {
             status,
             headers,
-            body: body.freeze(),
+            body: body.finish(),
         })
+    }
+}
+
+/// A response body read up to a limit. A hostile or broken server must not make us buffer
+/// gigabytes: a declared length over the limit is refused at once, and reading stops when the
+/// bytes pass it. Errors carry the limit.
+pub(crate) struct CappedBody {
+    limit: usize,
+    bytes: bytes::BytesMut,
+}
+
+impl CappedBody {
+    pub(crate) fn new(limit: usize, declared: Option<u64>) -> Result<Self, usize> {
+        if declared.is_some_and(|n| n > limit as u64) {
+            return Err(limit);
+        }
+        Ok(CappedBody {
+            limit,
+            bytes: bytes::BytesMut::new(),
+        })
+    }
+
+    pub(crate) fn push(&mut self, chunk: &[u8]) -> Result<(), usize> {
+        if self.bytes.len().saturating_add(chunk.len()) > self.limit {
+            return Err(self.limit);
+        }
+        self.bytes.extend_from_slice(chunk);
+        Ok(())
+    }
+
+    pub(crate) fn finish(self) -> Bytes {
+        self.bytes.freeze()
     }
 }
 
