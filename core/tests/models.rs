@@ -372,6 +372,32 @@ fn timeline_expansion_is_capped() {
     assert!(parse_plans(empty).unwrap()[0].timeline(None).is_empty());
 }
 
+/// The plan issue 12 measured: one repeat of 10,000 whose body is 1,000 empty repeats and one
+/// step. Few segments, ten million steps to visit: the visit budget stops it, flagged.
+fn hostile_plan_json() -> Vec<u8> {
+    let empties =
+        vec![r#"{"kind": "repeat", "repeat": {"count": 5, "steps": []}}"#; 1000].join(",");
+    format!(
+        r#"[{{"id": "x", "date": "2026-04-01", "timeZone": "UTC", "steps": [
+            {{"kind": "repeat", "repeat": {{"count": 10000, "steps": [{empties},
+                {{"kind": "active", "durationSeconds": 60}}]}}}}]}}]"#
+    )
+    .into_bytes()
+}
+
+#[test]
+fn a_timeline_that_visits_too_many_steps_stops_and_says_so() {
+    let plan = &parse_plans(&hostile_plan_json()).unwrap()[0];
+    let (segments, truncated) = plan.timeline_checked(None);
+    assert!(truncated, "the visit budget stopped it");
+    assert!(!segments.is_empty() && segments.len() < 10_000);
+    assert_eq!(plan.timeline(None), segments);
+    // An ordinary plan is complete.
+    let plain = br#"[{"id": "y", "date": "2026-04-01", "timeZone": "UTC", "steps": [
+        {"kind": "active", "durationSeconds": 60}]}]"#;
+    assert!(!parse_plans(plain).unwrap()[0].timeline_checked(None).1);
+}
+
 #[test]
 fn plan_windows() {
     let d = |day| date(2026, 3, day);

@@ -647,6 +647,41 @@ async fn bench_upload(args: &Args, sandbox: &Sandbox, rows: &mut Vec<Value>) -> 
     Ok(())
 }
 
+/// Issue 12's hostile plan (one repeat of 10,000 around 1,000 empty repeats and a step):
+/// `timeline_checked` must return, truncated, well within 50 ms in a release build. There is
+/// no "theirs": the row compares against that budget.
+fn bench_timeline(args: &Args, rows: &mut Vec<Value>) -> Result<()> {
+    let empties =
+        vec![r#"{"kind": "repeat", "repeat": {"count": 5, "steps": []}}"#; 1000].join(",");
+    let json = format!(
+        r#"{{"id": "x", "date": "2026-04-01", "timeZone": "UTC", "steps": [
+            {{"kind": "repeat", "repeat": {{"count": 10000, "steps": [{empties},
+                {{"kind": "active", "durationSeconds": 60}}]}}}}]}}"#
+    );
+    let plan: enduco::PlannedWorkout = serde_json::from_str(&json)?;
+    let runs = if args.quick { 5 } else { 51 };
+    let mut ms = Vec::with_capacity(runs);
+    let mut truncated = false;
+    for _ in 0..runs {
+        let started = Instant::now();
+        let (segments, cut) = plan.timeline_checked(None);
+        ms.push(started.elapsed().as_secs_f64() * 1000.0);
+        truncated = cut && !segments.is_empty();
+    }
+    if !truncated {
+        bail!("the hostile plan's timeline was not flagged as truncated");
+    }
+    rows.push(row(
+        "timeline of a hostile plan (10,000 x 1,000 empty repeats), truncated",
+        "ms",
+        median(&mut ms),
+        "the 50 ms budget",
+        50.0,
+        json!({"n": runs}),
+    ));
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = parse_args()?;
@@ -665,6 +700,10 @@ async fn main() -> Result<()> {
     if wants("storm") {
         eprintln!("rust: refresh storm");
         bench_storm(&args, &sandbox, &mut rows).await?;
+    }
+    if wants("timeline") {
+        eprintln!("rust: hostile timeline");
+        bench_timeline(&args, &mut rows)?;
     }
     if wants("upload") {
         eprintln!("rust: upload");
