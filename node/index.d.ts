@@ -78,20 +78,42 @@ export interface ClientOptions {
    * crashed holder costs the others (default: the request timeout plus twice the store
    * timeout plus 5 s). */
   lockLeaseSeconds?: number
+  /** The largest answer read from a data endpoint, in bytes (default 8 MiB, at least 1024).
+   * A bigger answer, declared or streamed, fails with {@link InvalidResponseError} without
+   * being read whole. Token answers have their own fixed cap (64 KiB). */
+  maxResponseBytes?: number
   /** Path overrides, e.g. `{ zones: '/api/v2/zones' }`. */
   endpoints?: Partial<Record<EndpointName, string>>
 }
 
 /**
- * A started authorization. A plain, JSON-serializable object: keep it (in memory, or in your
- * session store) until the redirect arrives, then hand it to `completeAuthorization`.
+ * A started authorization: keep it (in memory, or through {@link toStorageJSON} in your
+ * server-side session store) until the redirect arrives, then hand it to
+ * `completeAuthorization`.
+ *
+ * `codeVerifier` is a secret (whoever holds it and the code can finish the login): it is a
+ * getter, not an own property, so `JSON.stringify(req)`, `{ ...req }` and `console.log(req)`
+ * leave it out (`util.inspect` shows it as `[redacted]`).
  */
-export interface AuthorizationRequest {
+export declare class AuthorizationRequest {
+  private constructor()
   /** Open this in the user's browser. */
-  url: string
+  readonly url: string
   /** The CSRF token enduco echoes back in the callback. */
-  state: string
+  readonly state: string
   /** The PKCE verifier; `null` when PKCE is switched off. */
+  readonly codeVerifier: string | null
+  readonly redirectUri: string
+  readonly scopes: Scope[]
+  /** The whole request, verifier included, as a plain object `completeAuthorization` accepts:
+   * for a server-side session store only (never a cookie, a URL or a log). */
+  toStorageJSON(): StoredAuthorizationRequest
+}
+
+/** {@link AuthorizationRequest.toStorageJSON}: a plain object, verifier included. */
+export interface StoredAuthorizationRequest {
+  url: string
+  state: string
   codeVerifier: string | null
   redirectUri: string
   scopes: Scope[]
@@ -134,6 +156,25 @@ export declare class EnducoClient {
 
   /** Same as the module's {@link parseWebhook}. */
   parseWebhook(body: WebhookBody): WebhookEvent
+
+  /**
+   * Acts on a deregistration webhook, but only once enduco confirms it: anyone can POST to a
+   * webhook URL, so the event alone proves nothing. Refreshes the user's grant through `store`:
+   * - enduco answers `reauthorization_required` (the user really left): the store is cleared
+   *   and the promise resolves with the user id;
+   * - the refresh works (a forged or stale event): nothing is cleared, the SDK logs a warning,
+   *   and it resolves with `null` (log it yourself too);
+   * - the refresh fails otherwise (network, store): it rejects with that error; answer the
+   *   webhook with a 5xx so enduco delivers it again.
+   * Other events (and a `store` function answering `null` for a user the app does not know)
+   * resolve with `null` without a request.
+   * @param event what {@link parseWebhook} returned (or the raw body).
+   * @param store the user's store, or a function of the event's user id returning it.
+   */
+  clearDeregisteredUser(
+    event: WebhookEvent | WebhookBody,
+    store: AnyTokenStore | ((userId: string) => AnyTokenStore | null | undefined | PromiseLike<AnyTokenStore | null | undefined>),
+  ): Promise<string | null>
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -151,14 +192,28 @@ export interface TokenSetJSON {
   token_type: string
 }
 
+/** What `JSON.stringify(tokens)` (and so loggers and `res.json`) shows of a {@link TokenSet}:
+ * no token value. Not a storage form: `TokenSet.fromJSON` refuses it. */
+export interface RedactedTokenSetJSON {
+  userId: string | null
+  /** Unix seconds. */
+  expiresAt: number
+  scopes: string[]
+  tokenType: string
+  accessToken: '[redacted]'
+  refreshToken: '[redacted]' | null
+}
+
 /**
- * One user's grant. `util.inspect`/`console.log` and `toString()` never show a token value;
- * `JSON.stringify(tokens)` / `toJSON()` produce the storage form (with the tokens).
+ * One user's grant. `util.inspect`/`console.log`, `toString()` and `JSON.stringify(tokens)`
+ * (`toJSON()`) never show a token value; the storage form, with the tokens, comes only from
+ * {@link toStorageJSON}.
  */
 export declare class TokenSet {
   private constructor()
-  /** Reads the storage form (the object or its JSON text).
-   * @throws {InvalidInputError} when it is not a token set (the message names no value). */
+  /** Reads the storage form {@link toStorageJSON} gave (the object or its JSON text).
+   * @throws {InvalidInputError} when it is not a token set (the message names no value), or
+   * is the redacted `JSON.stringify(tokens)` form. */
   static fromJSON(value: TokenSetJSON | string): TokenSet
   readonly accessToken: string
   readonly refreshToken: string | null
@@ -170,14 +225,18 @@ export declare class TokenSet {
   readonly schemaVersion: number
   /** enduco's user id (the access token's `sub`), when the token carries one. */
   readonly userId: string | null
-  /** The storage form. */
-  toJSON(): TokenSetJSON
+  /** The storage form, shared by every enduco SDK: what your store saves. It contains both
+   * tokens: store it like a password, never log it. */
+  toStorageJSON(): TokenSetJSON
+  /** The redacted form `JSON.stringify` uses: expiry, scopes, user id, no token values. */
+  toJSON(): RedactedTokenSetJSON
   /** A redacted description. */
   toString(): string
 }
 
-/** What a store's `load()` may hand back: a TokenSet, its storage form or that form's JSON
- * text; `null`/`undefined` when the user has not connected enduco. */
+/** What a store's `load()` may hand back: a TokenSet, its storage form
+ * (`tokens.toStorageJSON()`) or that form's JSON text; `null`/`undefined` when the user has not
+ * connected enduco. (`JSON.stringify(tokens)` is the redacted form: a store must not save it.) */
 export type StoredTokens = TokenSet | TokenSetJSON | string | null | undefined
 
 /**
@@ -332,8 +391,10 @@ export interface UploadOptions {
   /** The file name enduco sees (default: the path's name, or `workout.fit`). */
   fileName?: string
   /** Bytes of the file sent so far and the file's size: monotonic, the last call has
-   * `sent === total`, and every call happens before the upload's Promise settles. A callback
-   * that throws is reported once as a process warning; the upload goes on. */
+   * `sent === total`, and every call happens before the upload's Promise settles. The first
+   * call, `(0, total)`, comes after the file passed its checks and has returned before any
+   * byte is sent. A callback that throws is reported once as a process warning; the upload
+   * goes on. */
   onProgress?: (sent: number, total: number) => void
 }
 
@@ -384,7 +445,10 @@ export declare class Session {
   /**
    * Uploads a finished workout: a FIT file path (streamed) or its bytes. The file is checked
    * first and nothing is sent if it is defective (`invalid_input` naming the defect). A file
-   * enduco already has resolves with `duplicate: true`. Needs `workouts_write`.
+   * on disk is checked again as it streams: if it changed since the check (still being
+   * written, replaced) the upload is cut off, enduco stores nothing, and the call rejects with
+   * `invalid_input` ("… changed while it was being uploaded …"). A file enduco already has
+   * resolves with `duplicate: true`. Needs `workouts_write`.
    */
   uploadWorkout(source: string | Uint8Array | ArrayBuffer, options?: UploadOptions): Promise<UploadResult>
   /** Escape hatch for endpoints the typed API lacks: authentication, refresh and retries
@@ -538,6 +602,7 @@ export type EnducoErrorCode =
   | 'timeout'
   | 'invalid_response'
   | 'store'
+  | 'internal'
 
 /**
  * Every failure of the SDK. Check `code` (or `instanceof` a subclass). Messages, `stack` and
@@ -625,6 +690,14 @@ export declare class StoreError extends EnducoError {
   constructor(message: string, details?: object, options?: { cause?: unknown })
 }
 
+/** A bug in the SDK (a panic caught before it reached your process, or the SDK's runtime
+ * stopping under a call). Nothing was lost: tokens are saved before use. Report it with the
+ * message; the call may be retried. */
+export declare class InternalError extends EnducoError {
+  readonly code: 'internal'
+  constructor(message: string)
+}
+
 /** Every concrete error, for narrowing on `code`. */
 export type AnyEnducoError =
   | InvalidInputError
@@ -639,3 +712,4 @@ export type AnyEnducoError =
   | EnducoTimeoutError
   | InvalidResponseError
   | StoreError
+  | InternalError

@@ -44,6 +44,7 @@ const ERROR_KINDS = {
   timeout: ['EnducoTimeoutError', []],
   invalid_response: ['InvalidResponseError', []],
   store: ['StoreError', []],
+  internal: ['InternalError', []],
 }
 
 const errorClasses = {}
@@ -170,6 +171,25 @@ function toBuffer(value) {
 // ---------------------------------------------------------------------------------------------
 // Tokens
 
+const REDACTED = '[redacted]'
+
+/** Whether `value` (an object or its JSON text) is the redacted form `TokenSet.toJSON()` gives. */
+function isRedactedTokens(value) {
+  let object = value
+  if (typeof value === 'string') {
+    try {
+      object = JSON.parse(value)
+    } catch {
+      return false
+    }
+  }
+  return isPlainObject(object) && object.accessToken === REDACTED && !('access_token' in object)
+}
+
+const REDACTED_TOKENS_HINT =
+  'the redacted form JSON.stringify(tokens) / tokens.toJSON() give (no token values); ' +
+  'store tokens.toStorageJSON() (or its JSON text) instead'
+
 class TokenSet {
   constructor(key, nativeTokens) {
     if (key !== INTERNAL) {
@@ -178,40 +198,59 @@ class TokenSet {
     NATIVE.set(this, nativeTokens)
   }
 
-  /** Reads what `toJSON()` produced: the object, or its JSON text. */
+  /** Reads the storage form `toStorageJSON()` produced: the object, or its JSON text. */
   static fromJSON(value) {
     let text
     if (typeof value === 'string') text = value
     else if (isPlainObject(value)) text = JSON.stringify(value)
     else throw invalidInput(`TokenSet.fromJSON: expected a JSON string or object, got ${kindOf(value)}`)
+    if (isRedactedTokens(text)) throw invalidInput(`TokenSet.fromJSON: this is ${REDACTED_TOKENS_HINT}`)
     return wrapTokens(callSync(() => native.NativeTokenSet.fromJSONString(text)))
   }
 
   get accessToken() {
-    return NATIVE.get(this).accessToken
+    return callSync(() => NATIVE.get(this).accessToken)
   }
   get refreshToken() {
-    return NATIVE.get(this).refreshToken
+    return callSync(() => NATIVE.get(this).refreshToken)
   }
   get expiresAt() {
-    return NATIVE.get(this).expiresAt
+    return callSync(() => NATIVE.get(this).expiresAt)
   }
   get scopes() {
-    return NATIVE.get(this).scopes
+    return callSync(() => NATIVE.get(this).scopes)
   }
   get tokenType() {
-    return NATIVE.get(this).tokenType
+    return callSync(() => NATIVE.get(this).tokenType)
   }
   get schemaVersion() {
-    return NATIVE.get(this).schemaVersion
+    return callSync(() => NATIVE.get(this).schemaVersion)
   }
   get userId() {
-    return NATIVE.get(this).userId ?? null
+    return callSync(() => NATIVE.get(this).userId) ?? null
   }
 
-  /** The storage form, shared by every enduco SDK (snake_case, as FileTokenStore writes it). */
+  /**
+   * The storage form, shared by every enduco SDK (snake_case, as FileTokenStore writes it).
+   * It contains both tokens: keep it like a password. `TokenSet.fromJSON` reads it back.
+   */
+  toStorageJSON() {
+    return JSON.parse(callSync(() => NATIVE.get(this).toJSONString()))
+  }
+
+  /**
+   * What `JSON.stringify(tokens)` shows (loggers, `res.json`): who, until when, which scopes,
+   * and no token value. Not readable by `TokenSet.fromJSON`; store `toStorageJSON()`.
+   */
   toJSON() {
-    return JSON.parse(NATIVE.get(this).toJSONString())
+    return {
+      userId: this.userId,
+      expiresAt: this.expiresAt,
+      scopes: this.scopes,
+      tokenType: this.tokenType,
+      accessToken: REDACTED,
+      refreshToken: this.refreshToken === null ? null : REDACTED,
+    }
   }
 
   toString() {
@@ -224,8 +263,8 @@ class TokenSet {
       expiresAt: this.expiresAt,
       scopes: this.scopes,
       tokenType: this.tokenType,
-      accessToken: '[redacted]',
-      refreshToken: this.refreshToken === null ? null : '[redacted]',
+      accessToken: REDACTED,
+      refreshToken: this.refreshToken === null ? null : REDACTED,
     }
     if (depth < 0) return options.stylize('[TokenSet]', 'special')
     return `TokenSet ${inspect(shown, { ...options, depth: options.depth === null ? null : options.depth - 1 })}`
@@ -248,7 +287,7 @@ function unwrapTokens(where, tokens) {
 class MemoryTokenStore {
   constructor(tokens) {
     const initial = tokens == null ? undefined : unwrapTokens('new MemoryTokenStore', tokens)
-    NATIVE.set(this, new native.NativeMemoryTokenStore(initial))
+    NATIVE.set(this, callSync(() => new native.NativeMemoryTokenStore(initial)))
   }
   load() {
     return callAsync(async () => wrapTokens(await NATIVE.get(this).load()))
@@ -268,10 +307,10 @@ class MemoryTokenStore {
 class FileTokenStore {
   constructor(path) {
     expectString('new FileTokenStore', 'path', path)
-    NATIVE.set(this, new native.NativeFileTokenStore(path))
+    NATIVE.set(this, callSync(() => new native.NativeFileTokenStore(path)))
   }
   get path() {
-    return NATIVE.get(this).path
+    return callSync(() => NATIVE.get(this).path)
   }
   load() {
     return callAsync(async () => wrapTokens(await NATIVE.get(this).load()))
@@ -308,7 +347,7 @@ class ServerTokenStore {
   }
   /** The user key the app chose. */
   get key() {
-    return NATIVE.get(this).key
+    return callSync(() => NATIVE.get(this).key)
   }
   load() {
     return callAsync(async () => wrapTokens(await NATIVE.get(this).load()))
@@ -351,7 +390,7 @@ class PostgresTokenStores {
   /** The store for one user, under a key the app chooses. */
   forUser(key) {
     expectString('PostgresTokenStores.forUser', 'key', key)
-    return new PostgresTokenStore(INTERNAL, NATIVE.get(this).forUser(key))
+    return new PostgresTokenStore(INTERNAL, callSync(() => NATIVE.get(this).forUser(key)))
   }
   toJSON() {
     return { type: 'PostgresTokenStores', url: '[redacted]' }
@@ -375,7 +414,7 @@ class RedisTokenStores {
   }
   /** The prefix of every key (`enduco:` unless chosen). */
   get prefix() {
-    return NATIVE.get(this).prefix
+    return callSync(() => NATIVE.get(this).prefix)
   }
   /** Nothing to create in Redis: resolves at once (there so both stores are used alike). */
   migrate() {
@@ -386,7 +425,7 @@ class RedisTokenStores {
   /** The store for one user, under a key the app chooses. */
   forUser(key) {
     expectString('RedisTokenStores.forUser', 'key', key)
-    return new RedisTokenStore(INTERNAL, NATIVE.get(this).forUser(key))
+    return new RedisTokenStore(INTERNAL, callSync(() => NATIVE.get(this).forUser(key)))
   }
   toJSON() {
     return { type: 'RedisTokenStores', prefix: this.prefix, url: '[redacted]' }
@@ -422,7 +461,7 @@ async function settle(run) {
 
 /** The storage JSON text of what a store's `load()` returned. */
 function storedText(value) {
-  if (value instanceof TokenSet) return NATIVE.get(value).toJSONString()
+  if (value instanceof TokenSet) return callSync(() => NATIVE.get(value).toJSONString())
   if (typeof value === 'string') return value
   if (isPlainObject(value)) return JSON.stringify(value)
   return undefined
@@ -444,7 +483,7 @@ function lockMethods(where, store) {
 
 function storeHandle(where, store) {
   if (store instanceof MemoryTokenStore || store instanceof FileTokenStore || store instanceof ServerTokenStore) {
-    return NATIVE.get(store).handle()
+    return callSync(() => NATIVE.get(store).handle())
   }
   const isStore =
     typeof store === 'object' &&
@@ -460,14 +499,16 @@ function storeHandle(where, store) {
   if (!handle) {
     // The addon calls these and awaits their promises; none of them ever rejects. A store
     // promise that never settles is left behind when the core's store timeout fires.
-    handle = native.createCallbackStore(
+    const created = native.createCallbackStore
+    handle = callSync(() => created(
       async () => {
         const outcome = await settle(() => store.load())
         if (outcome.error) return outcome
         if (outcome.value == null) return {}
+        if (isRedactedTokens(outcome.value)) return { error: `resolved with ${REDACTED_TOKENS_HINT}` }
         const tokens = storedText(outcome.value)
         if (tokens === undefined) {
-          return { error: `resolved with ${kindOf(outcome.value)}, not a TokenSet, its JSON or null` }
+          return { error: `resolved with ${kindOf(outcome.value)}, not a TokenSet, its storage form (toStorageJSON()) or null` }
         }
         return { tokens }
       },
@@ -495,7 +536,7 @@ function storeHandle(where, store) {
             return outcome.error ? outcome : {}
           }
         : undefined,
-    )
+    ))
     callbackHandles.set(store, handle)
   }
   return handle
@@ -517,6 +558,7 @@ const OPTION_TYPES = {
   refreshMarginSeconds: 'number',
   storeTimeoutSeconds: 'number',
   lockLeaseSeconds: 'number',
+  maxResponseBytes: 'number',
 }
 
 function clientOptions(options) {
@@ -545,6 +587,49 @@ function clientOptions(options) {
   return converted
 }
 
+/** The PKCE verifiers of started authorizations, out of sight of enumeration and JSON. */
+const VERIFIERS = new WeakMap()
+
+/**
+ * A started authorization. `url`, `state`, `redirectUri` and `scopes` are plain fields;
+ * `codeVerifier` (the PKCE secret) is a getter on the prototype, so `JSON.stringify(req)`,
+ * `{...req}` and `console.log(req)` leave it out (inspect shows it redacted).
+ * `toStorageJSON()` is the whole request, verifier included, for a server-side session store.
+ */
+class AuthorizationRequest {
+  constructor(key, fields) {
+    if (key !== INTERNAL) throw new TypeError('AuthorizationRequest has no public constructor: use client.authorizationRequest()')
+    this.url = fields.url
+    this.state = fields.state
+    this.redirectUri = fields.redirectUri
+    this.scopes = fields.scopes
+    VERIFIERS.set(this, fields.codeVerifier ?? null)
+  }
+
+  /** The PKCE verifier (`null` when PKCE is off). A secret: keep it server-side. */
+  get codeVerifier() {
+    return VERIFIERS.get(this) ?? null
+  }
+
+  /** Everything `completeAuthorization` needs, verifier included: for your server-side session
+   * store only (never a cookie, a URL or a log). */
+  toStorageJSON() {
+    return {
+      url: this.url,
+      state: this.state,
+      codeVerifier: this.codeVerifier,
+      redirectUri: this.redirectUri,
+      scopes: [...this.scopes],
+    }
+  }
+
+  [util.inspect.custom](depth, options, inspect) {
+    if (depth < 0) return options.stylize('[AuthorizationRequest]', 'special')
+    const shown = { ...this, codeVerifier: this.codeVerifier === null ? null : REDACTED }
+    return `AuthorizationRequest ${inspect(shown, { ...options, depth: options.depth === null ? null : options.depth - 1 })}`
+  }
+}
+
 class EnducoClient {
   constructor(options) {
     const converted = clientOptions(options)
@@ -556,13 +641,7 @@ class EnducoClient {
     expect(Array.isArray(scopes), where, 'scopes', 'an array of scope names', scopes)
     scopes.forEach((scope, i) => expectString(where, `scopes[${i}]`, scope))
     const request = callSync(() => NATIVE.get(this).authorizationRequest([...scopes]))
-    return {
-      url: request.url,
-      state: request.state,
-      codeVerifier: request.codeVerifier ?? null,
-      redirectUri: request.redirectUri,
-      scopes: request.scopes,
-    }
+    return new AuthorizationRequest(INTERNAL, request)
   }
 
   completeAuthorization(request, callbackUrl) {
@@ -595,7 +674,7 @@ class EnducoClient {
 
   session(store) {
     const handle = storeHandle('session', store)
-    return new Session(INTERNAL, NATIVE.get(this).session(handle))
+    return new Session(INTERNAL, callSync(() => NATIVE.get(this).session(handle)))
   }
 
   connect(store, tokens) {
@@ -609,18 +688,39 @@ class EnducoClient {
   parseWebhook(body) {
     return parseWebhook(body)
   }
+
+  /**
+   * Acts on a deregistration webhook only once enduco confirms it: refreshes the user's grant
+   * through `store`; if enduco answers `reauthorization_required` the store is cleared and the
+   * user id returned, otherwise (the grant still works: a forged or stale event) nothing is
+   * cleared and the result is `null`. Other events resolve with `null` without a request.
+   * `store` is the user's store, or a function of the event's user id returning it (or `null`
+   * for a user the app does not know).
+   */
+  clearDeregisteredUser(event, store) {
+    return callAsync(async () => {
+      const where = 'clearDeregisteredUser'
+      const parsed = isPlainObject(event) && typeof event.type === 'string' && !toBuffer(event) ? event : parseWebhook(event)
+      if (parsed.type !== 'user.deregistered') return null
+      let target = store
+      if (typeof store === 'function') target = await store(parsed.userId)
+      if (target == null) return null
+      const handle = storeHandle(where, target)
+      return (await NATIVE.get(this).clearDeregisteredUser(parsed, handle)) ?? null
+    })
+  }
 }
 
 class RawResponse {
   constructor(key, nativeResponse) {
     if (key !== INTERNAL) throw new TypeError('RawResponse has no public constructor')
     NATIVE.set(this, nativeResponse)
-    this.status = nativeResponse.status
-    this.contentType = nativeResponse.contentType ?? null
-    this.body = nativeResponse.body
+    this.status = callSync(() => nativeResponse.status)
+    this.contentType = callSync(() => nativeResponse.contentType) ?? null
+    this.body = callSync(() => nativeResponse.body)
   }
   text() {
-    return NATIVE.get(this).text()
+    return callSync(() => NATIVE.get(this).text())
   }
   json() {
     return callSync(() => NATIVE.get(this).json())
@@ -751,8 +851,19 @@ function parseWebhook(body) {
   return callSync(() => native.parseWebhook(bytes))
 }
 
+/**
+ * FOR THE SDK'S OWN TESTS ONLY, not part of the API: panics on purpose inside the addon's
+ * wrappers every real call goes through. `_panicForTests(false)` throws, `_panicForTests(true)`
+ * returns a Promise that rejects; either way with an `EnducoError` of code `internal`.
+ */
+function panicForTests(isAsync) {
+  if (isAsync) return callAsync(() => native._panicForTests(true))
+  return callSync(() => native._panicForTests(false))
+}
+
 module.exports = {
   EnducoClient,
+  AuthorizationRequest,
   Session,
   TokenSet,
   MemoryTokenStore,
@@ -777,4 +888,7 @@ module.exports = {
   TimeoutError: errorClasses.timeout,
   InvalidResponseError: errorClasses.invalid_response,
   StoreError: errorClasses.store,
+  InternalError: errorClasses.internal,
 }
+// Hidden (not enumerable, not in the types): see panicForTests.
+Object.defineProperty(module.exports, '_panicForTests', { value: panicForTests, enumerable: false })

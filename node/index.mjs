@@ -6,6 +6,7 @@ const enduco = require('./index.js')
 
 export const {
   EnducoClient,
+  AuthorizationRequest,
   Session,
   TokenSet,
   MemoryTokenStore,
@@ -30,6 +31,7 @@ export const {
   TimeoutError,
   InvalidResponseError,
   StoreError,
+  InternalError,
 } = enduco
 
 export default enduco

@@ -55,7 +55,7 @@ export class SqliteTokenStore {
         `INSERT INTO enduco_tokens (user_id, tokens, updated_at) VALUES (?, ?, ?)
          ON CONFLICT (user_id) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at`,
       )
-      .run(this.userId, JSON.stringify(tokens), Date.now())
+      .run(this.userId, JSON.stringify(tokens.toStorageJSON()), Date.now())
   }
 
   clear() {
@@ -96,7 +96,7 @@ export class SqliteTokenStore {
 export function importTokens(db, userId, tokens) {
   db.prepare('INSERT OR IGNORE INTO enduco_tokens (user_id, tokens, updated_at) VALUES (?, ?, ?)').run(
     userId,
-    JSON.stringify(tokens),
+    JSON.stringify(tokens.toStorageJSON()),
     Date.now(),
   )
 }

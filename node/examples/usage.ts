@@ -17,8 +17,10 @@ import {
   type AuthorizationRequest,
   type IntensityZones,
   type PlannedWorkout,
+  type RedactedTokenSetJSON,
   type Scope,
   type Step,
+  type StoredAuthorizationRequest,
   type StoredTokens,
   type TokenSetJSON,
   type TokenStore,
@@ -39,7 +41,7 @@ class JsonFileStore implements TokenStore {
   }
 
   async save(tokens: TokenSet): Promise<void> {
-    await writeFile(this.path, JSON.stringify(tokens), { mode: 0o600 })
+    await writeFile(this.path, JSON.stringify(tokens.toStorageJSON()), { mode: 0o600 })
   }
 
   async clear(): Promise<void> {
@@ -52,7 +54,7 @@ const rows = new Map<string, TokenSetJSON>()
 const syncStore: TokenStore = {
   load: () => rows.get('athlete-1001') ?? null,
   save: (tokens) => {
-    rows.set(tokens.userId ?? 'unknown', tokens.toJSON())
+    rows.set(tokens.userId ?? 'unknown', tokens.toStorageJSON())
   },
   clear: () => {
     rows.delete('athlete-1001')
@@ -105,17 +107,21 @@ export async function main(callbackUrl: string): Promise<void> {
     requestTimeoutSeconds: 20,
     maxRetries: 2,
     endpoints: { zones: '/api/v1/zones' },
+    maxResponseBytes: 4 * 1024 * 1024,
   })
 
   const scopes: Scope[] = ['user_read', 'plans_read', 'workouts_write']
   const req: AuthorizationRequest = client.authorizationRequest(scopes)
   console.log(`open ${req.url} (state ${req.state}, PKCE ${req.codeVerifier === null ? 'off' : 'on'})`)
-  const kept: AuthorizationRequest = JSON.parse(JSON.stringify(req)) as AuthorizationRequest
+  // Kept server-side until the redirect arrives (the verifier is a secret: not in a cookie).
+  const kept: StoredAuthorizationRequest = JSON.parse(JSON.stringify(req.toStorageJSON())) as StoredAuthorizationRequest
 
   const tokens: TokenSet = await client.completeAuthorization(kept, callbackUrl)
   const expires: Date = new Date(tokens.expiresAt * 1000)
   console.log(`connected ${tokens.userId ?? '?'} until ${expires.toISOString()}`, tokens)
-  const stored: TokenSetJSON = tokens.toJSON()
+  const stored: TokenSetJSON = tokens.toStorageJSON()
+  const logged: RedactedTokenSetJSON = tokens.toJSON() // what JSON.stringify(tokens) shows
+  console.log(JSON.stringify(logged))
   const restored: TokenSet = TokenSet.fromJSON(stored)
 
   const session = await client.connect(new JsonFileStore('tokens.json'), restored)

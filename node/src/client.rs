@@ -8,6 +8,7 @@ use napi::bindgen_prelude::PromiseRaw;
 use napi_derive::napi;
 
 use crate::error::{OrThrow, invalid_input, to_napi, whole_number};
+use crate::guard::{spawn, sync};
 use crate::session::Session;
 use crate::store::StoreHandle;
 use crate::tokens::TokenSet;
@@ -34,6 +35,8 @@ pub struct ClientOptions {
     pub store_timeout_seconds: Option<f64>,
     /// How long this process may hold a store's refresh lock before others may take it.
     pub lock_lease_seconds: Option<f64>,
+    /// The largest answer read from a data endpoint, in bytes (at least 1024).
+    pub max_response_bytes: Option<f64>,
     /// Path overrides: authorize, token, revoke, zones, plans, workouts.
     pub endpoints: Option<HashMap<String, String>>,
 }
@@ -62,10 +65,25 @@ impl ClientOptions {
             refresh_margin_seconds: self.refresh_margin_seconds,
             store_timeout_seconds: self.store_timeout_seconds,
             lock_lease_seconds: self.lock_lease_seconds,
+            max_response_bytes: self
+                .max_response_bytes
+                .map(|v| byte_count("maxResponseBytes", v))
+                .transpose()?,
             endpoints,
-            // Options the Node API does not expose (yet) keep the core's defaults.
-            ..Default::default()
         })
+    }
+}
+
+/// A JS number that must be a whole number of bytes (`u64`, exactly representable); the core
+/// checks the range it accepts.
+fn byte_count(name: &str, value: f64) -> napi::Result<u64> {
+    const MAX_SAFE: f64 = 9_007_199_254_740_991.0; // Number.MAX_SAFE_INTEGER
+    if value.is_finite() && value.fract() == 0.0 && (0.0..=MAX_SAFE).contains(&value) {
+        Ok(value as u64)
+    } else {
+        Err(invalid_input(format!(
+            "{name} must be a whole number of bytes, not {value}"
+        )))
     }
 }
 
@@ -110,9 +128,11 @@ pub struct EnducoClient {
 impl EnducoClient {
     #[napi(constructor)]
     pub fn new(options: ClientOptions) -> napi::Result<Self> {
-        let config = options.into_core()?.into_config().or_throw()?;
-        Ok(EnducoClient {
-            inner: enduco::EnducoClient::new(config).or_throw()?,
+        sync(|| {
+            let config = options.into_core()?.into_config().or_throw()?;
+            Ok(EnducoClient {
+                inner: enduco::EnducoClient::new(config).or_throw()?,
+            })
         })
     }
 
@@ -121,20 +141,22 @@ impl EnducoClient {
         &self,
         scopes: Vec<String>,
     ) -> napi::Result<AuthorizationRequestObject> {
-        let request = self
-            .inner
-            .authorization_request(&parse_scopes(&scopes)?)
-            .or_throw()?;
-        Ok(AuthorizationRequestObject {
-            url: request.url.to_string(),
-            state: request.state,
-            code_verifier: request.code_verifier.map(|v| v.secret().to_owned()),
-            redirect_uri: request.redirect_uri,
-            scopes: request
-                .scopes
-                .iter()
-                .map(|s| s.as_str().to_owned())
-                .collect(),
+        sync(|| {
+            let request = self
+                .inner
+                .authorization_request(&parse_scopes(&scopes)?)
+                .or_throw()?;
+            Ok(AuthorizationRequestObject {
+                url: request.url.to_string(),
+                state: request.state,
+                code_verifier: request.code_verifier.map(|v| v.secret().to_owned()),
+                redirect_uri: request.redirect_uri,
+                scopes: request
+                    .scopes
+                    .iter()
+                    .map(|s| s.as_str().to_owned())
+                    .collect(),
+            })
         })
     }
 
@@ -145,29 +167,31 @@ impl EnducoClient {
         pending: PendingAuthorization,
         callback_url: String,
     ) -> napi::Result<PromiseRaw<'env, TokenSet>> {
-        let config = self.inner.config();
-        let url = match &pending.url {
-            Some(url) => url
-                .parse()
-                .map_err(|e| invalid_input(format!("request.url is not a URL ({e})")))?,
-            None => config.environment.base_url(),
-        };
-        let request = AuthorizationRequest {
-            url,
-            state: pending.state,
-            code_verifier: pending.code_verifier.map(enduco::token::CodeVerifier::new),
-            redirect_uri: pending
-                .redirect_uri
-                .unwrap_or_else(|| config.redirect_uri.clone()),
-            scopes: parse_scopes(&pending.scopes.unwrap_or_default())?,
-        };
-        let client = self.inner.clone();
-        env.spawn_future(async move {
-            client
-                .complete_authorization(&request, &callback_url)
-                .await
-                .map(TokenSet::new)
-                .map_err(to_napi)
+        sync(|| {
+            let config = self.inner.config();
+            let url = match &pending.url {
+                Some(url) => url
+                    .parse()
+                    .map_err(|e| invalid_input(format!("request.url is not a URL ({e})")))?,
+                None => config.environment.base_url(),
+            };
+            let request = AuthorizationRequest {
+                url,
+                state: pending.state,
+                code_verifier: pending.code_verifier.map(enduco::token::CodeVerifier::new),
+                redirect_uri: pending
+                    .redirect_uri
+                    .unwrap_or_else(|| config.redirect_uri.clone()),
+                scopes: parse_scopes(&pending.scopes.unwrap_or_default())?,
+            };
+            let client = self.inner.clone();
+            spawn(env, async move {
+                client
+                    .complete_authorization(&request, &callback_url)
+                    .await
+                    .map(TokenSet::new)
+                    .map_err(to_napi)
+            })
         })
     }
 
@@ -178,20 +202,22 @@ impl EnducoClient {
         code: String,
         code_verifier: Option<String>,
     ) -> napi::Result<PromiseRaw<'env, TokenSet>> {
-        let client = self.inner.clone();
-        env.spawn_future(async move {
-            client
-                .exchange_code(&code, code_verifier.as_deref())
-                .await
-                .map(TokenSet::new)
-                .map_err(to_napi)
+        sync(|| {
+            let client = self.inner.clone();
+            spawn(env, async move {
+                client
+                    .exchange_code(&code, code_verifier.as_deref())
+                    .await
+                    .map(TokenSet::new)
+                    .map_err(to_napi)
+            })
         })
     }
 
     /// A session over `store`. Nothing is loaded until the first call.
     #[napi]
-    pub fn session(&self, store: &StoreHandle) -> Session {
-        Session::new(self.inner.session(store.inner.clone()))
+    pub fn session(&self, store: &StoreHandle) -> napi::Result<Session> {
+        sync(|| Ok(Session::new(self.inner.session(store.inner.clone()))))
     }
 
     /// Saves `tokens` into `store`, then returns the session.
@@ -202,15 +228,46 @@ impl EnducoClient {
         store: &StoreHandle,
         tokens: &TokenSet,
     ) -> napi::Result<PromiseRaw<'env, Session>> {
-        let client = self.inner.clone();
-        let store = store.inner.clone();
-        let tokens = tokens.inner.clone();
-        env.spawn_future(async move {
-            client
-                .connect(store, tokens)
-                .await
-                .map(Session::new)
-                .map_err(to_napi)
+        sync(|| {
+            let client = self.inner.clone();
+            let store = store.inner.clone();
+            let tokens = tokens.inner.clone();
+            spawn(env, async move {
+                client
+                    .connect(store, tokens)
+                    .await
+                    .map(Session::new)
+                    .map_err(to_napi)
+            })
+        })
+    }
+
+    /// Acts on a deregistration webhook only once enduco confirms it (the core's
+    /// `EnducoClient::clear_deregistered_user`): refreshes the grant in `store`; when enduco
+    /// answers `reauthorization_required` the store is cleared and the user id returned; when
+    /// the refresh works the event was forged (or stale) and nothing is cleared (`null`).
+    /// `event` is the object `parseWebhook` returned; other events resolve with `null`.
+    #[napi]
+    pub fn clear_deregistered_user<'env>(
+        &self,
+        env: &'env Env,
+        event: serde_json::Value,
+        store: &StoreHandle,
+    ) -> napi::Result<PromiseRaw<'env, Option<String>>> {
+        sync(|| {
+            // The event's JSON form is what parse_webhook reads: round-trip it into the core's
+            // type rather than trusting its fields one by one.
+            let body = serde_json::to_vec(&event)
+                .map_err(|e| invalid_input(format!("event is not a webhook event ({e})")))?;
+            let event = enduco::parse_webhook(&body);
+            let client = self.inner.clone();
+            let store = store.inner.clone();
+            spawn(env, async move {
+                client
+                    .clear_deregistered_user(&event, move |_| Some(store))
+                    .await
+                    .map_err(to_napi)
+            })
         })
     }
 }
@@ -218,5 +275,5 @@ impl EnducoClient {
 /// Reads a webhook body; never fails (unrecognised bodies come back as `{type: "unknown"}`).
 #[napi]
 pub fn parse_webhook(body: napi::bindgen_prelude::Buffer) -> napi::Result<serde_json::Value> {
-    crate::error::to_json(&enduco::parse_webhook(&body))
+    sync(|| crate::error::to_json(&enduco::parse_webhook(&body)))
 }

@@ -14,7 +14,8 @@ use napi::bindgen_prelude::PromiseRaw;
 use napi_derive::napi;
 
 use crate::error::{OrThrow, to_napi};
-use crate::store::{StoreHandle, clear, load, save};
+use crate::guard::{spawn, sync};
+use crate::store::{StoreHandle, clear, handle, load, save};
 use crate::tokens::TokenSet;
 
 /// One user's store in PostgreSQL or Redis, made by `forUser`.
@@ -28,15 +29,13 @@ pub struct ServerTokenStore {
 impl ServerTokenStore {
     /// The user key the app chose.
     #[napi(getter)]
-    pub fn key(&self) -> String {
-        self.key.clone()
+    pub fn key(&self) -> napi::Result<String> {
+        sync(|| Ok(self.key.clone()))
     }
 
     #[napi]
-    pub fn handle(&self) -> StoreHandle {
-        StoreHandle {
-            inner: self.inner.clone(),
-        }
+    pub fn handle(&self) -> napi::Result<StoreHandle> {
+        handle(self.inner.clone())
     }
 
     #[napi]
@@ -69,8 +68,10 @@ pub struct PostgresTokenStores {
 impl PostgresTokenStores {
     #[napi(constructor)]
     pub fn new(url: String) -> napi::Result<Self> {
-        Ok(PostgresTokenStores {
-            inner: enduco::PostgresTokenStores::new(&url).or_throw()?,
+        sync(|| {
+            Ok(PostgresTokenStores {
+                inner: enduco::PostgresTokenStores::new(&url).or_throw()?,
+            })
         })
     }
 
@@ -78,15 +79,17 @@ impl PostgresTokenStores {
     #[napi]
     pub fn migrate<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, ()>> {
         let stores = self.inner.clone();
-        env.spawn_future(async move { stores.migrate().await.map_err(to_napi) })
+        sync(|| spawn(env, async move { stores.migrate().await.map_err(to_napi) }))
     }
 
     #[napi]
-    pub fn for_user(&self, key: String) -> ServerTokenStore {
-        ServerTokenStore {
-            inner: Arc::new(self.inner.for_user(key.clone())),
-            key,
-        }
+    pub fn for_user(&self, key: String) -> napi::Result<ServerTokenStore> {
+        sync(|| {
+            Ok(ServerTokenStore {
+                inner: Arc::new(self.inner.for_user(key.clone())),
+                key,
+            })
+        })
     }
 }
 
@@ -101,30 +104,34 @@ pub struct RedisTokenStores {
 impl RedisTokenStores {
     #[napi(constructor)]
     pub fn new(url: String, prefix: Option<String>) -> napi::Result<Self> {
-        let prefix = prefix.unwrap_or_else(|| "enduco:".to_owned());
-        Ok(RedisTokenStores {
-            inner: enduco::RedisTokenStores::with_prefix(&url, &prefix).or_throw()?,
-            prefix,
+        sync(|| {
+            let prefix = prefix.unwrap_or_else(|| "enduco:".to_owned());
+            Ok(RedisTokenStores {
+                inner: enduco::RedisTokenStores::with_prefix(&url, &prefix).or_throw()?,
+                prefix,
+            })
         })
     }
 
     #[napi(getter)]
-    pub fn prefix(&self) -> String {
-        self.prefix.clone()
+    pub fn prefix(&self) -> napi::Result<String> {
+        sync(|| Ok(self.prefix.clone()))
     }
 
     /// Nothing to create in Redis; resolves at once.
     #[napi]
     pub fn migrate<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, ()>> {
         let stores = self.inner.clone();
-        env.spawn_future(async move { stores.migrate().await.map_err(to_napi) })
+        sync(|| spawn(env, async move { stores.migrate().await.map_err(to_napi) }))
     }
 
     #[napi]
-    pub fn for_user(&self, key: String) -> ServerTokenStore {
-        ServerTokenStore {
-            inner: Arc::new(self.inner.for_user(key.clone())),
-            key,
-        }
+    pub fn for_user(&self, key: String) -> napi::Result<ServerTokenStore> {
+        sync(|| {
+            Ok(ServerTokenStore {
+                inner: Arc::new(self.inner.for_user(key.clone())),
+                key,
+            })
+        })
     }
 }

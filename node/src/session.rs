@@ -2,7 +2,7 @@
 //! Tokio runtime, so the event loop stays free.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use enduco::{UploadOptions, UploadProgress, WorkoutSource};
 use napi::bindgen_prelude::{Buffer, FnArgs, PromiseRaw};
@@ -14,6 +14,7 @@ use napi_derive::napi;
 use serde_json::Value;
 
 use crate::error::{OrThrow, invalid_input, to_json, to_napi, whole_number};
+use crate::guard::{spawn, sync};
 use crate::tokens::TokenSet;
 
 #[napi(js_name = "NativeSession")]
@@ -63,27 +64,49 @@ impl Outstanding {
     }
 }
 
-/// Forwards the core's progress reports to a JS callback, in order, without blocking the
-/// upload. A callback that throws is ignored (the catching call variant), never fatal.
+/// Forwards the core's progress reports to a JS callback, in order. A callback that throws is
+/// ignored (the catching call variant), never fatal.
+///
+/// The first report, `(0, total)`, which the core makes after the file passed its checks and
+/// before the body is opened for sending, waits until the callback has run on the JS thread:
+/// the app sees "starting" before any byte goes out. Later reports do not block the upload.
 struct JsProgress {
     callback: ProgressFn,
     outstanding: Arc<Outstanding>,
+    started: AtomicBool,
 }
 
 impl UploadProgress for JsProgress {
     fn on_progress(&self, sent: u64, total: u64) {
+        let first = !self.started.swap(true, Ordering::AcqRel);
         self.outstanding.count.fetch_add(1, Ordering::AcqRel);
         let outstanding = self.outstanding.clone();
+        // Dropped unsent when the callback has run, or when napi drops the call (the
+        // environment is going away): either way the wait below ends.
+        let (ran, wait) = std::sync::mpsc::sync_channel::<()>(1);
         let status = self.callback.call_with_return_value(
             FnArgs::from((sent as f64, total as f64)),
             ThreadsafeFunctionCallMode::NonBlocking,
             move |_result, _env| {
                 outstanding.done();
+                drop(ran);
                 Ok(())
             },
         );
         if status != Status::Ok {
             self.outstanding.done();
+            return;
+        }
+        if first {
+            let wait = move || {
+                let _ = wait.recv();
+            };
+            // This runs inside the upload's future on the runtime's worker: let the runtime
+            // move its other tasks elsewhere while this one waits for the JS thread.
+            match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+                Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(wait),
+                _ => wait(),
+            }
         }
     }
 }
@@ -97,29 +120,29 @@ pub struct RawResponse {
 #[napi]
 impl RawResponse {
     #[napi(getter)]
-    pub fn status(&self) -> u32 {
-        u32::from(self.inner.status)
+    pub fn status(&self) -> napi::Result<u32> {
+        sync(|| Ok(u32::from(self.inner.status)))
     }
 
     #[napi(getter)]
-    pub fn content_type(&self) -> Option<String> {
-        self.inner.content_type.clone()
+    pub fn content_type(&self) -> napi::Result<Option<String>> {
+        sync(|| Ok(self.inner.content_type.clone()))
     }
 
     #[napi(getter)]
-    pub fn body(&self) -> Buffer {
-        self.inner.body.clone().into()
+    pub fn body(&self) -> napi::Result<Buffer> {
+        sync(|| Ok(self.inner.body.clone().into()))
     }
 
     #[napi]
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.inner.body).into_owned()
+    pub fn text(&self) -> napi::Result<String> {
+        sync(|| Ok(String::from_utf8_lossy(&self.inner.body).into_owned()))
     }
 
     /// The body as JSON; malformed JSON is `invalid_response`.
     #[napi]
     pub fn json(&self) -> napi::Result<Value> {
-        self.inner.json::<Value>().or_throw()
+        sync(|| self.inner.json::<Value>().or_throw())
     }
 }
 
@@ -128,7 +151,7 @@ impl Session {
     #[napi]
     pub fn user_id<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, String>> {
         let session = self.inner.clone();
-        env.spawn_future(async move { session.user_id().await.map_err(to_napi) })
+        sync(|| spawn(env, async move { session.user_id().await.map_err(to_napi) }))
     }
 
     #[napi]
@@ -137,19 +160,31 @@ impl Session {
         env: &'env Env,
     ) -> napi::Result<PromiseRaw<'env, Vec<String>>> {
         let session = self.inner.clone();
-        env.spawn_future(async move { session.granted_scopes().await.map_err(to_napi) })
+        sync(|| {
+            spawn(env, async move {
+                session.granted_scopes().await.map_err(to_napi)
+            })
+        })
     }
 
     #[napi]
     pub fn tokens<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, TokenSet>> {
         let session = self.inner.clone();
-        env.spawn_future(async move { session.tokens().await.map(TokenSet::new).map_err(to_napi) })
+        sync(|| {
+            spawn(env, async move {
+                session.tokens().await.map(TokenSet::new).map_err(to_napi)
+            })
+        })
     }
 
     #[napi]
     pub fn intensity_zones<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, Value>> {
         let session = self.inner.clone();
-        env.spawn_future(async move { to_json(&session.intensity_zones().await.or_throw()?) })
+        sync(|| {
+            spawn(env, async move {
+                to_json(&session.intensity_zones().await.or_throw()?)
+            })
+        })
     }
 
     #[napi]
@@ -158,9 +193,13 @@ impl Session {
         env: &'env Env,
         days: f64,
     ) -> napi::Result<PromiseRaw<'env, Value>> {
-        let days = whole_number("days", days)?;
-        let session = self.inner.clone();
-        env.spawn_future(async move { to_json(&session.upcoming_plans(days).await.or_throw()?) })
+        sync(|| {
+            let days = whole_number("days", days)?;
+            let session = self.inner.clone();
+            spawn(env, async move {
+                to_json(&session.upcoming_plans(days).await.or_throw()?)
+            })
+        })
     }
 
     /// `from` and `to` are the athlete's local calendar dates, `YYYY-MM-DD`.
@@ -171,12 +210,14 @@ impl Session {
         from: String,
         to: String,
     ) -> napi::Result<PromiseRaw<'env, Value>> {
-        let from = enduco::parse_date(&from).or_throw()?;
-        let to = enduco::parse_date(&to).or_throw()?;
-        let session = self.inner.clone();
-        env.spawn_future(
-            async move { to_json(&session.training_plans(from, to).await.or_throw()?) },
-        )
+        sync(|| {
+            let from = enduco::parse_date(&from).or_throw()?;
+            let to = enduco::parse_date(&to).or_throw()?;
+            let session = self.inner.clone();
+            spawn(env, async move {
+                to_json(&session.training_plans(from, to).await.or_throw()?)
+            })
+        })
     }
 
     // The callback type is spelled out in full: napi-rs derives the TypeScript signature from
@@ -199,15 +240,17 @@ impl Session {
             >,
         >,
     ) -> napi::Result<PromiseRaw<'env, Value>> {
-        if path.is_empty() {
-            return Err(invalid_input("the workout path is empty"));
-        }
-        self.upload(
-            env,
-            WorkoutSource::Path(path.into()),
-            file_name,
-            on_progress,
-        )
+        sync(|| {
+            if path.is_empty() {
+                return Err(invalid_input("the workout path is empty"));
+            }
+            self.upload(
+                env,
+                WorkoutSource::Path(path.into()),
+                file_name,
+                on_progress,
+            )
+        })
     }
 
     // The callback type is spelled out in full: napi-rs derives the TypeScript signature from
@@ -230,13 +273,15 @@ impl Session {
             >,
         >,
     ) -> napi::Result<PromiseRaw<'env, Value>> {
-        let bytes: Vec<u8> = bytes.to_vec();
-        self.upload(
-            env,
-            WorkoutSource::Bytes(bytes.into()),
-            file_name,
-            on_progress,
-        )
+        sync(|| {
+            let bytes: Vec<u8> = bytes.to_vec();
+            self.upload(
+                env,
+                WorkoutSource::Bytes(bytes.into()),
+                file_name,
+                on_progress,
+            )
+        })
     }
 
     /// `query` is a list of `[name, value]` pairs; `body` is sent as JSON when given.
@@ -249,36 +294,42 @@ impl Session {
         query: Option<Vec<Vec<String>>>,
         body: Option<Value>,
     ) -> napi::Result<PromiseRaw<'env, RawResponse>> {
-        let query = query
-            .unwrap_or_default()
-            .into_iter()
-            .map(|pair| match <[String; 2]>::try_from(pair) {
-                Ok([name, value]) => Ok((name, value)),
-                Err(_) => Err(invalid_input(
-                    "each query entry must be a [name, value] pair",
-                )),
+        sync(|| {
+            let query = query
+                .unwrap_or_default()
+                .into_iter()
+                .map(|pair| match <[String; 2]>::try_from(pair) {
+                    Ok([name, value]) => Ok((name, value)),
+                    Err(_) => Err(invalid_input(
+                        "each query entry must be a [name, value] pair",
+                    )),
+                })
+                .collect::<napi::Result<Vec<_>>>()?;
+            let session = self.inner.clone();
+            spawn(env, async move {
+                let response = session
+                    .request(&method, &path, &query, body.as_ref())
+                    .await
+                    .or_throw()?;
+                Ok(RawResponse { inner: response })
             })
-            .collect::<napi::Result<Vec<_>>>()?;
-        let session = self.inner.clone();
-        env.spawn_future(async move {
-            let response = session
-                .request(&method, &path, &query, body.as_ref())
-                .await
-                .or_throw()?;
-            Ok(RawResponse { inner: response })
         })
     }
 
     #[napi]
     pub fn refresh<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, TokenSet>> {
         let session = self.inner.clone();
-        env.spawn_future(async move { session.refresh().await.map(TokenSet::new).map_err(to_napi) })
+        sync(|| {
+            spawn(env, async move {
+                session.refresh().await.map(TokenSet::new).map_err(to_napi)
+            })
+        })
     }
 
     #[napi]
     pub fn revoke<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, ()>> {
         let session = self.inner.clone();
-        env.spawn_future(async move { session.revoke().await.map_err(to_napi) })
+        sync(|| spawn(env, async move { session.revoke().await.map_err(to_napi) }))
     }
 }
 
@@ -295,6 +346,7 @@ impl Session {
             Arc::new(JsProgress {
                 callback,
                 outstanding: outstanding.clone(),
+                started: AtomicBool::new(false),
             }) as Arc<dyn UploadProgress>
         });
         let options = UploadOptions {
@@ -302,7 +354,7 @@ impl Session {
             progress,
         };
         let session = self.inner.clone();
-        env.spawn_future(async move {
+        spawn(env, async move {
             let result = session.upload_workout(source, options).await;
             // Every progress call reaches JS before the promise settles.
             outstanding.wait_idle().await;

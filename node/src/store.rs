@@ -19,6 +19,7 @@ use napi::{Env, Status};
 use napi_derive::napi;
 
 use crate::error::{JsStoreFailure, OrThrow, to_napi};
+use crate::guard::{spawn, sync};
 use crate::tokens::TokenSet;
 
 /// What the wrapper's store adapter resolves with: never a rejection, so the Rust side reads
@@ -174,19 +175,21 @@ pub fn create_callback_store(
     clear: LoadFn,
     try_lock: Option<LockFn>,
     unlock: Option<LockFn>,
-) -> StoreHandle {
-    let lock = match (try_lock, unlock) {
-        (Some(try_lock), Some(unlock)) => Some((try_lock, unlock)),
-        _ => None,
-    };
-    StoreHandle {
-        inner: Arc::new(JsTokenStore {
-            load,
-            save,
-            clear,
-            lock,
-        }),
-    }
+) -> napi::Result<StoreHandle> {
+    sync(|| {
+        let lock = match (try_lock, unlock) {
+            (Some(try_lock), Some(unlock)) => Some((try_lock, unlock)),
+            _ => None,
+        };
+        Ok(StoreHandle {
+            inner: Arc::new(JsTokenStore {
+                load,
+                save,
+                clear,
+                lock,
+            }),
+        })
+    })
 }
 
 /// Tokens in memory only: for tests, and for backends that persist elsewhere.
@@ -198,21 +201,21 @@ pub struct MemoryTokenStore {
 #[napi]
 impl MemoryTokenStore {
     #[napi(constructor)]
-    pub fn new(tokens: Option<&TokenSet>) -> Self {
-        let inner = match tokens {
-            Some(t) => enduco::MemoryTokenStore::with_tokens(t.inner.clone()),
-            None => enduco::MemoryTokenStore::new(),
-        };
-        MemoryTokenStore {
-            inner: Arc::new(inner),
-        }
+    pub fn new(tokens: Option<&TokenSet>) -> napi::Result<Self> {
+        sync(|| {
+            let inner = match tokens {
+                Some(t) => enduco::MemoryTokenStore::with_tokens(t.inner.clone()),
+                None => enduco::MemoryTokenStore::new(),
+            };
+            Ok(MemoryTokenStore {
+                inner: Arc::new(inner),
+            })
+        })
     }
 
     #[napi]
-    pub fn handle(&self) -> StoreHandle {
-        StoreHandle {
-            inner: self.inner.clone(),
-        }
+    pub fn handle(&self) -> napi::Result<StoreHandle> {
+        handle(self.inner.clone())
     }
 
     #[napi]
@@ -244,22 +247,22 @@ pub struct FileTokenStore {
 #[napi]
 impl FileTokenStore {
     #[napi(constructor)]
-    pub fn new(path: String) -> Self {
-        FileTokenStore {
-            inner: Arc::new(enduco::FileTokenStore::new(path)),
-        }
+    pub fn new(path: String) -> napi::Result<Self> {
+        sync(|| {
+            Ok(FileTokenStore {
+                inner: Arc::new(enduco::FileTokenStore::new(path)),
+            })
+        })
     }
 
     #[napi(getter)]
-    pub fn path(&self) -> String {
-        self.inner.path().to_string_lossy().into_owned()
+    pub fn path(&self) -> napi::Result<String> {
+        sync(|| Ok(self.inner.path().to_string_lossy().into_owned()))
     }
 
     #[napi]
-    pub fn handle(&self) -> StoreHandle {
-        StoreHandle {
-            inner: self.inner.clone(),
-        }
+    pub fn handle(&self) -> napi::Result<StoreHandle> {
+        handle(self.inner.clone())
     }
 
     #[napi]
@@ -282,11 +285,20 @@ impl FileTokenStore {
     }
 }
 
+/// The handle sessions take for one of the core's own stores.
+pub(crate) fn handle(store: Arc<dyn TokenStore>) -> napi::Result<StoreHandle> {
+    sync(|| Ok(StoreHandle { inner: store }))
+}
+
 pub(crate) fn load<'env>(
     env: &'env Env,
     store: Arc<dyn TokenStore>,
 ) -> napi::Result<PromiseRaw<'env, Option<TokenSet>>> {
-    env.spawn_future(async move { Ok(store.load().await.or_throw()?.map(TokenSet::new)) })
+    sync(|| {
+        spawn(env, async move {
+            Ok(store.load().await.or_throw()?.map(TokenSet::new))
+        })
+    })
 }
 
 pub(crate) fn save<'env>(
@@ -294,12 +306,17 @@ pub(crate) fn save<'env>(
     store: Arc<dyn TokenStore>,
     tokens: enduco::TokenSet,
 ) -> napi::Result<PromiseRaw<'env, ()>> {
-    env.spawn_future(async move { store.save(&tokens).await.map_err(to_napi) })
+    sync(|| {
+        spawn(
+            env,
+            async move { store.save(&tokens).await.map_err(to_napi) },
+        )
+    })
 }
 
 pub(crate) fn clear<'env>(
     env: &'env Env,
     store: Arc<dyn TokenStore>,
 ) -> napi::Result<PromiseRaw<'env, ()>> {
-    env.spawn_future(async move { store.clear().await.map_err(to_napi) })
+    sync(|| spawn(env, async move { store.clear().await.map_err(to_napi) }))
 }

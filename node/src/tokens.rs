@@ -1,9 +1,11 @@
-//! `TokenSet`: one user's grant. The JS wrapper adds `toJSON`, `fromJSON` over the canonical
-//! storage JSON (the same text in every language) and redacts itself in `util.inspect`.
+//! `TokenSet`: one user's grant. The JS wrapper adds `toStorageJSON`/`fromJSON` over the
+//! canonical storage JSON (the same text in every language); its `toJSON`, `util.inspect` and
+//! `toString` are redacted.
 
 use napi_derive::napi;
 
 use crate::error::OrThrow;
+use crate::guard::sync;
 
 #[napi(js_name = "NativeTokenSet")]
 pub struct TokenSet {
@@ -21,60 +23,65 @@ impl TokenSet {
     /// Reads the canonical storage JSON (`TokenSet::from_json` of the core).
     #[napi(factory, js_name = "fromJSONString")]
     pub fn from_json_string(json: String) -> napi::Result<TokenSet> {
-        enduco::TokenSet::from_json(&json)
-            .or_throw()
-            .map(TokenSet::new)
+        sync(|| {
+            enduco::TokenSet::from_json(&json)
+                .or_throw()
+                .map(TokenSet::new)
+        })
     }
 
     /// The canonical storage JSON.
     #[napi(js_name = "toJSONString")]
-    pub fn to_json_string(&self) -> String {
-        self.inner.to_json()
+    pub fn to_json_string(&self) -> napi::Result<String> {
+        sync(|| Ok(self.inner.to_json()))
     }
 
     #[napi(getter)]
-    pub fn access_token(&self) -> String {
-        self.inner.access_token.secret().to_owned()
+    pub fn access_token(&self) -> napi::Result<String> {
+        sync(|| Ok(self.inner.access_token.secret().to_owned()))
     }
 
     #[napi(getter)]
-    pub fn refresh_token(&self) -> Option<String> {
-        self.inner
-            .refresh_token
-            .as_ref()
-            .map(|t| t.secret().to_owned())
+    pub fn refresh_token(&self) -> napi::Result<Option<String>> {
+        sync(|| {
+            Ok(self
+                .inner
+                .refresh_token
+                .as_ref()
+                .map(|t| t.secret().to_owned()))
+        })
     }
 
     /// Unix seconds.
     #[napi(getter)]
-    pub fn expires_at(&self) -> i64 {
-        self.inner.expires_at
+    pub fn expires_at(&self) -> napi::Result<i64> {
+        sync(|| Ok(self.inner.expires_at))
     }
 
     #[napi(getter)]
-    pub fn scopes(&self) -> Vec<String> {
-        self.inner.scopes.clone()
+    pub fn scopes(&self) -> napi::Result<Vec<String>> {
+        sync(|| Ok(self.inner.scopes.clone()))
     }
 
     #[napi(getter)]
-    pub fn token_type(&self) -> String {
-        self.inner.token_type.clone()
+    pub fn token_type(&self) -> napi::Result<String> {
+        sync(|| Ok(self.inner.token_type.clone()))
     }
 
     #[napi(getter)]
-    pub fn schema_version(&self) -> u32 {
-        self.inner.schema_version
+    pub fn schema_version(&self) -> napi::Result<u32> {
+        sync(|| Ok(self.inner.schema_version))
     }
 
     /// enduco's user id (the access token's `sub`), when the token carries one.
     #[napi(getter)]
-    pub fn user_id(&self) -> Option<String> {
-        self.inner.user_id()
+    pub fn user_id(&self) -> napi::Result<Option<String>> {
+        sync(|| Ok(self.inner.user_id()))
     }
 
     /// The core's redacted `Debug` text.
     #[napi]
-    pub fn describe(&self) -> String {
-        format!("{:?}", self.inner)
+    pub fn describe(&self) -> napi::Result<String> {
+        sync(|| Ok(format!("{:?}", self.inner)))
     }
 }

@@ -53,7 +53,7 @@ const storages = {
     const app = await startBackend({ postgresUrl: servers.postgresUrl, log: quiet, enduco: enducoOptions() })
     t.after(() => app.close())
     assert.equal(app.storage.kind, 'postgres')
-    const stored = async (userId) => (await reader.forUser(userId).load())?.toJSON() ?? null
+    const stored = async (userId) => (await reader.forUser(userId).load())?.toStorageJSON() ?? null
     return { app, stored }
   },
 }

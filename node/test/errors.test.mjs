@@ -3,6 +3,9 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer } from 'node:net'
+import { spawn } from 'node:child_process'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 
 import {
   ApiError,
@@ -11,6 +14,7 @@ import {
   EnducoError,
   EnducoTimeoutError,
   InsufficientScopeError,
+  InternalError,
   InvalidInputError,
   InvalidResponseError,
   MemoryTokenStore,
@@ -22,6 +26,7 @@ import {
   TimeoutError,
   TokenSet,
 } from '../index.mjs'
+import enduco from '../index.mjs'
 import { CLIENT, RecordingStore, countRequests, fitFixture, startSandbox, tempDir } from './helpers.mjs'
 
 let sandbox
@@ -290,4 +295,68 @@ test('a corrupt FIT file is refused with its defect, and nothing is sent', async
     assert.match(fromBytes.message, pattern)
   }
   assert.equal(await countRequests(sandbox, (r) => r.path === '/api/v1/workouts'), 0)
+})
+
+test('internal: a panic in the addon, sync or async, is an EnducoError and the process lives on', async () => {
+  const panicForTests = enduco._panicForTests
+  assert.equal(typeof panicForTests, 'function')
+  assert.ok(!Object.keys(enduco).includes('_panicForTests'), 'the hook is hidden from the API')
+
+  // Synchronous export: thrown (a panic unwinding into Node would abort the process).
+  const sync = throwsWith(() => panicForTests(false), InternalError, 'internal')
+  assert.ok(sync instanceof EnducoError)
+  assert.equal(sync.name, 'InternalError')
+  assert.match(sync.message, /internal error in the enduco SDK: _panicForTests: a panic in a synchronous call/)
+
+  // Asynchronous export: the Promise rejects (the panic happens on the runtime's thread after
+  // the call returned).
+  const rejected = await rejectsWith(panicForTests(true), InternalError, 'internal')
+  assert.match(rejected.message, /_panicForTests: a panic in an asynchronous call/)
+
+  // The addon works on: the same runtime serves real calls afterwards.
+  for (let i = 0; i < 3; i++) {
+    await rejectsWith(panicForTests(true), InternalError, 'internal')
+    throwsWith(() => panicForTests(false), InternalError, 'internal')
+  }
+  const client = sandbox.client()
+  const { session } = await sandbox.session(client, { scopes: ['user_read'] })
+  assert.equal((await session.intensityZones()).userId, 'athlete-1001')
+})
+
+test('internal: a process that hits both panics exits normally, without an abort', async () => {
+  const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+  const script = `
+    import enduco from './index.mjs'
+    const codes = []
+    try { enduco._panicForTests(false) } catch (e) { codes.push(e instanceof enduco.EnducoError && e.code) }
+    try { await enduco._panicForTests(true) } catch (e) { codes.push(e instanceof enduco.EnducoError && e.code) }
+    console.log('survived', codes.join(','))
+  `
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: packageDir, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  child.stdout.on('data', (d) => (output += d))
+  child.stderr.on('data', (d) => (output += d))
+  const [code, signal] = await new Promise((resolve) => child.on('exit', (c, s) => resolve([c, s])))
+  assert.equal(signal, null, output)
+  assert.equal(code, 0, output)
+  assert.match(output, /survived internal,internal/)
+})
+
+test('maxResponseBytes: an answer bigger than the cap is invalid_response; bad values are invalid_input', async () => {
+  let e = throwsWith(() => sandbox.client({ maxResponseBytes: 100 }), InvalidInputError, 'invalid_input')
+  assert.match(e.message, /max_response_bytes must be at least 1024/)
+  e = throwsWith(() => sandbox.client({ maxResponseBytes: 4096.5 }), InvalidInputError, 'invalid_input')
+  assert.match(e.message, /maxResponseBytes must be a whole number of bytes/)
+  e = throwsWith(() => sandbox.client({ maxResponseBytes: '4096' }), InvalidInputError, 'invalid_input')
+  assert.match(e.message, /options\.maxResponseBytes must be a number, got a string/)
+
+  const roomy = sandbox.client({ maxResponseBytes: 1 << 20 })
+  const { session, tokens } = await sandbox.session(roomy, { scopes: ['user_read', 'plans_read'] })
+  const week = await session.request('GET', '/api/v1/plans', { query: { from: '2025-03-03', to: '2025-03-09' } })
+  assert.ok(week.body.length > 1024, `the sandbox's week of plans is ${week.body.length} bytes`)
+
+  const tight = sandbox.client({ maxResponseBytes: 1024 })
+  const capped = tight.session(new MemoryTokenStore(tokens))
+  e = await rejectsWith(capped.request('GET', '/api/v1/plans', { query: { from: '2025-03-03', to: '2025-03-09' } }), InvalidResponseError, 'invalid_response')
+  assert.match(e.message, /1024/)
 })

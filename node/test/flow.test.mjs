@@ -54,8 +54,10 @@ test('the full flow: authorize, zones, plans, uploads, request, refresh, revoke'
   assert.match(req.codeVerifier, /^[A-Za-z0-9_-]{43,128}$/)
   assert.equal(req.redirectUri, 'https://app.example/callback')
 
-  // The request survives a round trip through JSON (a backend keeps it in its session store).
-  const kept = JSON.parse(JSON.stringify(req))
+  // The request's storage form survives a round trip through JSON (a backend keeps it in its
+  // server-side session store).
+  const kept = JSON.parse(JSON.stringify(req.toStorageJSON()))
+  assert.equal(kept.codeVerifier, req.codeVerifier)
   const callback = await sandbox.approve(req.url)
   assert.ok(callback.startsWith('https://app.example/callback?'), callback)
   const tokens = await client.completeAuthorization(kept, callback)
@@ -68,12 +70,12 @@ test('the full flow: authorize, zones, plans, uploads, request, refresh, revoke'
   assert.equal(typeof tokens.refreshToken, 'string')
 
   // TokenSet JSON round trip (the storage form).
-  const json = tokens.toJSON()
+  const json = tokens.toStorageJSON()
   assert.equal(json.schema_version, 1)
   assert.equal(json.expires_at, tokens.expiresAt)
-  const again = TokenSet.fromJSON(JSON.stringify(tokens))
+  const again = TokenSet.fromJSON(JSON.stringify(tokens.toStorageJSON()))
   assert.equal(again.accessToken, tokens.accessToken)
-  assert.deepEqual(again.toJSON(), json)
+  assert.deepEqual(again.toStorageJSON(), json)
 
   const store = new MemoryTokenStore()
   await store.save(tokens)
@@ -217,7 +219,7 @@ test('the built-in FileTokenStore keeps tokens across sessions', async (t) => {
   const tokens = await sandbox.authorize(client, ['user_read'])
   await client.connect(store, tokens)
   const onDisk = JSON.parse(readFileSync(file, 'utf8'))
-  assert.deepEqual(onDisk, tokens.toJSON())
+  assert.deepEqual(onDisk, tokens.toStorageJSON())
   assert.equal(statSync(file).mode & 0o777, 0o600)
   const later = client.session(new FileTokenStore(file))
   assert.equal(await later.userId(), 'athlete-1001')

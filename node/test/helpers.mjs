@@ -150,7 +150,7 @@ export function tempDir(t) {
 
 /** A copy of `tokens` whose access token counts as expired (the JSON form's `expires_at`). */
 export function expired(tokens) {
-  const json = tokens.toJSON()
+  const json = tokens.toStorageJSON()
   json.expires_at = Math.floor(Date.now() / 1000) - 3600
   return TokenSet.fromJSON(json)
 }

@@ -159,12 +159,25 @@ test('a store whose load returns something else is a store error naming it', asy
   await assert.rejects(bad.userId(), (e) => e instanceof StoreError && /not a token set/.test(e.message))
 })
 
-test('a store may return the JSON form or its text from load()', async () => {
+test('a store may return the storage form or its text from load()', async () => {
   const client = sandbox.client()
   const tokens = await sandbox.authorize(client, ['user_read'])
-  for (const stored of [tokens.toJSON(), JSON.stringify(tokens), tokens]) {
+  for (const stored of [tokens.toStorageJSON(), JSON.stringify(tokens.toStorageJSON()), tokens]) {
     const session = client.session({ load: async () => stored, save() {}, clear() {} })
     assert.equal(await session.userId(), 'athlete-1001')
+  }
+})
+
+test('a store that saved the redacted JSON.stringify(tokens) form is told to save toStorageJSON()', async () => {
+  const client = sandbox.client()
+  const tokens = await sandbox.authorize(client, ['user_read'])
+  for (const stored of [tokens.toJSON(), JSON.stringify(tokens)]) {
+    const session = client.session({ load: async () => stored, save() {}, clear() {} })
+    await assert.rejects(session.userId(), (e) => {
+      assert.ok(e instanceof StoreError, String(e))
+      assert.match(e.message, /redacted form .*toStorageJSON\(\)/)
+      return true
+    })
   }
 })
 

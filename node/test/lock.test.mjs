@@ -474,7 +474,7 @@ test('stress worker: the protocol, two processes, expired tokens refreshed once 
   const initial = {}
   for (const user of users) {
     initial[user] = await sandbox.authorize(client)
-    writeFileSync(path.join(dir, `${user}.json`), JSON.stringify(expired(initial[user])))
+    writeFileSync(path.join(dir, `${user}.json`), JSON.stringify(expired(initial[user]).toStorageJSON()))
   }
   await sandbox.clearRequests()
   const args = ['--sandbox', sandbox.url, '--dir', dir, '--users', '2', '--callers', '3', '--seconds', '1']

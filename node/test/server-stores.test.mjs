@@ -115,7 +115,7 @@ for (const kind of KINDS) {
     const session = await client.connect(store, tokens)
     const saved = await store.load()
     assert.ok(saved instanceof TokenSet)
-    assert.deepEqual(saved.toJSON(), tokens.toJSON(), 'connect saved the tokens as they are')
+    assert.deepEqual(saved.toStorageJSON(), tokens.toStorageJSON(), 'connect saved the tokens as they are')
     assert.equal(await neighbour.load(), null, 'users are apart')
     assert.equal((await session.intensityZones()).userId, `contract-${kind}`)
 
@@ -127,17 +127,17 @@ for (const kind of KINDS) {
     const elsewhere = open(kind).forUser(`contract-${kind}`)
     const rotated = await elsewhere.load()
     assert.notEqual(rotated.refreshToken, tokens.refreshToken)
-    assert.deepEqual(rotated.toJSON(), (await session.tokens()).toJSON())
+    assert.deepEqual(rotated.toStorageJSON(), (await session.tokens()).toStorageJSON())
 
     // A session over a fresh store object of the same key reads the stored tokens.
     assert.equal(await client.session(elsewhere).userId(), `contract-${kind}`)
 
     // save/clear from JS; a TokenSet is required.
     await neighbour.save(tokens)
-    assert.deepEqual((await neighbour.load()).toJSON(), tokens.toJSON())
+    assert.deepEqual((await neighbour.load()).toStorageJSON(), tokens.toStorageJSON())
     await neighbour.clear()
     assert.equal(await neighbour.load(), null)
-    await assert.rejects(neighbour.save(tokens.toJSON()), InvalidInputError)
+    await assert.rejects(neighbour.save(tokens.toStorageJSON()), InvalidInputError)
 
     // Revoke clears the row; a session on the cleared store needs a new authorization.
     await session.revoke()
@@ -153,7 +153,7 @@ test('redis store: prefixes keep apps apart', async () => {
   const b = new RedisTokenStores(servers.redisUrl, { prefix: 'app-b:' }).forUser('prefixed')
   await a.save(tokens)
   assert.equal(await b.load(), null)
-  assert.deepEqual((await a.load()).toJSON(), tokens.toJSON())
+  assert.deepEqual((await a.load()).toStorageJSON(), tokens.toStorageJSON())
   await assert.doesNotReject(new RedisTokenStores(servers.redisUrl).migrate(), 'migrate is a no-op that resolves')
 })
 
@@ -241,7 +241,7 @@ for (const kind of KINDS) {
     assert.deepEqual(await refreshesByUser(), { [user]: [200] })
     const stored = await store.load()
     assert.notEqual(stored.refreshToken, tokens.refreshToken, 'the rotated tokens are in the server')
-    assert.deepEqual(stored.toJSON(), (await session.tokens()).toJSON())
+    assert.deepEqual(stored.toStorageJSON(), (await session.tokens()).toStorageJSON())
   })
 }
 
@@ -259,7 +259,7 @@ for (const kind of KINDS) {
     for (const user of users) {
       // The driver's preparation: first tokens in DIR/<user>.json and in the server store.
       initial[user] = await authorizeAs(sandbox, client, user)
-      writeFileSync(path.join(dir, `${user}.json`), JSON.stringify(expired(initial[user])))
+      writeFileSync(path.join(dir, `${user}.json`), JSON.stringify(expired(initial[user]).toStorageJSON()))
       await stores.forUser(user).save(expired(initial[user]))
     }
     await sandbox.clearRequests()

@@ -8,7 +8,7 @@
 // Users are `user-01` … `user-UU`. Where their tokens live:
 // - `--store file` (the default): the example backend's SQLite store (`examples/backend.mjs`)
 //   in DIR/tokens-node.sqlite, one database shared by every Node worker process;
-//   DIR/<user>.json (the `TokenSet.toJSON()` storage form) is imported into a user's row only
+//   DIR/<user>.json (the `TokenSet.toStorageJSON()` storage form) is imported into a user's row only
 //   when the row is missing.
 // - `--store postgres|redis --store-url URL`: the SDK's `PostgresTokenStores` /
 //   `RedisTokenStores`, one per process, `forUser('user-01')` … per user. The driver has
