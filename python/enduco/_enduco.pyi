@@ -13,7 +13,14 @@ _Path = Union[str, "os.PathLike[str]"]
 _Workout = Union[_Path, bytes, bytearray, memoryview]
 _Date = Union[datetime.date, str]
 _Query = Union[Mapping[str, object], Sequence[Tuple[str, object]], None]
-_Store = Union[TokenStore, AsyncTokenStore, "MemoryTokenStore", "FileTokenStore"]
+_Store = Union[
+    TokenStore,
+    AsyncTokenStore,
+    "MemoryTokenStore",
+    "FileTokenStore",
+    "PostgresTokenStore",
+    "RedisTokenStore",
+]
 _Progress = Callable[[int, int], object]
 
 @final
@@ -263,6 +270,63 @@ class FileTokenStore:
     def load(self) -> Optional[TokenSet]: ...
     def save(self, tokens: TokenSet) -> None: ...
     def clear(self) -> None: ...
+
+@final
+class PostgresTokenStores:
+    """The app's PostgreSQL connection pool for tokens (feature of the native core): create
+    one per process and share it; ``for_user(key)`` gives each user's store. Connects on first
+    use; ``repr()`` never shows the URL. An unusable URL raises ``InvalidInputError``."""
+
+    def __init__(self, url: str) -> None: ...
+    def migrate(self) -> None:
+        """Creates the tables ``enduco_tokens`` and ``enduco_token_locks`` if missing
+        (idempotent, safe when several processes run it at once). Blocks."""
+    def migrate_async(self) -> Coroutine[Any, Any, None]:
+        """``migrate()`` as a coroutine, for asyncio apps."""
+    def for_user(self, key: str) -> "PostgresTokenStore": ...
+
+@final
+class PostgresTokenStore:
+    """One user's tokens in PostgreSQL, with the cross-process refresh lock (a lease row).
+    Pass it to ``session``/``connect`` of either client: the SDK calls it directly."""
+
+    @property
+    def key(self) -> str: ...
+    def load(self) -> Optional[TokenSet]: ...
+    def save(self, tokens: TokenSet) -> None: ...
+    def clear(self) -> None: ...
+    def load_async(self) -> Coroutine[Any, Any, Optional[TokenSet]]:
+        """``load()`` as a coroutine (asyncio apps; host stores that wrap this one)."""
+    def save_async(self, tokens: TokenSet) -> Coroutine[Any, Any, None]: ...
+    def clear_async(self) -> Coroutine[Any, Any, None]: ...
+
+@final
+class RedisTokenStores:
+    """The app's Redis connection for tokens: keys ``<prefix>tokens:<key>`` and
+    ``<prefix>lock:<key>`` (default prefix ``"enduco:"``). Connects on first use; ``repr()``
+    never shows the URL."""
+
+    def __init__(self, url: str, prefix: Optional[str] = None) -> None: ...
+    @property
+    def prefix(self) -> str: ...
+    def migrate(self) -> None:
+        """Nothing to create in Redis; returns at once."""
+    def migrate_async(self) -> Coroutine[Any, Any, None]: ...
+    def for_user(self, key: str) -> "RedisTokenStore": ...
+
+@final
+class RedisTokenStore:
+    """One user's tokens in Redis, with the cross-process refresh lock (``SET NX PX`` and an
+    owner-only release)."""
+
+    @property
+    def key(self) -> str: ...
+    def load(self) -> Optional[TokenSet]: ...
+    def save(self, tokens: TokenSet) -> None: ...
+    def clear(self) -> None: ...
+    def load_async(self) -> Coroutine[Any, Any, Optional[TokenSet]]: ...
+    def save_async(self, tokens: TokenSet) -> Coroutine[Any, Any, None]: ...
+    def clear_async(self) -> Coroutine[Any, Any, None]: ...
 
 @final
 class Session:

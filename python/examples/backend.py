@@ -1,11 +1,20 @@
 """A minimal enduco backend: standard library only (http.server, sqlite3) plus the SDK.
 
-It keeps one token set per enduco user in SQLite through a custom token store (with the SDK's
-refresh lock, so several backend processes may share the database), serves the user's zones
-and plans, and forgets a user when enduco sends the "deregistered" webhook.
+It keeps one token set per enduco user, serves the user's zones and plans, and forgets a user
+when enduco sends the "deregistered" webhook. Tokens live in SQLite through a custom token
+store (the default), or in PostgreSQL or Redis through the SDK's own server stores
+(`--token-store postgres://…|redis://…`). Both implement the SDK's refresh lock, so several
+backend processes may share the database.
 
-    python examples/backend.py --environment beta --db enduco.sqlite3 --port 8080
-    # credentials from ENDUCO_CLIENT_ID / ENDUCO_CLIENT_SECRET (or --client-id/--client-secret)
+    python examples/backend.py --environment beta --db enduco.sqlite3 --port 8080 \
+        [--token-store postgres://user:password@db.internal/app]
+    # credentials from ENDUCO_CLIENT_ID / ENDUCO_CLIENT_SECRET (or --client-id/--client-secret);
+    # the token store URL may also come from ENDUCO_TOKEN_STORE (keeps the password off the
+    # command line)
+
+The SQLite file (`--db`) is the app's own database: the list of connected users, and the
+tokens too unless `--token-store` names a server. With PostgreSQL the SDK's tables are created
+at start (`migrate()`, idempotent; a real deployment may run it once at deploy instead).
 
 Routes:
     GET  /login                  → 302 to enduco's consent page
@@ -33,7 +42,7 @@ import threading
 import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
 
 import enduco
 
@@ -63,6 +72,11 @@ class Database:
                 "CREATE TABLE IF NOT EXISTS enduco_refresh_locks ("
                 " user_id TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at REAL NOT NULL)"
             )
+            # The app's own list of connected users, wherever their tokens are kept.
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS connected_users ("
+                " user_id TEXT PRIMARY KEY, connected_at REAL NOT NULL)"
+            )
 
     @contextlib.contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
@@ -77,9 +91,21 @@ class Database:
 
     def users(self) -> List[str]:
         with self.connect() as db:
-            return [row[0] for row in db.execute("SELECT user_id FROM enduco_tokens ORDER BY user_id")]
+            return [row[0] for row in db.execute("SELECT user_id FROM connected_users ORDER BY user_id")]
+
+    def add_user(self, user_id: str) -> None:
+        with self.connect() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO connected_users (user_id, connected_at) VALUES (?, ?)",
+                (user_id, time.time()),
+            )
+
+    def remove_user(self, user_id: str) -> None:
+        with self.connect() as db:
+            db.execute("DELETE FROM connected_users WHERE user_id = ?", (user_id,))
 
     def delete(self, user_id: str) -> bool:
+        """Deletes a user's tokens from the SQLite token table."""
         with self.connect() as db:
             return db.execute("DELETE FROM enduco_tokens WHERE user_id = ?", (user_id,)).rowcount > 0
 
@@ -153,10 +179,48 @@ class SqliteTokenStore:
             )
 
 
+AnyStore = Union[SqliteTokenStore, enduco.PostgresTokenStore, enduco.RedisTokenStore]
+
+
+class TokenStorage:
+    """Where the backend keeps tokens: `for_user(user_id)` gives a user's token store.
+
+    - `--token-store postgres://…` / `redis://…`: the SDK's `PostgresTokenStores` /
+      `RedisTokenStores`, one connection pool for the whole process shared by every user's
+      session (create it once per process — after forking, in a pre-fork server). Their
+      stores are the SDK's own: sessions call them with no Python in between, and their
+      refresh lock is a lease row (PostgreSQL) or a `SET NX PX` key (Redis).
+    - otherwise: `SqliteTokenStore` rows in the app's SQLite file.
+    """
+
+    def __init__(self, db: Database, url: Optional[str] = None) -> None:
+        self.db = db
+        self.server: Union[enduco.PostgresTokenStores, enduco.RedisTokenStores, None] = None
+        self.kind = "sqlite"
+        if url is not None:
+            scheme = urllib.parse.urlsplit(url).scheme
+            if scheme in ("postgres", "postgresql"):
+                self.server, self.kind = enduco.PostgresTokenStores(url), "postgres"
+            elif scheme in ("redis", "rediss"):
+                self.server, self.kind = enduco.RedisTokenStores(url), "redis"
+            else:
+                raise ValueError("the token store must be a postgres:// or redis:// URL")
+            # Idempotent and safe when several processes start at once.
+            self.server.migrate()
+
+    def for_user(self, user_id: str) -> AnyStore:
+        if self.server is not None:
+            return self.server.for_user(user_id)
+        return SqliteTokenStore(self.db, user_id)
+
+
 class App:
-    def __init__(self, client: enduco.EnducoClient, db: Database) -> None:
+    def __init__(
+        self, client: enduco.EnducoClient, db: Database, storage: Optional[TokenStorage] = None
+    ) -> None:
         self.client = client
         self.db = db
+        self.storage = storage or TokenStorage(db)
         self.pending: Dict[str, Tuple[enduco.AuthorizationRequest, float]] = {}
         self.lock = threading.Lock()
 
@@ -179,17 +243,25 @@ class App:
         user_id = tokens.user_id
         if not user_id:
             raise enduco.InvalidResponseError("the access token names no user")
-        self.client.connect(SqliteTokenStore(self.db, user_id), tokens)
+        self.client.connect(self.storage.for_user(user_id), tokens)
+        self.db.add_user(user_id)
         log.info("user %s connected enduco", user_id)
         return user_id
 
     def session(self, user_id: str) -> enduco.Session:
-        return self.client.session(SqliteTokenStore(self.db, user_id))
+        return self.client.session(self.storage.for_user(user_id))
+
+    def disconnect(self, user_id: str) -> None:
+        self.session(user_id).revoke()  # revokes the grant, then clears the store
+        self.db.remove_user(user_id)
 
     def webhook(self, body: bytes) -> Dict[str, Any]:
         event = enduco.parse_webhook(body)
         if event.type == "user_deregistered" and event.user_id:
-            removed = self.db.delete(event.user_id)
+            store = self.storage.for_user(event.user_id)
+            removed = store.load() is not None
+            store.clear()
+            self.db.remove_user(event.user_id)
             log.info("user %s deregistered on enduco; tokens %s", event.user_id,
                      "deleted" if removed else "were not stored")
             return {"type": event.type, "user_id": event.user_id, "deleted": removed}
@@ -240,7 +312,9 @@ STATUS_FOR = {
     "network": 502,
     "timeout": 504,
     "invalid_response": 502,
-    "store": 500,
+    # The token storage failed (no refresh was sent without its lock): the user's grant is
+    # intact, and a retry once the database is back works.
+    "store": 503,
 }
 
 
@@ -278,7 +352,7 @@ def make_handler(app: App, base_url: str) -> type:
                 elif method == "GET" and len(parts) == 3 and parts[0] == "users" and parts[2] == "plans":
                     self.send_json(200, _plans_json(app.session(parts[1]).upcoming_plans(7)))
                 elif method == "POST" and len(parts) == 3 and parts[0] == "users" and parts[2] == "disconnect":
-                    app.session(parts[1]).revoke()
+                    app.disconnect(parts[1])
                     self.send_json(200, {"disconnected": parts[1]})
                 elif method == "POST" and parts == ["webhooks", "enduco"]:
                     length = int(self.headers.get("Content-Length") or 0)
@@ -304,7 +378,13 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--environment", default=os.environ.get("ENDUCO_ENVIRONMENT", "beta"))
     parser.add_argument("--client-id", default=os.environ.get("ENDUCO_CLIENT_ID"))
     parser.add_argument("--client-secret", default=os.environ.get("ENDUCO_CLIENT_SECRET"))
-    parser.add_argument("--db", default="enduco.sqlite3")
+    parser.add_argument("--db", default="enduco.sqlite3", help="the app's SQLite file")
+    parser.add_argument(
+        "--token-store",
+        default=os.environ.get("ENDUCO_TOKEN_STORE"),
+        metavar="URL",
+        help="keep tokens in PostgreSQL (postgres://…) or Redis (redis://…) instead of --db",
+    )
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--time-zone", default=None, help="the athletes' IANA time zone")
     args = parser.parse_args(argv)
@@ -321,9 +401,15 @@ def main(argv: Optional[List[str]] = None) -> None:
         environment=args.environment,
         time_zone=args.time_zone,
     )
-    app = App(client, Database(args.db))
+    db = Database(args.db)
+    try:
+        storage = TokenStorage(db, args.token_store)
+    except (ValueError, enduco.EnducoError) as e:
+        # The message never shows the URL (it may carry a password).
+        parser.error(f"--token-store: {e}")
+    app = App(client, db, storage)
     server.RequestHandlerClass = make_handler(app, base_url)
-    print(f"listening on {base_url}", flush=True)
+    print(f"listening on {base_url} (tokens in {storage.kind})", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -9,6 +9,7 @@ mod errors;
 mod logging;
 mod models;
 mod runtime;
+mod server_store;
 mod session;
 mod store;
 
@@ -22,6 +23,10 @@ fn _enduco(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<session::PyAsyncSession>()?;
     m.add_class::<store::PyMemoryTokenStore>()?;
     m.add_class::<store::PyFileTokenStore>()?;
+    m.add_class::<server_store::PyPostgresTokenStores>()?;
+    m.add_class::<server_store::PyPostgresTokenStore>()?;
+    m.add_class::<server_store::PyRedisTokenStores>()?;
+    m.add_class::<server_store::PyRedisTokenStore>()?;
     m.add_class::<models::PyTokenSet>()?;
     m.add_class::<models::PyAuthorizationRequest>()?;
     m.add_class::<models::PyIntensityZones>()?;

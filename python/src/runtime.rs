@@ -51,30 +51,38 @@ where
              (for example from a token store method); use AsyncEnducoClient or call it elsewhere",
         ));
     }
-    let outcome: PyResult<enduco::Result<T>> = py.detach(|| {
-        let mut task = AbortOnDrop(runtime().spawn(fut));
-        runtime().block_on(async {
-            loop {
-                match tokio::time::timeout(SIGNAL_POLL, &mut task.0).await {
-                    Ok(Ok(result)) => return Ok(result),
-                    // A panic in the core stays a panic (PyO3 raises PanicException).
-                    Ok(Err(e)) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-                    Ok(Err(e)) => {
-                        return Err(PyRuntimeError::new_err(format!(
-                            "the SDK's task ended unexpectedly: {e}"
-                        )));
-                    }
-                    Err(_) => {
-                        // `check_signals` only does something on the main thread.
-                        if let Some(Err(e)) = Python::try_attach(|py| py.check_signals()) {
-                            return Err(e);
-                        }
+    let outcome: PyResult<enduco::Result<T>> = py.detach(|| block_on_task(fut));
+    outcome?.map_err(|e| to_pyerr(py, e))
+}
+
+/// Spawns `fut` on the runtime and waits for it on this thread, looking up every
+/// [`SIGNAL_POLL`] for a pending signal (Ctrl-C) to raise.
+fn block_on_task<T, F>(fut: F) -> PyResult<enduco::Result<T>>
+where
+    F: Future<Output = enduco::Result<T>> + Send + 'static,
+    T: Send + 'static,
+{
+    let mut task = AbortOnDrop(runtime().spawn(fut));
+    runtime().block_on(async {
+        loop {
+            match tokio::time::timeout(SIGNAL_POLL, &mut task.0).await {
+                Ok(Ok(result)) => return Ok(result),
+                // A panic in the core stays a panic (PyO3 raises PanicException).
+                Ok(Err(e)) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Ok(Err(e)) => {
+                    return Err(PyRuntimeError::new_err(format!(
+                        "the SDK's task ended unexpectedly: {e}"
+                    )));
+                }
+                Err(_) => {
+                    // `check_signals` only does something on the main thread.
+                    if let Some(Err(e)) = Python::try_attach(|py| py.check_signals()) {
+                        return Err(e);
                     }
                 }
             }
-        })
-    });
-    outcome?.map_err(|e| to_pyerr(py, e))
+        }
+    })
 }
 
 /// Runs a synchronous core call (no I/O, but possibly touching tokio) inside the runtime

@@ -31,6 +31,7 @@ use tokio::sync::oneshot;
 use crate::errors::store_failure;
 use crate::models::PyTokenSet;
 use crate::runtime::wait;
+use crate::server_store::{PyPostgresTokenStore, PyRedisTokenStore};
 
 /// How often a store call waiting on an event loop checks that the loop is still open.
 const LOOP_WATCH: Duration = Duration::from_millis(100);
@@ -493,6 +494,12 @@ pub(crate) fn resolve_store(store: &Bound<'_, PyAny>, on_loop: bool) -> PyResult
     }
     if let Ok(file) = store.cast::<PyFileTokenStore>() {
         return Ok((file.get().0.clone(), None));
+    }
+    if let Ok(postgres) = store.cast::<PyPostgresTokenStore>() {
+        return Ok((postgres.get().inner.clone(), None));
+    }
+    if let Ok(redis) = store.cast::<PyRedisTokenStore>() {
+        return Ok((redis.get().inner.clone(), None));
     }
     let kind = || -> PyResult<String> { store.get_type().name()?.extract::<String>() };
     for method in ["load", "save", "clear"] {

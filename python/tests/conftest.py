@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
+import tempfile
 import threading
+from pathlib import Path
 from typing import Iterator
 
 import pytest
 
 import enduco
-from support import SANDBOX_BIN, Sandbox, make_async_client, make_client
+from support import SANDBOX_BIN, DbServers, Sandbox, make_async_client, make_client
 
 
 @pytest.fixture(scope="session")
@@ -56,3 +59,19 @@ def aclient(sandbox: Sandbox) -> enduco.AsyncEnducoClient:
     return make_async_client(sandbox)
 
 
+
+
+@pytest.fixture(scope="module")
+def db_servers() -> Iterator[DbServers]:
+    """PostgreSQL and Redis for one test module (`tests/db-servers up`), always stopped and
+    removed at its end."""
+    directory = Path(tempfile.mkdtemp(prefix="enduco-python-db-"))
+    servers = DbServers(directory)
+    try:
+        servers.up()
+        yield servers
+    finally:
+        try:
+            servers.down()
+        finally:
+            shutil.rmtree(directory, ignore_errors=True)

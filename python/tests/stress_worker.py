@@ -2,17 +2,22 @@
 `core/examples/stress.rs`, which starts several of these at once):
 
     python tests/stress_worker.py --sandbox URL --dir DIR --users U --callers C --seconds S
+                                  [--store file|postgres|redis --store-url URL]
                                   [--no-lock] [--verify] [--hold-lock] [--asyncio]
 
-Users are `user-01` … `user-UU`. Their tokens live in the example backend's SQLite store
-(`examples/backend.py`) in DIR/tokens-python.sqlite, one database shared by every Python worker
-process; DIR/<user>.json (the `TokenSet.to_json()` form) is imported into a user's row only
-when the row is missing. One session per user in this process, shared by C caller threads
+Users are `user-01` … `user-UU`. With `--store file` (the default) their tokens live in the
+example backend's SQLite store (`examples/backend.py`) in DIR/tokens-python.sqlite, one
+database shared by every Python worker process; DIR/<user>.json (the `TokenSet.to_json()` form)
+is imported into a user's row only when the row is missing. With `--store postgres|redis` they
+live in the SDK's server store at `--store-url` (the driver imported them): one
+`PostgresTokenStores`/`RedisTokenStores` per process, `for_user("user-01")`… per user.
+One session per user in this process, shared by C caller threads
 (or asyncio tasks with `--asyncio`); caller i starts at user i and loops over the users calling
-`intensity_zones()` until S seconds have passed. `--no-lock` uses the same store without its
-refresh lock (to measure what the lock removes). `--verify` instead refreshes every user once
+`intensity_zones()` until S seconds have passed. `--no-lock` wraps each store in a host store
+that only has load/save/clear and delegates (no refresh lock: to measure what the lock
+removes). `--verify` instead refreshes every user once
 (the driver's check that every stored refresh token still works); `--hold-lock` instead takes
-user-01's lock with a 3 s lease, prints `locked` and waits to be killed.
+user-01's lock with a 3 s lease, prints `locked` and waits to be killed (`--store file` only).
 
 The last line on stdout is `{"calls": N, "ok": N, "errors": {"<code>": N, ...}}`. The exit
 status is 0 even when calls failed (the driver judges); non-zero only if the worker broke.
@@ -40,6 +45,9 @@ CLIENT_SECRET = "sandbox-secret"
 REDIRECT_URI = "https://app.example/callback"
 
 
+ServerStore = Union[enduco.PostgresTokenStore, enduco.RedisTokenStore]
+
+
 class UnlockedStore:
     """The example's SQLite store without `try_lock`/`unlock`: "one process only"."""
 
@@ -56,7 +64,24 @@ class UnlockedStore:
         self.inner.clear()
 
 
-Store = Union[SqliteTokenStore, UnlockedStore]
+class UnlockedServerStore:
+    """A server store without the lock. Its methods are `async def` around the store's
+    coroutines: a store method must not make a blocking SDK call."""
+
+    def __init__(self, inner: ServerStore) -> None:
+        self.inner = inner
+
+    async def load(self) -> Optional[enduco.TokenSet]:
+        return await self.inner.load_async()
+
+    async def save(self, tokens: enduco.TokenSet) -> None:
+        await self.inner.save_async(tokens)
+
+    async def clear(self) -> None:
+        await self.inner.clear_async()
+
+
+Store = Union[SqliteTokenStore, ServerStore, UnlockedStore, UnlockedServerStore]
 
 
 class Tally:
@@ -94,26 +119,45 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     parser.add_argument("--verify", action="store_true", help="refresh every user once instead")
     parser.add_argument("--hold-lock", action="store_true", help="take user-01's lock, then wait")
     parser.add_argument("--asyncio", action="store_true", help="asyncio tasks on AsyncEnducoClient")
-    # The driver may name the store kind; this worker has one: the example's SQLite store
-    # (the driver's default kind, "file").
-    parser.add_argument("--store", choices=["file"], default="file", help=argparse.SUPPRESS)
-    parser.add_argument("--store-url", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--store",
+        choices=["file", "postgres", "redis"],
+        default="file",
+        help="file: the example's SQLite store in DIR; postgres/redis: the SDK's server store",
+    )
+    parser.add_argument("--store-url", help="the server's URL (--store postgres|redis)")
     args = parser.parse_args(argv)
     if not 1 <= args.users <= 99 or args.callers < 1 or args.seconds <= 0:
         parser.error("--users must be 1..99, --callers at least 1, --seconds positive")
+    if (args.store == "file") != (args.store_url is None):
+        parser.error("--store postgres|redis needs --store-url, and --store-url needs one of them")
+    if args.hold_lock and args.store != "file":
+        parser.error("--hold-lock works with --store file only")
     return args
 
 
 def open_stores(args: argparse.Namespace) -> List[Store]:
-    db = Database(str(args.dir / "tokens-python.sqlite"))
-    stores: List[Store] = []
-    for n in range(1, args.users + 1):
-        user = f"user-{n:02d}"
-        initial = args.dir / f"{user}.json"
-        db.import_tokens(user, enduco.TokenSet.from_json(initial.read_text()))
-        store = SqliteTokenStore(db, user)
-        stores.append(UnlockedStore(store) if args.no_lock else store)
-    return stores
+    users = [f"user-{n:02d}" for n in range(1, args.users + 1)]
+    if args.store == "file":
+        db = Database(str(args.dir / "tokens-python.sqlite"))
+        sqlite: List[SqliteTokenStore] = []
+        for user in users:
+            initial = args.dir / f"{user}.json"
+            db.import_tokens(user, enduco.TokenSet.from_json(initial.read_text()))
+            sqlite.append(SqliteTokenStore(db, user))
+        if args.no_lock:
+            return [UnlockedStore(store) for store in sqlite]
+        return list(sqlite)
+    # One pool per process, shared by every user's store; the driver imported the tokens.
+    server: Union[enduco.PostgresTokenStores, enduco.RedisTokenStores] = (
+        enduco.PostgresTokenStores(args.store_url)
+        if args.store == "postgres"
+        else enduco.RedisTokenStores(args.store_url)
+    )
+    stores: List[ServerStore] = [server.for_user(user) for user in users]
+    if args.no_lock:
+        return [UnlockedServerStore(store) for store in stores]
+    return list(stores)
 
 
 def verify(args: argparse.Namespace, stores: List[Store], tally: Tally) -> None:

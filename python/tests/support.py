@@ -73,6 +73,16 @@ class Sandbox:
         """Polls the log until at least `count` refresh requests have arrived."""
         wait_until(lambda: self.refresh_count() >= count, timeout)
 
+    def clear_requests(self) -> None:
+        self.control("DELETE", "/_sandbox/requests")
+
+    def refreshes_by_user(self) -> Dict[str, List[int]]:
+        """The refresh token requests in the log per sandbox user id: `{user: [status, ...]}`."""
+        by_user: Dict[str, List[int]] = {}
+        for r in self.refresh_requests():
+            by_user.setdefault(str(r.get("userId")), []).append(r.get("status", 0))
+        return by_user
+
     def count(self, path: str) -> int:
         return sum(1 for r in self.requests() if r["path"] == path)
 
@@ -117,6 +127,45 @@ class Sandbox:
         return path
 
 
+DB_SERVERS = REPO / "tests" / "db-servers"
+
+
+class DbServers:
+    """Throwaway PostgreSQL and Redis on loopback (`tests/db-servers`), one pair per test
+    module: `stop(kind)`/`start(kind)` keep the port (and Redis its data)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.dir = directory
+        self.postgres_url = ""
+        self.redis_url = ""
+
+    def _run(self, *args: str) -> str:
+        done = subprocess.run(
+            [str(DB_SERVERS), *args], capture_output=True, text=True, timeout=180
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"tests/db-servers {' '.join(args)} failed: {done.stderr}")
+        return done.stdout
+
+    def up(self) -> None:
+        out = self._run("up", str(self.dir))
+        urls = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+        self.postgres_url = urls["POSTGRES_URL"].strip()
+        self.redis_url = urls["REDIS_URL"].strip()
+
+    def down(self) -> None:
+        self._run("down", str(self.dir))
+
+    def stop(self, kind: str) -> None:
+        self._run("stop", kind, str(self.dir))
+
+    def start(self, kind: str) -> None:
+        self._run("start", kind, str(self.dir))
+
+    def url(self, kind: str) -> str:
+        return self.postgres_url if kind == "postgres" else self.redis_url
+
+
 def make_client(sandbox: Sandbox, **options: Any) -> enduco.EnducoClient:
     options.setdefault("environment", sandbox.url)
     return enduco.EnducoClient(CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, **options)
@@ -132,6 +181,16 @@ def login(
 ) -> enduco.TokenSet:
     request = client.authorization_request(scopes or ALL_SCOPES)
     callback = sandbox.follow_authorization(request.url)
+    return client.complete_authorization(request, callback)
+
+
+def login_as(
+    client: enduco.EnducoClient, sandbox: Sandbox, user_id: str, scopes: Optional[List[str]] = None
+) -> enduco.TokenSet:
+    """Logs in as the sandbox user `user_id` (the sandbox's `login_hint`)."""
+    request = client.authorization_request(scopes or ALL_SCOPES)
+    hint = urllib.parse.urlencode({"login_hint": user_id})
+    callback = sandbox.follow_authorization(f"{request.url}&{hint}")
     return client.complete_authorization(request, callback)
 
 
@@ -247,8 +306,10 @@ __all__ = [
     "alogin",
     "await_until",
     "expired",
+    "DbServers",
     "in_threads",
     "login",
+    "login_as",
     "make_async_client",
     "make_client",
     "wait_until",

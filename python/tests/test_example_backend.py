@@ -1,31 +1,38 @@
-"""The example backend (examples/backend.py) end to end: login through the sandbox, tokens in
-SQLite, data through the stored tokens, and the row purged by a deregistration webhook."""
+"""The example backend (examples/backend.py) end to end, with its tokens in SQLite (its own
+token store) and in PostgreSQL (the SDK's `PostgresTokenStores`, `--token-store`): login
+through the sandbox, data through the stored tokens, a refresh through the store, and the
+tokens purged by a deregistration webhook."""
 
 from __future__ import annotations
 
 import http.client
 import json
-import sqlite3
 import subprocess
 import sys
 import threading
 import urllib.parse
 from pathlib import Path
-from typing import Any, Iterator, List, Tuple
+from typing import Any, Iterator, List, Optional, Tuple
 
 import pytest
 
+import enduco
 from support import CLIENT_ID, CLIENT_SECRET, Sandbox
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "backend.py"
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLE = EXAMPLES / "backend.py"
+sys.path.insert(0, str(EXAMPLES))
+from backend import Database, TokenStorage  # noqa: E402
 
 
 class Backend:
-    def __init__(self, url: str, db: Path) -> None:
+    def __init__(self, url: str, storage: TokenStorage, log: List[str]) -> None:
         self.url = url
         parsed = urllib.parse.urlsplit(url)
         self.host, self.port = parsed.hostname or "127.0.0.1", parsed.port or 80
-        self.db = db
+        #: The backend's token storage, opened by the test on the same database.
+        self.storage = storage
+        self.log = log
 
     def call(self, method: str, path: str, body: bytes = b"") -> Tuple[int, Any, Any]:
         conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
@@ -38,14 +45,33 @@ class Backend:
         finally:
             conn.close()
 
-    def rows(self) -> List[str]:
-        with sqlite3.connect(self.db) as db:
-            return [r[0] for r in db.execute("SELECT user_id FROM enduco_tokens")]
+    def stored(self, user: str) -> Optional[enduco.TokenSet]:
+        """The user's tokens as the backend stored them."""
+        value = self.storage.for_user(user).load()
+        if isinstance(value, str):
+            return enduco.TokenSet.from_json(value)
+        return value
+
+    def store(self, user: str, tokens: enduco.TokenSet) -> None:
+        self.storage.for_user(user).save(tokens)
+
+    def connect_user(self, sandbox: Sandbox) -> str:
+        status, _, authorize_url = self.call("GET", "/login")
+        assert status == 302 and authorize_url and authorize_url.startswith(sandbox.url)
+        callback = sandbox.follow_authorization(authorize_url)
+        assert callback.startswith(self.url + "/callback?")
+        status, body, _ = self.call("GET", callback[len(self.url):])
+        assert status == 200, body
+        user: str = body["connected"]
+        return user
 
 
-@pytest.fixture
-def backend(sandbox: Sandbox, tmp_path: Path) -> Iterator[Backend]:
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest, sandbox: Sandbox, tmp_path: Path) -> Iterator[Backend]:
     db = tmp_path / "backend.sqlite3"
+    store_url = None
+    if request.param == "postgres":
+        store_url = request.getfixturevalue("db_servers").postgres_url
     process = subprocess.Popen(
         [
             sys.executable,
@@ -56,6 +82,7 @@ def backend(sandbox: Sandbox, tmp_path: Path) -> Iterator[Backend]:
             "--db", str(db),
             "--port", "0",
             "--time-zone", "Europe/Berlin",
+            *(["--token-store", store_url] if store_url else []),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -66,59 +93,56 @@ def backend(sandbox: Sandbox, tmp_path: Path) -> Iterator[Backend]:
     if not line.startswith("listening on "):
         process.kill()
         pytest.fail(f"backend did not start: {line!r} {process.stderr.read()}")
+    assert line.endswith(f"(tokens in {request.param})"), line
     log: List[str] = []
     threading.Thread(target=lambda: log.extend(process.stderr), daemon=True).start()  # type: ignore[arg-type]
     try:
-        yield Backend(line.split()[-1], db)
+        yield Backend(line.split()[2], TokenStorage(Database(str(db)), store_url), log)
     finally:
         process.terminate()
         process.wait(timeout=10)
 
 
 def test_example_backend_purges_deregistered_user(backend: Backend, sandbox: Sandbox) -> None:
-    status, _, authorize_url = backend.call("GET", "/login")
-    assert status == 302 and authorize_url and authorize_url.startswith(sandbox.url)
-    callback = sandbox.follow_authorization(authorize_url)
-    assert callback.startswith(backend.url + "/callback?")
-    status, body, _ = backend.call("GET", callback[len(backend.url):])
-    assert status == 200, body
-    user = body["connected"]
+    user = backend.connect_user(sandbox)
     assert user == "athlete-1001"
-    assert backend.rows() == [user]
+    assert backend.stored(user) is not None
 
     status, zones, _ = backend.call("GET", f"/users/{user}/zones")
     assert status == 200 and zones["userId"] == user
     status, plans, _ = backend.call("GET", f"/users/{user}/plans")
     assert status == 200 and isinstance(plans, list)
+    status, body, _ = backend.call("GET", "/users")
+    assert status == 200 and body == {"users": [user]}
 
     sandbox.control("POST", "/_sandbox/webhooks/config", {"deregisterUrl": backend.url + "/webhooks/enduco"})
     result = sandbox.control("POST", "/_sandbox/webhooks/send", {"type": "user.deregistered", "userId": user})
     assert result["delivered"] is True, result
-    assert backend.rows() == []
+    assert backend.stored(user) is None
+    status, body, _ = backend.call("GET", "/users")
+    assert status == 200 and body == {"users": []}
     status, body, _ = backend.call("GET", f"/users/{user}/zones")
     assert status == 401 and body["error"] == "reauthorization_required"
 
 
-def test_example_backend_refreshes_through_sqlite(backend: Backend, sandbox: Sandbox) -> None:
-    _, _, authorize_url = backend.call("GET", "/login")
-    callback = sandbox.follow_authorization(authorize_url)
-    _, body, _ = backend.call("GET", callback[len(backend.url):])
-    user = body["connected"]
-    with sqlite3.connect(backend.db) as db:
-        stored = json.loads(db.execute("SELECT tokens FROM enduco_tokens").fetchone()[0])
-        stored["expires_at"] = 0
-        db.execute("UPDATE enduco_tokens SET tokens = ?", (json.dumps(stored),))
+def test_example_backend_refreshes_through_its_store(backend: Backend, sandbox: Sandbox) -> None:
+    user = backend.connect_user(sandbox)
+    stored = backend.stored(user)
+    assert stored is not None
+    data = json.loads(stored.to_json())
+    data["expires_at"] = 0
+    backend.store(user, enduco.TokenSet.from_json(json.dumps(data)))
     sandbox.expire_access_tokens()
     status, _, _ = backend.call("GET", f"/users/{user}/zones")
     assert status == 200
     assert sandbox.refresh_count() == 1
-    with sqlite3.connect(backend.db) as db:
-        fresh = json.loads(db.execute("SELECT tokens FROM enduco_tokens").fetchone()[0])
-    assert fresh["expires_at"] > 0 and fresh["refresh_token"] != stored["refresh_token"]
+    fresh = backend.stored(user)
+    assert fresh is not None
+    assert fresh.expires_at_unix > 0 and fresh.refresh_token != stored.refresh_token
 
     status, body, _ = backend.call("GET", "/callback?code=x&state=forged")
     assert status == 400 and body["error"] == "state_mismatch"
     status, body, _ = backend.call("POST", "/webhooks/enduco", b"{not json")
     assert status == 200 and body["type"] == "unknown"
     status, _, _ = backend.call("POST", f"/users/{user}/disconnect")
-    assert status == 200 and backend.rows() == []
+    assert status == 200 and backend.stored(user) is None
