@@ -1,26 +1,46 @@
 // A minimal backend with node:http: users connect their enduco account, the server keeps one
-// token set per enduco user, serves their zones and plans, and forgets a user when enduco sends
-// the deregistration webhook. Tokens live in SQLite (better-sqlite3, the default) or in
+// token set per enduco user, serves their zones and plans, and forgets a user when enduco
+// confirms a deregistration. Tokens live in SQLite (better-sqlite3, the default) or in
 // PostgreSQL through the SDK's `PostgresTokenStores`. Several server processes may share the
 // database: both token stores implement the SDK's refresh lock.
 //
 //   ENDUCO_CLIENT_ID=… ENDUCO_CLIENT_SECRET=… ENDUCO_ENV=beta PORT=8080 \
+//   ADMIN_TOKEN=$(openssl rand -hex 32) WEBHOOK_SECRET=$(openssl rand -hex 32) \
 //   PUBLIC_URL=https://trainer.example node examples/backend.mjs [--postgres URL]
 //
 // Token storage: `--postgres postgres://user:password@host/db` (or
 // `ENDUCO_TOKEN_STORE=postgres://…`) keeps tokens in PostgreSQL, creating the SDK's tables at
-// start (`migrate()`, idempotent); otherwise SQLite in DB_PATH (default enduco-tokens.sqlite).
+// start (`migrate()`, idempotent); otherwise SQLite. The SQLite file DB_PATH (default
+// enduco-tokens.sqlite) is the app's own database either way: the list of connected users,
+// and the tokens too unless they go to PostgreSQL.
 //
 // Routes:
-//   GET  /connect                  → redirect to enduco's consent page
-//   GET  /callback?code&state      → finish the authorization, store the tokens
-//   GET  /users/:id/zones          → the user's intensity zones (JSON)
-//   GET  /users/:id/plans?days=7   → the user's upcoming plans (JSON)
-//   POST /webhooks/enduco          → enduco's webhooks (deregistration purges the user)
+//   GET  /connect                      → redirect to enduco's consent page
+//   GET  /callback?code&state          → finish the authorization, store the tokens
+//   POST /webhooks/enduco/<secret>     → enduco's webhooks (a confirmed deregistration purges
+//                                        the user)
+//   Admin API (`Authorization: Bearer <ADMIN_TOKEN>`, 401 otherwise):
+//   GET  /users                        → the connected users
+//   GET  /users/:id/zones              → the user's intensity zones (JSON)
+//   GET  /users/:id/plans?days=7       → the user's upcoming plans (JSON)
+//   POST /users/:id/disconnect         → revoke the grant and forget the user
 //
-// Register `${PUBLIC_URL}/callback` as the redirect URI and `${PUBLIC_URL}/webhooks/enduco` as
-// the deregister and plan-changed webhook URLs with enduco.
+// Register `${PUBLIC_URL}/callback` as the redirect URI and
+// `${PUBLIC_URL}/webhooks/enduco/${WEBHOOK_SECRET}` as the deregister and plan-changed webhook
+// URLs with enduco.
+//
+// Webhooks, safely: anyone who learns the webhook URL can POST to it, so the URL carries a
+// secret segment (defence in depth: nobody can guess it, a wrong one is a plain 404), and a
+// deregistration is not believed on its word: `client.clearDeregisteredUser` first refreshes
+// the user's grant, and clears the tokens only if enduco answers that the grant is gone. A
+// forged (or stale) event leaves the user connected and is logged. Repeats are harmless: a
+// second delivery for a user already cleared finds no tokens and does nothing.
+//
+// The `/users` routes show and act on any user's data, and this example has no login of its
+// own for end users, so they are an admin API behind a bearer token. A real app serves a
+// user's zones and plans behind its own user authentication.
 
+import { createHash, timingSafeEqual } from 'node:crypto'
 import http from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -120,6 +140,10 @@ export function openDatabase(path) {
     user_id TEXT PRIMARY KEY,
     owner TEXT NOT NULL,
     expires_at INTEGER NOT NULL -- unix milliseconds
+  );
+  CREATE TABLE IF NOT EXISTS connected_users (
+    user_id TEXT PRIMARY KEY,
+    connected_at INTEGER NOT NULL -- unix milliseconds
   )`)
   return db
 }
@@ -134,23 +158,52 @@ export function openDatabase(path) {
  * - SQLite (`dbPath`): the store above.
  */
 export async function openTokenStorage({ dbPath, postgresUrl }) {
+  // The app's own database (the connected users; the tokens too, unless PostgreSQL has them).
+  const db = openDatabase(dbPath)
+  const users = {
+    add: (userId) => db.prepare('INSERT OR IGNORE INTO connected_users (user_id, connected_at) VALUES (?, ?)').run(userId, Date.now()),
+    remove: (userId) => db.prepare('DELETE FROM connected_users WHERE user_id = ?').run(userId),
+    list: () => db.prepare('SELECT user_id FROM connected_users ORDER BY user_id').all().map((row) => row.user_id),
+  }
   if (postgresUrl) {
     const stores = new PostgresTokenStores(postgresUrl)
     await stores.migrate()
-    return { kind: 'postgres', stores, forUser: (userId) => stores.forUser(userId), close() {} }
+    return { kind: 'postgres', db, users, stores, forUser: (userId) => stores.forUser(userId), close: () => db.close() }
   }
-  const db = openDatabase(dbPath)
-  return { kind: 'sqlite', db, forUser: (userId) => new SqliteTokenStore(db, userId), close: () => db.close() }
+  return { kind: 'sqlite', db, users, forUser: (userId) => new SqliteTokenStore(db, userId), close: () => db.close() }
+}
+
+/** Secrets shorter than this are refused: the webhook path and the admin token must be
+ * unguessable (e.g. `openssl rand -hex 32`). */
+const MIN_SECRET_LENGTH = 24
+
+/** `value` if it is a usable secret: long enough, and of characters a URL path segment and an
+ * `Authorization` header carry as they are (letters, digits, `-`, `_`). */
+function requireSecret(name, value) {
+  if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH || !/^[A-Za-z0-9_-]+$/.test(value)) {
+    throw new Error(`${name} must be a random string of at least ${MIN_SECRET_LENGTH} letters, digits, '-' or '_' (e.g. openssl rand -hex 32)`)
+  }
+  return value
+}
+
+/** Compares a presented secret with the expected one in constant time (whatever the lengths). */
+function sameSecret(presented, expected) {
+  const digest = (value) => createHash('sha256').update(value).digest()
+  return typeof presented === 'string' && timingSafeEqual(digest(presented), digest(expected))
 }
 
 const PENDING_TTL_MS = 10 * 60 * 1000
 
 /**
  * Starts the backend. Tokens go to PostgreSQL when `postgresUrl` is given, otherwise to the
- * SQLite file `dbPath`. `enduco` holds the client options except `redirectUri`, which is
- * `${publicUrl}/callback` (default: the server's own loopback address).
+ * SQLite file `dbPath` (which holds the list of connected users either way). `enduco` holds
+ * the client options except `redirectUri`, which is `${publicUrl}/callback` (default: the
+ * server's own loopback address). `webhookSecret` is the last segment of the webhook path and
+ * `adminToken` the bearer token of the `/users` routes: both required, both unguessable.
  */
-export async function startBackend({ dbPath, postgresUrl, enduco, port = 0, host = '127.0.0.1', publicUrl, log = console }) {
+export async function startBackend({ dbPath, postgresUrl, enduco, webhookSecret, adminToken, port = 0, host = '127.0.0.1', publicUrl, log = console }) {
+  requireSecret('webhookSecret', webhookSecret)
+  requireSecret('adminToken', adminToken)
   const storage = await openTokenStorage({ dbPath, postgresUrl })
   const server = http.createServer()
   await new Promise((resolve) => server.listen(port, host, resolve))
@@ -165,6 +218,7 @@ export async function startBackend({ dbPath, postgresUrl, enduco, port = 0, host
   // The users the backend knows are those whose tokens are stored: one lookup of the user's
   // row (the SDK's `enduco_tokens` table in PostgreSQL, ours in SQLite).
   const knownUser = async (userId) => (await storage.forUser(userId).load()) != null
+  const webhookPath = `/webhooks/enduco/${webhookSecret}`
   const sessionFor = (userId) => {
     let session = sessions.get(userId)
     if (!session) {
@@ -173,9 +227,9 @@ export async function startBackend({ dbPath, postgresUrl, enduco, port = 0, host
     }
     return session
   }
-  const forget = async (userId) => {
+  const forgotten = (userId) => {
     sessions.delete(userId)
-    await storage.forUser(userId).clear()
+    storage.users.remove(userId)
   }
 
   const routes = {
@@ -196,8 +250,19 @@ export async function startBackend({ dbPath, postgresUrl, enduco, port = 0, host
       const userId = tokens.userId
       if (!userId) return json(502, { error: 'enduco sent no user id' })
       sessions.set(userId, await client.connect(storage.forUser(userId), tokens))
+      storage.users.add(userId)
       log.info?.(`enduco user ${userId} connected`)
       return json(200, { userId, scopes: tokens.scopes })
+    },
+
+    'GET /users': async () => json(200, { users: storage.users.list() }),
+
+    'POST /users/:id/disconnect': async (url, userId) => {
+      if (!(await knownUser(userId))) return json(404, { error: 'unknown user' })
+      await sessionFor(userId).revoke() // revokes the grant at enduco, then clears the store
+      forgotten(userId)
+      log.info?.(`enduco user ${userId} disconnected`)
+      return json(200, { disconnected: userId })
     },
 
     'GET /users/:id/zones': async (url, userId) => {
@@ -211,29 +276,59 @@ export async function startBackend({ dbPath, postgresUrl, enduco, port = 0, host
       return json(200, await sessionFor(userId).upcomingPlans(days))
     },
 
-    'POST /webhooks/enduco': async (url, _id, body) => {
+    'POST /webhooks/enduco/:secret': async (url, _id, body) => {
       const event = parseWebhook(body)
       if (event.type === 'user.deregistered') {
-        await forget(event.userId)
-        log.info?.(`enduco user ${event.userId} deregistered; tokens deleted`)
+        const userId = event.userId
+        if (!(await knownUser(userId))) {
+          // Not ours, or already cleared (enduco delivering again): nothing to do.
+          log.info?.(`deregistration webhook for ${userId}, who has no tokens here: nothing to do`)
+          return { status: 204 }
+        }
+        // Anyone can POST here: believe it only once enduco refuses the user's grant. A
+        // network or store failure rejects (answered 5xx below): enduco delivers it again.
+        const cleared = await client.clearDeregisteredUser(event, storage.forUser(userId))
+        if (cleared) {
+          forgotten(userId)
+          log.info?.(`enduco user ${userId} deregistered; tokens deleted`)
+        } else {
+          log.warn?.(`deregistration webhook for ${userId} ignored: enduco still honours the grant (forged or stale); nothing deleted`)
+        }
       } else if (event.type === 'plan.changed') {
         log.info?.(`plans of ${event.userId} changed (${event.from ?? '…'} to ${event.to ?? '…'})`)
       } else {
         log.warn?.('unreadable enduco webhook ignored')
       }
-      return { status: 204 } // always 2xx: enduco must not retry what we cannot read
+      return { status: 204 } // 2xx for what we cannot read: enduco must not retry it
     },
   }
+
+  /** The route for a request: `[key, userId]`, or `[]` when none matches. */
+  const routeOf = (method, pathname) => {
+    const user = /^\/users\/([^/]+)\/(zones|plans|disconnect)$/.exec(pathname)
+    if (user) return [`${method} /users/:id/${user[2]}`, decodeURIComponent(user[1])]
+    if (pathname.startsWith('/webhooks/enduco/')) {
+      // A wrong secret looks exactly like a path that does not exist.
+      return sameSecret(pathname, webhookPath) ? [`${method} /webhooks/enduco/:secret`] : []
+    }
+    return [`${method} ${pathname}`]
+  }
+  const isAdminRoute = (pathname) => pathname === '/users' || pathname.startsWith('/users/')
 
   server.on('request', async (req, res) => {
     try {
       const url = new URL(req.url, base)
-      const match = /^\/users\/([^/]+)\/(zones|plans)$/.exec(url.pathname)
-      const key = match ? `${req.method} /users/:id/${match[2]}` : `${req.method} ${url.pathname}`
-      const route = routes[key]
+      if (isAdminRoute(url.pathname)) {
+        const presented = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1]
+        if (!sameSecret(presented, adminToken)) {
+          return send(res, { ...json(401, { error: 'admin token required' }), headers: { 'content-type': 'application/json', 'www-authenticate': 'Bearer' } })
+        }
+      }
+      const [key, userId] = routeOf(req.method, url.pathname)
+      const route = key && routes[key]
       if (!route) return send(res, json(404, { error: 'not found' }))
       const body = req.method === 'POST' ? await readBody(req) : undefined
-      send(res, await route(url, match ? decodeURIComponent(match[1]) : undefined, body))
+      send(res, await route(url, userId, body))
     } catch (error) {
       send(res, errorResponse(error, log))
     }
@@ -241,6 +336,8 @@ export async function startBackend({ dbPath, postgresUrl, enduco, port = 0, host
 
   return {
     url: base,
+    /** The URL to register with enduco for both webhooks. */
+    webhookUrl: `${base}${webhookPath}`,
     server,
     storage,
     client,
@@ -305,7 +402,17 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     console.error('--postgres / ENDUCO_TOKEN_STORE: expected a postgres:// URL')
     process.exit(2)
   }
+  const secrets = {}
+  for (const [option, variable] of [['webhookSecret', 'WEBHOOK_SECRET'], ['adminToken', 'ADMIN_TOKEN']]) {
+    try {
+      secrets[option] = requireSecret(variable, process.env[variable])
+    } catch (error) {
+      console.error(error.message)
+      process.exit(2)
+    }
+  }
   const app = await startBackend({
+    ...secrets,
     postgresUrl,
     dbPath: process.env.DB_PATH ?? 'enduco-tokens.sqlite',
     port: Number(process.env.PORT ?? 8080),
@@ -317,5 +424,6 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       environment: process.env.ENDUCO_ENV ?? 'beta',
     },
   })
-  console.log(`listening on ${app.url} (tokens in ${app.storage.kind}); connect a user at ${app.url}/connect`)
+  // The webhook URL carries a secret: say where it is configured rather than print it.
+  console.log(`listening on ${app.url} (tokens in ${app.storage.kind}); connect a user at ${app.url}/connect; webhooks at ${app.url}/webhooks/enduco/<WEBHOOK_SECRET>`)
 }

@@ -1,14 +1,19 @@
 // Type-level checks of the ESM entry point; `tsc --noEmit --strict` reads this file, nothing
 // runs it.
 import enduco, {
+  AuthorizationRequest,
   EnducoClient,
   EnducoError,
+  InternalError,
   PostgresTokenStores,
   RedisTokenStores,
   type AnyTokenStore,
   type PostgresTokenStore,
   type RedisTokenStore,
   type Session,
+  type StoredAuthorizationRequest,
+  type TokenSet,
+  type TokenSetJSON,
   type TokenStore,
 } from 'enduco'
 
@@ -76,3 +81,35 @@ pg.forUser(42)
 void new RedisTokenStores('redis://cache/', 'app:')
 // @ts-expect-error: per-user stores come from forUser()
 void new enduco.PostgresTokenStore()
+
+// Issue 12: the response cap, the internal error, redacted JSON, the request's storage form,
+// confirmed deregistrations.
+void new EnducoClient({ clientId: 'a', clientSecret: 'b', redirectUri: 'https://x.example/cb', maxResponseBytes: 1 << 20 })
+// @ts-expect-error: the cap is a number of bytes
+void new EnducoClient({ clientId: 'a', clientSecret: 'b', redirectUri: 'https://x.example/cb', maxResponseBytes: '1 MiB' })
+export function isInternal(e: unknown): boolean {
+  return (e instanceof EnducoError && e.code === 'internal') || e instanceof InternalError
+}
+const started: AuthorizationRequest = client.authorizationRequest(['user_read'])
+const verifier: string | null = started.codeVerifier
+void verifier
+const kept: StoredAuthorizationRequest = started.toStorageJSON()
+void client.completeAuthorization(kept, 'https://x.example/cb?code=c&state=s')
+void client.completeAuthorization(started, 'https://x.example/cb?code=c&state=s')
+// @ts-expect-error: the verifier is read-only
+started.codeVerifier = 'x'
+export function storage(tokens: TokenSet): TokenSetJSON {
+  const shown = tokens.toJSON()
+  // @ts-expect-error: JSON.stringify's form has no token value
+  const leaked: string = shown.access_token
+  void leaked
+  const redacted: '[redacted]' = shown.accessToken
+  void redacted
+  return tokens.toStorageJSON()
+}
+export async function deregistered(body: string): Promise<string | null> {
+  const event = client.parseWebhook(body)
+  const direct: string | null = await client.clearDeregisteredUser(event, store)
+  void direct
+  return client.clearDeregisteredUser(body, async (userId: string) => (userId === 'known' ? pg.forUser(userId) : null))
+}
