@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::error::{EnducoError, Result, saturating_i64};
+use crate::guard;
 use crate::models::{
     CalendarDate, IntensityZones, PlannedWorkout, QueryParam, RawResponse, Scope, UploadResult,
     WebhookEvent,
@@ -30,7 +31,9 @@ impl EnducoClient {
     /// 60; 0 refreshes only expired tokens). `store_timeout_seconds`: how long one token store
     /// or refresh lock call may take before it fails with `store` (default 10).
     /// `lock_lease_seconds`: the lease passed to `RefreshLock.try_lock` (default: the request
-    /// timeout + twice the store timeout + 5 s).
+    /// timeout + twice the store timeout + 5 s). `max_response_bytes`: the largest answer read
+    /// from a data endpoint (default 8 MiB, at least 1024); a bigger one fails with
+    /// `invalid_response` without being read whole. Token answers have a fixed 64 KiB cap.
     #[uniffi::constructor(default(
         environment = None,
         use_pkce = None,
@@ -44,6 +47,7 @@ impl EnducoClient {
         refresh_margin_seconds = None,
         store_timeout_seconds = None,
         lock_lease_seconds = None,
+        max_response_bytes = None,
         endpoints
     ))]
     #[allow(clippy::too_many_arguments)]
@@ -63,43 +67,56 @@ impl EnducoClient {
         refresh_margin_seconds: Option<f64>,
         store_timeout_seconds: Option<f64>,
         lock_lease_seconds: Option<f64>,
+        max_response_bytes: Option<i64>,
         endpoints: HashMap<String, String>,
     ) -> Result<Arc<Self>> {
-        let max_retries = max_retries
-            .map(|n| {
-                u32::try_from(n).map_err(|_| EnducoError::InvalidInput {
-                    message: format!("max_retries must not be negative, got {n}"),
+        guard::sync(|| {
+            let max_retries = max_retries
+                .map(|n| {
+                    u32::try_from(n).map_err(|_| EnducoError::InvalidInput {
+                        message: format!("max_retries must not be negative, got {n}"),
+                    })
                 })
-            })
-            .transpose()?;
-        let options = enduco::ClientOptions {
-            client_id,
-            client_secret,
-            redirect_uri,
-            environment,
-            use_pkce,
-            time_zone,
-            user_agent,
-            connect_timeout_seconds,
-            request_timeout_seconds,
-            upload_timeout_seconds,
-            max_retries,
-            retry_deadline_seconds,
-            refresh_margin_seconds,
-            store_timeout_seconds,
-            lock_lease_seconds,
-            endpoints: endpoints.into_iter().collect(),
-        };
-        let inner = enduco::EnducoClient::new(options.into_config()?)?;
-        Ok(Arc::new(EnducoClient { inner }))
+                .transpose()?;
+            let max_response_bytes = max_response_bytes
+                .map(|n| {
+                    u64::try_from(n).map_err(|_| EnducoError::InvalidInput {
+                        message: format!("max_response_bytes must be at least 1024, not {n}"),
+                    })
+                })
+                .transpose()?;
+            let options = enduco::ClientOptions {
+                client_id,
+                client_secret,
+                redirect_uri,
+                environment,
+                use_pkce,
+                time_zone,
+                user_agent,
+                connect_timeout_seconds,
+                request_timeout_seconds,
+                upload_timeout_seconds,
+                max_retries,
+                retry_deadline_seconds,
+                refresh_margin_seconds,
+                store_timeout_seconds,
+                lock_lease_seconds,
+                max_response_bytes,
+                endpoints: endpoints.into_iter().collect(),
+            };
+            let inner = enduco::EnducoClient::new(options.into_config()?)?;
+            Ok(Arc::new(EnducoClient { inner }))
+        })
     }
 
     /// Starts an authorization: a URL for the user's browser with a fresh `state` and (unless
     /// switched off) a PKCE S256 challenge. Keep the result until the callback.
     pub fn authorization_request(&self, scopes: Vec<Scope>) -> Result<Arc<AuthorizationRequest>> {
-        let scopes: Vec<enduco::Scope> = scopes.into_iter().map(Into::into).collect();
-        let inner = self.inner.authorization_request(&scopes)?;
-        Ok(Arc::new(AuthorizationRequest { inner }))
+        guard::sync(|| {
+            let scopes: Vec<enduco::Scope> = scopes.into_iter().map(Into::into).collect();
+            let inner = self.inner.authorization_request(&scopes)?;
+            Ok(Arc::new(AuthorizationRequest { inner }))
+        })
     }
 
     /// Finishes an authorization from the URL enduco redirected the browser to: checks the
@@ -110,11 +127,14 @@ impl EnducoClient {
         pending: Arc<AuthorizationRequest>,
         callback_url: String,
     ) -> Result<Arc<TokenSet>> {
-        let tokens = self
-            .inner
-            .complete_authorization(&pending.inner, &callback_url)
-            .await?;
-        Ok(TokenSet::wrap(tokens))
+        guard::run(async {
+            let tokens = self
+                .inner
+                .complete_authorization(&pending.inner, &callback_url)
+                .await?;
+            Ok(TokenSet::wrap(tokens))
+        })
+        .await
     }
 
     /// Exchanges a code the app received itself (a backend's own redirect handler). Pass the
@@ -125,11 +145,14 @@ impl EnducoClient {
         code: String,
         code_verifier: Option<String>,
     ) -> Result<Arc<TokenSet>> {
-        let tokens = self
-            .inner
-            .exchange_code(&code, code_verifier.as_deref())
-            .await?;
-        Ok(TokenSet::wrap(tokens))
+        guard::run(async {
+            let tokens = self
+                .inner
+                .exchange_code(&code, code_verifier.as_deref())
+                .await?;
+            Ok(TokenSet::wrap(tokens))
+        })
+        .await
     }
 
     /// A session for the user whose tokens `store` holds. Nothing is loaded until the first
@@ -156,17 +179,20 @@ impl EnducoClient {
         tokens: Arc<TokenSet>,
         lock: Option<Arc<dyn RefreshLock>>,
     ) -> Result<Arc<Session>> {
-        let inner = self
-            .inner
-            .connect(bridge(store, lock), tokens.inner.clone())
-            .await?;
-        Ok(Arc::new(Session { inner }))
+        guard::run(async {
+            let inner = self
+                .inner
+                .connect(bridge(store, lock), tokens.inner.clone())
+                .await?;
+            Ok(Arc::new(Session { inner }))
+        })
+        .await
     }
 
     /// Reads a webhook body enduco POSTed to the app. Never fails: what the SDK does not
     /// recognise comes back as `Unknown`.
     pub fn parse_webhook(&self, body: Vec<u8>) -> WebhookEvent {
-        self.inner.parse_webhook(&body).into()
+        crate::models::parse_webhook_with(body, |body| self.inner.parse_webhook(body))
     }
 }
 
@@ -215,7 +241,7 @@ pub struct Session {
 impl Session {
     /// The user's intensity zones per sport and metric. Needs `user_read`.
     pub async fn intensity_zones(&self) -> Result<IntensityZones> {
-        Ok(self.inner.intensity_zones().await?.into())
+        guard::run(async { Ok(self.inner.intensity_zones().await?.into()) }).await
     }
 
     /// Planned workouts from `from` to `to` (inclusive), the athlete's local calendar dates.
@@ -226,17 +252,23 @@ impl Session {
         from: CalendarDate,
         to: CalendarDate,
     ) -> Result<Vec<PlannedWorkout>> {
-        let plans = self.inner.training_plans(from.0, to.0).await?;
-        Ok(plans.into_iter().map(Into::into).collect())
+        guard::run(async {
+            let plans = self.inner.training_plans(from.0, to.0).await?;
+            Ok(plans.into_iter().map(Into::into).collect())
+        })
+        .await
     }
 
     /// The next `days` days (1 to 7) of plans, starting today in the athlete's time zone (the
     /// client's `timeZone`, else the device's). Needs `plans_read`.
     pub async fn upcoming_plans(&self, days: i32) -> Result<Vec<PlannedWorkout>> {
-        // A negative count is out of the core's 1..=7 range like any other; it says so.
-        let days = u32::try_from(days).unwrap_or(u32::MAX);
-        let plans = self.inner.upcoming_plans(days).await?;
-        Ok(plans.into_iter().map(Into::into).collect())
+        guard::run(async {
+            // A negative count is out of the core's 1..=7 range like any other; it says so.
+            let days = u32::try_from(days).unwrap_or(u32::MAX);
+            let plans = self.inner.upcoming_plans(days).await?;
+            Ok(plans.into_iter().map(Into::into).collect())
+        })
+        .await
     }
 
     /// Uploads a finished workout (a FIT file in memory). The file is checked first and nothing
@@ -249,8 +281,11 @@ impl Session {
         file_name: Option<String>,
         progress: Option<Box<dyn UploadProgress>>,
     ) -> Result<UploadResult> {
-        let options = upload_options(file_name, progress);
-        Ok(self.inner.upload_workout(fit, options).await?.into())
+        guard::run(async {
+            let options = upload_options(file_name, progress);
+            Ok(self.inner.upload_workout(fit, options).await?.into())
+        })
+        .await
     }
 
     /// `uploadWorkout` for a FIT file on disk, streamed: memory use stays flat whatever its
@@ -262,9 +297,12 @@ impl Session {
         file_name: Option<String>,
         progress: Option<Box<dyn UploadProgress>>,
     ) -> Result<UploadResult> {
-        let options = upload_options(file_name, progress);
-        let path = std::path::PathBuf::from(path);
-        Ok(self.inner.upload_workout(path, options).await?.into())
+        guard::run(async {
+            let options = upload_options(file_name, progress);
+            let path = std::path::PathBuf::from(path);
+            Ok(self.inner.upload_workout(path, options).await?.into())
+        })
+        .await
     }
 
     /// Any enduco endpoint the typed calls lack, with authentication, refresh and retries
@@ -278,46 +316,50 @@ impl Session {
         query: Vec<QueryParam>,
         json_body: Option<String>,
     ) -> Result<RawResponse> {
-        let body = json_body
-            .map(|text| {
-                serde_json::from_str::<serde_json::Value>(&text).map_err(|e| {
-                    EnducoError::InvalidInput {
-                        message: format!("json_body is not JSON ({e})"),
-                    }
+        guard::run(async {
+            let body = json_body
+                .map(|text| {
+                    serde_json::from_str::<serde_json::Value>(&text).map_err(|e| {
+                        EnducoError::InvalidInput {
+                            message: format!("json_body is not JSON ({e})"),
+                        }
+                    })
                 })
-            })
-            .transpose()?;
-        let query: Vec<(String, String)> = query.into_iter().map(|q| (q.name, q.value)).collect();
-        let response = self
-            .inner
-            .request(&method, &path, &query, body.as_ref())
-            .await?;
-        Ok(response.into())
+                .transpose()?;
+            let query: Vec<(String, String)> =
+                query.into_iter().map(|q| (q.name, q.value)).collect();
+            let response = self
+                .inner
+                .request(&method, &path, &query, body.as_ref())
+                .await?;
+            Ok(response.into())
+        })
+        .await
     }
 
     /// Refreshes now, whatever the expiry, and saves the new tokens.
     pub async fn refresh(&self) -> Result<Arc<TokenSet>> {
-        Ok(TokenSet::wrap(self.inner.refresh().await?))
+        guard::run(async { Ok(TokenSet::wrap(self.inner.refresh().await?)) }).await
     }
 
     /// Revokes the grant at enduco, then clears the store. Use when the user disconnects
     /// enduco; afterwards every call fails with `reauthorization_required`.
     pub async fn revoke(&self) -> Result<()> {
-        Ok(self.inner.revoke().await?)
+        guard::run(async { Ok(self.inner.revoke().await?) }).await
     }
 
     /// The scopes the user granted. Loads the store if needed; makes no request.
     pub async fn granted_scopes(&self) -> Result<Vec<String>> {
-        Ok(self.inner.granted_scopes().await?)
+        guard::run(async { Ok(self.inner.granted_scopes().await?) }).await
     }
 
     /// enduco's id for this user (the access token's `sub`). Makes no request.
     pub async fn user_id(&self) -> Result<String> {
-        Ok(self.inner.user_id().await?)
+        guard::run(async { Ok(self.inner.user_id().await?) }).await
     }
 
     /// The current tokens as stored (without refreshing).
     pub async fn tokens(&self) -> Result<Arc<TokenSet>> {
-        Ok(TokenSet::wrap(self.inner.tokens().await?))
+        guard::run(async { Ok(TokenSet::wrap(self.inner.tokens().await?)) }).await
     }
 }

@@ -68,6 +68,12 @@ pub enum EnducoError {
     /// The app's token store failed to load, save or clear (or threw). Tokens that could not be
     /// saved are kept in memory and saved again on the next call; fix the storage and retry.
     Store { message: String },
+
+    /// A bug in the SDK: a panic caught before it could reach the app, or the SDK's runtime
+    /// stopping under a call. Nothing was lost (tokens are saved before they are used) and the
+    /// client and session can be used again. Report it to the SDK's maintainers with
+    /// `message`; the call may be retried once, but not in a loop.
+    Internal { message: String },
 }
 
 #[uniffi::export]
@@ -75,7 +81,7 @@ impl EnducoError {
     /// The stable name of this case, the same string in every language binding:
     /// `invalid_input`, `authorization_denied`, `state_mismatch`, `reauthorization_required`,
     /// `insufficient_scope`, `rate_limited`, `server`, `api`, `network`, `timeout`,
-    /// `invalid_response` or `store`.
+    /// `invalid_response`, `store` or `internal`.
     pub fn error_code(&self) -> String {
         enduco::Error::from(self.clone()).code().to_owned()
     }
@@ -122,9 +128,14 @@ impl From<enduco::Error> for EnducoError {
             E::Timeout => EnducoError::Timeout,
             E::InvalidResponse { message } => EnducoError::InvalidResponse { message },
             E::Store { message, .. } => EnducoError::Store { message },
-            // `enduco::Error` is #[non_exhaustive]; every case it has today is listed above.
-            other => EnducoError::InvalidResponse {
-                message: other.to_string(),
+            E::Internal { message } => EnducoError::Internal { message },
+            // `enduco::Error` is #[non_exhaustive]; every case it has today is listed above, so
+            // a case this crate does not know is a bug of the bindings.
+            other => EnducoError::Internal {
+                message: format!(
+                    "an error case the bindings do not know ({}): {other}",
+                    other.code()
+                ),
             },
         }
     }
@@ -165,6 +176,7 @@ impl From<EnducoError> for enduco::Error {
             EnducoError::Timeout => E::Timeout,
             EnducoError::InvalidResponse { message } => E::InvalidResponse { message },
             EnducoError::Store { message } => E::store(message, None),
+            EnducoError::Internal { message } => E::Internal { message },
         }
     }
 }
@@ -236,6 +248,9 @@ mod tests {
                 message: "m".into(),
             },
             EnducoError::Store {
+                message: "m".into(),
+            },
+            EnducoError::Internal {
                 message: "m".into(),
             },
         ]

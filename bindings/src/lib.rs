@@ -10,21 +10,25 @@
 //!     --language kotlin --out-dir bindings/kotlin/target/generated-sources/uniffi
 //! ```
 //!
-//! This crate converts types, errors and async only; every decision is the core's. Async
+//! This crate converts types, errors and async only; every decision is the core's. No panic
+//! crosses into Kotlin or Swift: every entry point that can fail runs through `guard`, which
+//! turns a panic into the `internal` error. Async
 //! methods run on tokio (`async_runtime = "tokio"`); foreign code drives them as Kotlin
 //! `suspend` functions and Swift `async` methods.
 
 mod client;
 mod error;
+mod guard;
 mod models;
 mod store;
 mod tokens;
 
 pub use client::{EnducoClient, Session, UploadProgress};
 pub use error::EnducoError;
+pub use guard::panic_for_tests;
 pub use models::{
-    CalendarDate, IntensityZones, Metric, PlannedWorkout, QueryParam, RawResponse, Repeat,
-    ResolvedTarget, Scope, Sport, SportZones, Step, StepKind, StepTarget, TimelineSegment,
+    CalendarDate, CheckedTimeline, IntensityZones, Metric, PlannedWorkout, QueryParam, RawResponse,
+    Repeat, ResolvedTarget, Scope, Sport, SportZones, Step, StepKind, StepTarget, TimelineSegment,
     UploadResult, WebhookEvent, Zone, check_fit, parse_webhook, scope_name,
 };
 pub use store::{FileTokenStore, MemoryTokenStore, RefreshLock, TokenStore};

@@ -10,6 +10,7 @@
 use std::time::SystemTime;
 
 use crate::error::{EnducoError, Result, saturating_i64};
+use crate::guard;
 
 // ---------------------------------------------------------------------------------------------
 // Scalars
@@ -20,7 +21,7 @@ pub struct CalendarDate(pub jiff::civil::Date);
 
 uniffi::custom_type!(CalendarDate, String, {
     lower: |date| date.0.to_string(),
-    try_lift: |text| Ok(CalendarDate(enduco::parse_date(&text).map_err(EnducoError::from)?)),
+    try_lift: |text| Ok(guard::sync(|| Ok(CalendarDate(enduco::parse_date(&text)?)))?),
 });
 
 fn to_system_time(t: jiff::Timestamp) -> SystemTime {
@@ -245,19 +246,23 @@ impl TryFrom<Zone> for enduco::Zone {
 impl IntensityZones {
     /// The zone table for `sport` and `metric`, if the user has one.
     pub fn for_sport(&self, sport: Sport, metric: Metric) -> Result<Option<SportZones>> {
-        let zones = enduco::IntensityZones::try_from(self.clone())?;
-        Ok(zones
-            .for_sport(sport.into(), metric.into())
-            .cloned()
-            .map(Into::into))
+        guard::sync(|| {
+            let zones = enduco::IntensityZones::try_from(self.clone())?;
+            Ok(zones
+                .for_sport(sport.into(), metric.into())
+                .cloned()
+                .map(Into::into))
+        })
     }
 
     /// Turns a step target into absolute bounds (e.g. watts for a trainer's ERG mode), as the
     /// core's `IntensityZones::resolve` does; `None` when it cannot be made absolute.
     pub fn resolve(&self, sport: Sport, target: StepTarget) -> Result<Option<ResolvedTarget>> {
-        let zones = enduco::IntensityZones::try_from(self.clone())?;
-        let target = enduco::StepTarget::try_from(target)?;
-        Ok(zones.resolve(sport.into(), &target).map(Into::into))
+        guard::sync(|| {
+            let zones = enduco::IntensityZones::try_from(self.clone())?;
+            let target = enduco::StepTarget::try_from(target)?;
+            Ok(zones.resolve(sport.into(), &target).map(Into::into))
+        })
     }
 }
 
@@ -335,6 +340,15 @@ pub struct TimelineSegment {
     pub target: Option<StepTarget>,
     /// The target as absolute bounds, when it could be resolved.
     pub resolved: Option<ResolvedTarget>,
+}
+
+/// What `PlannedWorkout.timelineChecked` returns.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct CheckedTimeline {
+    /// The flat list of steps, as `timeline` returns it.
+    pub segments: Vec<TimelineSegment>,
+    /// The plan expands to more than the SDK plays: `segments` is only its beginning.
+    pub truncated: bool,
 }
 
 impl From<enduco::PlannedWorkout> for PlannedWorkout {
@@ -472,19 +486,32 @@ impl TryFrom<StepTarget> for enduco::StepTarget {
 impl PlannedWorkout {
     /// A rest day: nothing to do (no steps, duration, distance or load).
     pub fn is_rest_day(&self) -> Result<bool> {
-        Ok(enduco::PlannedWorkout::try_from(self.clone())?.is_rest_day())
+        guard::sync(|| Ok(enduco::PlannedWorkout::try_from(self.clone())?.is_rest_day()))
     }
 
     /// The workout as a flat list of steps: repeats expanded, zone targets resolved to absolute
     /// bounds with `zones` (the user's zones; explicit bounds need none).
+    ///
+    /// The work is bounded whatever a (hostile or broken) plan says: it stops after 10,000
+    /// segments or 200,000 steps visited. `timelineChecked` also tells whether it stopped
+    /// early.
     pub fn timeline(&self, zones: Option<IntensityZones>) -> Result<Vec<TimelineSegment>> {
-        let plan = enduco::PlannedWorkout::try_from(self.clone())?;
-        let zones = zones.map(enduco::IntensityZones::try_from).transpose()?;
-        Ok(plan
-            .timeline(zones.as_ref())
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        guard::sync(|| Ok(self.timeline_checked(zones)?.segments))
+    }
+
+    /// `timeline`, and whether it was truncated: `truncated = true` means the plan expands to
+    /// more than the SDK plays (10,000 segments, or 200,000 steps visited, e.g. a repeat of
+    /// thousands of empty repeats). Show the segments with a note, or treat the plan as broken.
+    pub fn timeline_checked(&self, zones: Option<IntensityZones>) -> Result<CheckedTimeline> {
+        guard::sync(|| {
+            let plan = enduco::PlannedWorkout::try_from(self.clone())?;
+            let zones = zones.map(enduco::IntensityZones::try_from).transpose()?;
+            let (segments, truncated) = plan.timeline_checked(zones.as_ref());
+            Ok(CheckedTimeline {
+                segments: segments.into_iter().map(Into::into).collect(),
+                truncated,
+            })
+        })
     }
 }
 
@@ -588,12 +615,23 @@ impl From<enduco::WebhookEvent> for WebhookEvent {
 /// without a client, e.g. in a backend's webhook handler).
 #[uniffi::export]
 pub fn parse_webhook(body: Vec<u8>) -> WebhookEvent {
-    enduco::parse_webhook(&body).into()
+    parse_webhook_with(body, enduco::parse_webhook)
+}
+
+/// Parses a webhook through the panic guard. Parsing has no error to give (bodies come from
+/// anyone, and what the SDK cannot read is `Unknown`), so a panic also becomes `Unknown`.
+pub(crate) fn parse_webhook_with(
+    body: Vec<u8>,
+    parse: impl FnOnce(&[u8]) -> enduco::WebhookEvent,
+) -> WebhookEvent {
+    guard::sync(|| Ok(parse(&body).into())).unwrap_or_else(|_| WebhookEvent::Unknown {
+        raw: String::from_utf8_lossy(&body).into_owned(),
+    })
 }
 
 /// The FIT pre-flight the SDK runs before an upload (header, signature, sizes, CRCs, activity
 /// type): `invalid_input` naming the defect, or the file's size in bytes.
 #[uniffi::export]
 pub fn check_fit(bytes: Vec<u8>) -> Result<i64> {
-    Ok(saturating_i64(enduco::fit::check(&bytes)?.file_size))
+    guard::sync(|| Ok(saturating_i64(enduco::fit::check(&bytes)?.file_size)))
 }

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::error::{Result, saturating_i64, store_failure};
+use crate::guard;
 use crate::tokens::TokenSet;
 
 /// Persistence for one user's `TokenSet`, implemented by the app.
@@ -157,11 +158,11 @@ impl MemoryTokenStore {
 #[async_trait::async_trait]
 impl RefreshLock for MemoryTokenStore {
     async fn try_lock(&self, owner: String, lease_ms: i64) -> Result<bool> {
-        core_try_lock(&self.inner, &owner, lease_ms).await
+        guard::run(async { core_try_lock(&self.inner, &owner, lease_ms).await }).await
     }
 
     async fn unlock(&self, owner: String) -> Result<()> {
-        Ok(enduco::TokenStore::unlock(&self.inner, &owner).await?)
+        guard::run(async { Ok(enduco::TokenStore::unlock(&self.inner, &owner).await?) }).await
     }
 }
 
@@ -169,16 +170,19 @@ impl RefreshLock for MemoryTokenStore {
 #[async_trait::async_trait]
 impl TokenStore for MemoryTokenStore {
     async fn load(&self) -> Result<Option<Arc<TokenSet>>> {
-        let tokens = enduco::TokenStore::load(&self.inner).await?;
-        Ok(tokens.map(TokenSet::wrap))
+        guard::run(async {
+            let tokens = enduco::TokenStore::load(&self.inner).await?;
+            Ok(tokens.map(TokenSet::wrap))
+        })
+        .await
     }
 
     async fn save(&self, tokens: Arc<TokenSet>) -> Result<()> {
-        Ok(enduco::TokenStore::save(&self.inner, &tokens.inner).await?)
+        guard::run(async { Ok(enduco::TokenStore::save(&self.inner, &tokens.inner).await?) }).await
     }
 
     async fn clear(&self) -> Result<()> {
-        Ok(enduco::TokenStore::clear(&self.inner).await?)
+        guard::run(async { Ok(enduco::TokenStore::clear(&self.inner).await?) }).await
     }
 }
 
@@ -214,11 +218,11 @@ impl FileTokenStore {
 #[async_trait::async_trait]
 impl RefreshLock for FileTokenStore {
     async fn try_lock(&self, owner: String, lease_ms: i64) -> Result<bool> {
-        core_try_lock(&self.inner, &owner, lease_ms).await
+        guard::run(async { core_try_lock(&self.inner, &owner, lease_ms).await }).await
     }
 
     async fn unlock(&self, owner: String) -> Result<()> {
-        Ok(enduco::TokenStore::unlock(&self.inner, &owner).await?)
+        guard::run(async { Ok(enduco::TokenStore::unlock(&self.inner, &owner).await?) }).await
     }
 }
 
@@ -226,16 +230,19 @@ impl RefreshLock for FileTokenStore {
 #[async_trait::async_trait]
 impl TokenStore for FileTokenStore {
     async fn load(&self) -> Result<Option<Arc<TokenSet>>> {
-        let tokens = enduco::TokenStore::load(&self.inner).await?;
-        Ok(tokens.map(TokenSet::wrap))
+        guard::run(async {
+            let tokens = enduco::TokenStore::load(&self.inner).await?;
+            Ok(tokens.map(TokenSet::wrap))
+        })
+        .await
     }
 
     async fn save(&self, tokens: Arc<TokenSet>) -> Result<()> {
-        Ok(enduco::TokenStore::save(&self.inner, &tokens.inner).await?)
+        guard::run(async { Ok(enduco::TokenStore::save(&self.inner, &tokens.inner).await?) }).await
     }
 
     async fn clear(&self) -> Result<()> {
-        Ok(enduco::TokenStore::clear(&self.inner).await?)
+        guard::run(async { Ok(enduco::TokenStore::clear(&self.inner).await?) }).await
     }
 }
 

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use crate::error::Result;
+use crate::guard;
 use crate::models::Scope;
 
 /// One user's grant as the app stores it. `toString()` / `description` never show a token.
@@ -42,7 +43,7 @@ impl TokenSet {
     /// a token set, is an `invalid_input` error that names no token value.
     #[uniffi::constructor]
     pub fn from_json(json: String) -> Result<Arc<Self>> {
-        Ok(TokenSet::wrap(enduco::TokenSet::from_json(&json)?))
+        guard::sync(|| Ok(TokenSet::wrap(enduco::TokenSet::from_json(&json)?)))
     }
 
     /// Serializes for the app's storage. The text contains the tokens: store it as a secret.
@@ -90,7 +91,9 @@ impl TokenSet {
 
     /// enduco's user id (the access token's `sub`), if the token carries one.
     pub fn user_id(&self) -> Option<String> {
-        self.inner.user_id()
+        // It reads the token's payload, which the server wrote; there is no error to give, so
+        // a panic (logged by the guard) is "no user id" too.
+        crate::guard::sync(|| Ok(self.inner.user_id())).unwrap_or(None)
     }
 }
 
@@ -130,20 +133,22 @@ impl AuthorizationRequest {
         redirect_uri: String,
         scopes: Vec<Scope>,
     ) -> Result<Arc<Self>> {
-        let url = url
-            .parse()
-            .map_err(|e| crate::error::EnducoError::InvalidInput {
-                message: format!("the authorization URL is not a URL ({e})"),
-            })?;
-        Ok(Arc::new(AuthorizationRequest {
-            inner: enduco::AuthorizationRequest {
-                url,
-                state,
-                code_verifier: code_verifier.map(enduco::token::CodeVerifier::new),
-                redirect_uri,
-                scopes: scopes.into_iter().map(Into::into).collect(),
-            },
-        }))
+        guard::sync(|| {
+            let url = url
+                .parse()
+                .map_err(|e| crate::error::EnducoError::InvalidInput {
+                    message: format!("the authorization URL is not a URL ({e})"),
+                })?;
+            Ok(Arc::new(AuthorizationRequest {
+                inner: enduco::AuthorizationRequest {
+                    url,
+                    state,
+                    code_verifier: code_verifier.map(enduco::token::CodeVerifier::new),
+                    redirect_uri,
+                    scopes: scopes.into_iter().map(Into::into).collect(),
+                },
+            }))
+        })
     }
 
     /// Open this in the user's browser (a Custom Tab / ASWebAuthenticationSession).

@@ -6,7 +6,8 @@ extension EnducoError {
     /// The stable name of this case, the same string in every enduco SDK: `invalid_input`,
     /// `authorization_denied`, `state_mismatch`, `reauthorization_required`,
     /// `insufficient_scope`, `rate_limited`, `server`, `api`, `network`, `timeout`,
-    /// `invalid_response` or `store`. Each case's documentation says how the app should react.
+    /// `invalid_response`, `store` or `internal` (a bug in the SDK). Each case's documentation
+    /// says how the app should react.
     public var code: String { errorCode() }
 }
 

@@ -318,6 +318,24 @@ final class EnducoTests: XCTestCase {
         XCTAssertEqual(sent, 0)
     }
 
+    func testMaxResponseBytesCapsDataAnswersAndIsChecked() async throws {
+        let tokens = try await authorize()
+        // A week of plans is several KiB: with a 1 KiB cap it is refused unread.
+        let capped = try sandbox.client(maxResponseBytes: 1024).session(store: MemoryTokenStore(tokens: tokens))
+        let error = await expectError { try await capped.trainingPlans(from: "2025-06-02", to: "2025-06-08") }
+        guard case .InvalidResponse(let message)? = error else { return XCTFail("\(String(describing: error))") }
+        XCTAssertTrue(message.contains("larger than 1024 bytes"), message)
+        let roomy = try sandbox.client(maxResponseBytes: 1 << 20).session(store: MemoryTokenStore(tokens: tokens))
+        let plans = try await roomy.trainingPlans(from: "2025-06-02", to: "2025-06-08")
+        XCTAssertEqual(plans.count, 7)
+        for bad: Int64 in [1023, 0, -1] {
+            XCTAssertThrowsError(try sandbox.client(maxResponseBytes: bad)) { error in
+                guard case EnducoError.InvalidInput(let message) = error else { return XCTFail("\(error)") }
+                XCTAssertTrue(message.contains("max_response_bytes"), message)
+            }
+        }
+    }
+
     func testApiErrorAndTheRawRequestEscapeHatch() async throws {
         let session = client.session(store: MemoryTokenStore(tokens: try await authorize()))
         let raw = try await session.request(method: "GET", path: "/api/v1/zones")
@@ -371,6 +389,7 @@ final class EnducoTests: XCTestCase {
             (.Timeout, "timeout"),
             (.InvalidResponse(message: "x"), "invalid_response"),
             (.Store(message: "x"), "store"),
+            (.Internal(message: "x"), "internal"),
         ]
         for (error, code) in cases { XCTAssertEqual(error.code, code) }
     }

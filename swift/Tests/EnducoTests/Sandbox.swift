@@ -75,7 +75,8 @@ final class Sandbox: @unchecked Sendable {
         maxRetries: Int32? = nil,
         refreshMarginSeconds: Double? = nil,
         storeTimeoutSeconds: Double? = nil,
-        lockLeaseSeconds: Double? = nil
+        lockLeaseSeconds: Double? = nil,
+        maxResponseBytes: Int64? = nil
     ) throws -> EnducoClient {
         try EnducoClient(
             clientId: Sandbox.clientId,
@@ -86,7 +87,8 @@ final class Sandbox: @unchecked Sendable {
             maxRetries: maxRetries,
             refreshMarginSeconds: refreshMarginSeconds,
             storeTimeoutSeconds: storeTimeoutSeconds,
-            lockLeaseSeconds: lockLeaseSeconds
+            lockLeaseSeconds: lockLeaseSeconds,
+            maxResponseBytes: maxResponseBytes
         )
     }
 

@@ -319,6 +319,24 @@ class EnducoTest {
     }
 
     @Test
+    fun `maxResponseBytes caps data answers, and is checked`() = runBlocking<Unit> {
+        val tokens = authorize()
+        val monday = LocalDate.of(2025, 6, 2)
+        // A week of plans is several KiB: with a 1 KiB cap it is refused unread.
+        val capped = sandbox.client(maxResponseBytes = 1024).session(MemoryTokenStore(tokens))
+        val e = expectThrows<EnducoException.InvalidResponse> { capped.trainingPlans(monday, monday.plusDays(6)) }
+        assertEquals("invalid_response", e.code)
+        assertTrue(e.detail.contains("larger than 1024 bytes"), e.detail)
+        val roomy = sandbox.client(maxResponseBytes = 1L shl 20).session(MemoryTokenStore(tokens))
+        assertEquals(7, roomy.trainingPlans(monday, monday.plusDays(6)).size)
+
+        for (bad in listOf(1023L, 0L, -1L)) {
+            val invalid = expectThrows<EnducoException.InvalidInput> { sandbox.client(maxResponseBytes = bad) }
+            assertTrue(invalid.detail.contains("max_response_bytes"), invalid.detail)
+        }
+    }
+
+    @Test
     fun `corrupt FIT is invalid_input and nothing is sent`() = runBlocking<Unit> {
         val session = client.session(MemoryTokenStore(authorize()))
         val e = expectThrows<EnducoException.InvalidInput> {
@@ -405,6 +423,7 @@ class EnducoTest {
             EnducoException.Timeout() to "timeout",
             EnducoException.InvalidResponse("x") to "invalid_response",
             EnducoException.Store("x") to "store",
+            EnducoException.Internal("x") to "internal",
         )
         for ((error, code) in cases) assertEquals(code, error.code)
     }

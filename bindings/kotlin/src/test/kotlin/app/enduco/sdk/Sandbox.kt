@@ -50,6 +50,7 @@ class Sandbox : AutoCloseable {
         refreshMarginSeconds: Double? = null,
         storeTimeoutSeconds: Double? = null,
         lockLeaseSeconds: Double? = null,
+        maxResponseBytes: Long? = null,
     ): EnducoClient = EnducoClient(
         clientId = CLIENT_ID,
         clientSecret = CLIENT_SECRET,
@@ -60,6 +61,7 @@ class Sandbox : AutoCloseable {
         refreshMarginSeconds = refreshMarginSeconds,
         storeTimeoutSeconds = storeTimeoutSeconds,
         lockLeaseSeconds = lockLeaseSeconds,
+        maxResponseBytes = maxResponseBytes,
     )
 
     // -- control API -----------------------------------------------------------------------
