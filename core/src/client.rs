@@ -4,9 +4,10 @@
 use std::sync::Arc;
 
 use crate::config::ClientConfig;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::internal::client::{ClientInner, GrantSpelling};
 use crate::internal::http::Transport;
-use crate::oauth::token_endpoint::{self, GrantSpelling};
+use crate::oauth::token_endpoint;
 use crate::oauth::{self, AuthorizationRequest, Scope};
 use crate::session::Session;
 use crate::store::TokenStore;
@@ -19,12 +20,6 @@ use crate::webhook::{self, WebhookEvent};
 #[derive(Clone)]
 pub struct EnducoClient {
     inner: Arc<ClientInner>,
-}
-
-pub(crate) struct ClientInner {
-    pub(crate) config: ClientConfig,
-    pub(crate) transport: Transport,
-    pub(crate) grant_spelling: GrantSpelling,
 }
 
 impl std::fmt::Debug for EnducoClient {
@@ -110,5 +105,47 @@ impl EnducoClient {
     /// recognise comes back as `WebhookEvent::Unknown`.
     pub fn parse_webhook(&self, body: &[u8]) -> WebhookEvent {
         webhook::parse_webhook(body)
+    }
+
+    /// **💾 Persists:** acts on a deregistration — but only once enduco confirms it.
+    ///
+    /// Anyone can POST to a webhook URL, so the event alone proves nothing. The user's store
+    /// (looked up with `store_for_user`; `None` if the app does not know the user) is asked
+    /// for a refresh: if enduco no longer honours the grant (`reauthorization_required`), the
+    /// tokens are cleared and the user id returned. If the refresh works, the event was forged
+    /// (or stale): it is logged, nothing is cleared, and `None` is returned. A refresh that
+    /// fails for another reason (network, store) is returned as that error so the app can
+    /// answer the webhook with a 5xx and let enduco deliver it again. Other events return
+    /// `None`.
+    pub async fn clear_deregistered_user<F>(
+        &self,
+        event: &WebhookEvent,
+        store_for_user: F,
+    ) -> Result<Option<String>>
+    where
+        F: FnOnce(&str) -> Option<Arc<dyn TokenStore>>,
+    {
+        let WebhookEvent::UserDeregistered { user_id, .. } = event else {
+            return Ok(None);
+        };
+        let Some(store) = store_for_user(user_id) else {
+            return Ok(None);
+        };
+        let session = self.session(store);
+        match session.refresh().await {
+            Ok(_) => {
+                tracing::warn!(
+                    user_id = %user_id,
+                    "a deregistration webhook for a grant enduco still honours: ignored (forged or stale)"
+                );
+                Ok(None)
+            }
+            Err(Error::ReauthorizationRequired { .. }) => {
+                session.inner.clear_store().await?;
+                tracing::info!(user_id = %user_id, "deregistered user's tokens cleared");
+                Ok(Some(user_id.clone()))
+            }
+            Err(e) => Err(e),
+        }
     }
 }

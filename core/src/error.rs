@@ -91,7 +91,61 @@ pub enum Error {
     Internal { message: String },
 }
 
+/// The OAuth 2.0 error codes enduco's endpoints answer with (RFC 6749 §4.1.2.1 and §5.2).
+/// [`Error::Api`] keeps the code as enduco sent it; [`Error::oauth_error`] reads it as this.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OAuthError {
+    InvalidRequest,
+    /// The client id or secret is wrong: a configuration error.
+    InvalidClient,
+    /// The code or refresh token is expired, revoked, reused or was issued to another client.
+    InvalidGrant,
+    UnauthorizedClient,
+    UnsupportedGrantType,
+    InvalidScope,
+    /// The user cancelled on the consent page.
+    AccessDenied,
+    /// Any other code, as sent.
+    Other(String),
+}
+
+impl OAuthError {
+    pub fn parse(code: &str) -> OAuthError {
+        match code {
+            "invalid_request" => OAuthError::InvalidRequest,
+            "invalid_client" => OAuthError::InvalidClient,
+            "invalid_grant" => OAuthError::InvalidGrant,
+            "unauthorized_client" => OAuthError::UnauthorizedClient,
+            "unsupported_grant_type" => OAuthError::UnsupportedGrantType,
+            "invalid_scope" => OAuthError::InvalidScope,
+            "access_denied" => OAuthError::AccessDenied,
+            other => OAuthError::Other(other.to_owned()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            OAuthError::InvalidRequest => "invalid_request",
+            OAuthError::InvalidClient => "invalid_client",
+            OAuthError::InvalidGrant => "invalid_grant",
+            OAuthError::UnauthorizedClient => "unauthorized_client",
+            OAuthError::UnsupportedGrantType => "unsupported_grant_type",
+            OAuthError::InvalidScope => "invalid_scope",
+            OAuthError::AccessDenied => "access_denied",
+            OAuthError::Other(code) => code,
+        }
+    }
+}
+
 impl Error {
+    /// The OAuth error behind an [`Error::Api`] answer, if it was one.
+    pub fn oauth_error(&self) -> Option<OAuthError> {
+        match self {
+            Error::Api { code, .. } => Some(OAuthError::parse(code)),
+            _ => None,
+        }
+    }
+
     /// The stable name of this case, the same string in every language binding.
     pub fn code(&self) -> &'static str {
         match self {

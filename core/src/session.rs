@@ -18,8 +18,8 @@ use reqwest::Method;
 use reqwest::header::{AUTHORIZATION, HeaderValue};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
-use crate::client::ClientInner;
-use crate::error::{Error, Result};
+use crate::error::{Error, OAuthError, Result};
+use crate::internal::client::ClientInner;
 use crate::internal::http::{Reply, RetryMode};
 use crate::internal::store_calls::StoreCalls;
 use crate::oauth::Scope;
@@ -417,7 +417,7 @@ impl SessionInner {
         tracing::info!("refreshing the access token");
         match token_endpoint::refresh(&self.client, &refresh_token, &current).await {
             Ok(tokens) => self.adopt_and_save(state, tokens).await,
-            Err(Error::Api { code, .. }) if code == "invalid_grant" => {
+            Err(e) if e.oauth_error() == Some(OAuthError::InvalidGrant) => {
                 // Rule 4: another process sharing the store may have rotated the refresh
                 // token already. Its tokens are as good as ours would have been.
                 let Some(stored) = self.rotated_elsewhere(&current).await? else {
@@ -516,7 +516,7 @@ fn grant_gone() -> Error {
 
 fn reauthorization_if_grant_gone(e: Error) -> Error {
     match e {
-        Error::Api { code, .. } if code == "invalid_grant" => grant_gone(),
+        e if e.oauth_error() == Some(OAuthError::InvalidGrant) => grant_gone(),
         other => other,
     }
 }

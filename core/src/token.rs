@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::oauth::Scope;
+use crate::scope::Scope;
 
 macro_rules! secret_type {
     ($(#[$doc:meta])* $name:ident) => {

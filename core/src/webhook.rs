@@ -52,50 +52,6 @@ impl WebhookEvent {
     }
 }
 
-impl crate::EnducoClient {
-    /// **💾 Persists:** acts on a deregistration — but only once enduco confirms it.
-    ///
-    /// Anyone can POST to a webhook URL, so the event alone proves nothing. The user's store
-    /// (looked up with `store_for_user`; `None` if the app does not know the user) is asked
-    /// for a refresh: if enduco no longer honours the grant (`reauthorization_required`), the
-    /// tokens are cleared and the user id returned. If the refresh works, the event was forged
-    /// (or stale): it is logged, nothing is cleared, and `None` is returned. A refresh that
-    /// fails for another reason (network, store) is returned as that error so the app can
-    /// answer the webhook with a 5xx and let enduco deliver it again. Other events return
-    /// `None`.
-    pub async fn clear_deregistered_user<F>(
-        &self,
-        event: &WebhookEvent,
-        store_for_user: F,
-    ) -> crate::Result<Option<String>>
-    where
-        F: FnOnce(&str) -> Option<std::sync::Arc<dyn crate::TokenStore>>,
-    {
-        let WebhookEvent::UserDeregistered { user_id, .. } = event else {
-            return Ok(None);
-        };
-        let Some(store) = store_for_user(user_id) else {
-            return Ok(None);
-        };
-        let session = self.session(store);
-        match session.refresh().await {
-            Ok(_) => {
-                tracing::warn!(
-                    user_id = %user_id,
-                    "a deregistration webhook for a grant enduco still honours: ignored (forged or stale)"
-                );
-                Ok(None)
-            }
-            Err(crate::Error::ReauthorizationRequired { .. }) => {
-                session.inner.clear_store().await?;
-                tracing::info!(user_id = %user_id, "deregistered user's tokens cleared");
-                Ok(Some(user_id.clone()))
-            }
-            Err(e) => Err(e),
-        }
-    }
-}
-
 /// Reads a webhook body. Never fails: whatever is not a recognizable event becomes
 /// [`WebhookEvent::Unknown`].
 ///

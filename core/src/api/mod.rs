@@ -1,7 +1,9 @@
 //! enduco's data API (an assumed contract, version 0 — see DESIGN §2): intensity zones,
 //! training plans, workout upload, and [`Session::request`] for anything the typed calls lack.
 
+mod lenient;
 pub mod plans;
+pub mod targets;
 pub mod upload;
 pub mod zones;
 

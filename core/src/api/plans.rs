@@ -12,7 +12,10 @@ use jiff::tz::TimeZone;
 use jiff::{Timestamp, Zoned};
 use serde::{Deserialize, Serialize};
 
-use super::zones::{self, IntensityZones, Metric, Sport, de, resolve_target, tolerant_enum};
+use super::lenient::{self, de, tolerant_enum};
+use super::targets::resolve_target;
+pub use super::targets::{ResolvedTarget, StepTarget};
+use super::zones::{IntensityZones, Sport};
 use crate::error::{Error, Result};
 
 /// The longest window enduco serves, in calendar days (inclusive).
@@ -96,33 +99,6 @@ tolerant_enum! {
         Rest = "rest",
         Repeat = "repeat",
     }
-}
-
-/// A step's intensity: a zone of the user's table for this sport and metric, or explicit bounds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StepTarget {
-    #[serde(default)]
-    pub metric: Metric,
-    #[serde(default, deserialize_with = "de::opt_u32")]
-    pub zone: Option<u32>,
-    #[serde(default, deserialize_with = "de::opt_f64")]
-    pub lower: Option<f64>,
-    #[serde(default, deserialize_with = "de::opt_f64")]
-    pub upper: Option<f64>,
-    /// Unit of `lower`/`upper`; a percentage unit (`%`, `%ftp`, …) is relative to the threshold.
-    #[serde(default)]
-    pub unit: Option<String>,
-}
-
-/// A target as absolute bounds, ready for a device (e.g. watts for a trainer's ERG mode).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ResolvedTarget {
-    pub metric: Metric,
-    pub lower: Option<f64>,
-    pub upper: Option<f64>,
-    pub unit: String,
 }
 
 /// One step of the flattened workout, as a device or a UI would play it.
@@ -264,7 +240,7 @@ impl Timeline<'_> {
 pub fn parse_plans(body: &[u8]) -> Result<Vec<PlannedWorkout>> {
     const WHAT: &str = "training plans";
     let value: serde_json::Value =
-        serde_json::from_slice(body).map_err(|e| zones::json_error(WHAT, body, &e))?;
+        serde_json::from_slice(body).map_err(|e| lenient::json_error(WHAT, body, &e))?;
     let items = match value {
         serde_json::Value::Array(items) => items,
         serde_json::Value::Object(mut map) => ["plans", "items", "data"]
@@ -288,7 +264,7 @@ pub fn parse_plans(body: &[u8]) -> Result<Vec<PlannedWorkout>> {
         .map(|(i, mut item)| {
             normalize_plan(&mut item);
             serde_json::from_value(item).map_err(|e| {
-                Error::invalid_response(format!("{WHAT}: plan #{i}: {}", zones::short(&e)))
+                Error::invalid_response(format!("{WHAT}: plan #{i}: {}", lenient::short(&e)))
             })
         })
         .collect()

@@ -68,7 +68,7 @@ impl StoreCalls {
     /// holds it, until `deadline`. A store that cannot lock fails the call: a refresh sent
     /// without the lock is what makes servers with reuse detection revoke a grant.
     pub(crate) async fn lock(&self, deadline: Instant) -> Result<RefreshLock> {
-        let owner = crate::oauth::authorize::random_token()?;
+        let owner = crate::internal::random::random_token()?;
         let mut backoff = backon::ExponentialBuilder::default()
             .with_jitter()
             .with_min_delay(Duration::from_millis(10))

@@ -10,7 +10,8 @@ use url::Url;
 
 use super::Scope;
 use crate::config::ClientConfig;
-use crate::error::{Error, Result};
+use crate::error::{Error, OAuthError, Result};
+use crate::internal::random::random_token;
 use crate::token::{AuthorizationCode, CodeVerifier};
 
 /// A started authorization: the URL to open, and what must be kept until the callback.
@@ -48,16 +49,6 @@ impl AuthorizationRequest {
     pub fn authorization_code(&self, callback_url: &str) -> Result<AuthorizationCode> {
         parse_callback(self, callback_url)
     }
-}
-
-/// 32 bytes from the OS CSPRNG, base64url: 256 bits for state, 43 characters for a PKCE
-/// verifier (RFC 7636 §4.1 asks for 43 to 128).
-pub(crate) fn random_token() -> Result<String> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| Error::Network {
-        message: format!("the system random number generator failed: {e}"),
-    })?;
-    Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 
 pub(crate) fn build_authorization_request(
@@ -146,8 +137,8 @@ pub(crate) fn parse_callback(
         return Err(Error::StateMismatch);
     }
     if let Some(error) = error {
-        return Err(match error.as_str() {
-            "access_denied" => Error::AuthorizationDenied { error, description },
+        return Err(match OAuthError::parse(&error) {
+            OAuthError::AccessDenied => Error::AuthorizationDenied { error, description },
             _ => Error::Api {
                 status: None,
                 code: error,

@@ -1,7 +1,6 @@
 //! The back-channel half: `POST /oauth2/token` and `POST /oauth2/revoke`, authenticated with
 //! HTTP Basic as RFC 6749 §2.3.1 defines it.
 
-use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::SystemTime;
 
 use base64::Engine;
@@ -9,43 +8,10 @@ use base64::engine::general_purpose::STANDARD;
 use reqwest::header::{AUTHORIZATION, HeaderValue};
 use url::form_urlencoded;
 
-use crate::client::ClientInner;
-use crate::error::{Error, Result};
+use crate::error::{Error, OAuthError, Result};
+use crate::internal::client::{ClientInner, CodeGrant};
 use crate::internal::http::{Reply, RetryMode, TOKEN_RESPONSE_LIMIT};
 use crate::token::{AuthorizationCode, CodeVerifier, RefreshToken, TokenResponse, TokenSet};
-
-/// Which `grant_type` spelling enduco's token endpoint accepts for code exchange. enduco's
-/// document writes `code`; the standard (and Spring Authorization Server) says
-/// `authorization_code`. We try the standard first and remember what worked.
-#[derive(Debug, Default)]
-pub(crate) struct GrantSpelling(AtomicU8);
-
-const UNKNOWN: u8 = 0;
-const STANDARD_SPELLING: u8 = 1;
-const LEGACY_SPELLING: u8 = 2;
-
-impl GrantSpelling {
-    fn first_choice(&self) -> u8 {
-        match self.0.load(Ordering::Relaxed) {
-            LEGACY_SPELLING => LEGACY_SPELLING,
-            _ => STANDARD_SPELLING,
-        }
-    }
-    fn remember(&self, spelling: u8) {
-        self.0.store(spelling, Ordering::Relaxed);
-    }
-    fn known(&self) -> bool {
-        self.0.load(Ordering::Relaxed) != UNKNOWN
-    }
-}
-
-fn grant_type_name(spelling: u8) -> &'static str {
-    if spelling == LEGACY_SPELLING {
-        "code"
-    } else {
-        "authorization_code"
-    }
-}
 
 /// `Basic base64(urlencode(id) ":" urlencode(secret))`. enduco's document shows the raw
 /// `id:secret`; its Spring-based server decodes base64, so the RFC form is what works.
@@ -100,7 +66,7 @@ fn token_reply(reply: Reply, sent_at: SystemTime, previous: Option<&TokenSet>) -
                 status: Some(401),
                 code: reply
                     .oauth_error()
-                    .unwrap_or_else(|| "invalid_client".into()),
+                    .unwrap_or_else(|| OAuthError::InvalidClient.as_str().to_owned()),
                 message: "enduco did not accept the app's client credentials: check the client id \
                           and client secret it was configured with"
                     .into(),
@@ -123,7 +89,7 @@ pub(crate) async fn exchange_code(
     let mut spelling = client.grant_spelling.first_choice();
     loop {
         let mut form = vec![
-            ("grant_type", grant_type_name(spelling)),
+            ("grant_type", spelling.as_str()),
             ("code", code.secret()),
             ("redirect_uri", client.config.redirect_uri.as_str()),
         ];
@@ -138,14 +104,15 @@ pub(crate) async fn exchange_code(
             RetryMode::Refusals,
         )
         .await?;
-        let unsupported =
-            !reply.is_success() && reply.oauth_error().as_deref() == Some("unsupported_grant_type");
-        if unsupported && !client.grant_spelling.known() && spelling == STANDARD_SPELLING {
+        let unsupported = !reply.is_success()
+            && reply.oauth_error().as_deref().map(OAuthError::parse)
+                == Some(OAuthError::UnsupportedGrantType);
+        if unsupported && !client.grant_spelling.known() && spelling == CodeGrant::Standard {
             tracing::info!(
                 "token endpoint refused grant_type=authorization_code; retrying with enduco's documented grant_type=code"
             );
-            spelling = LEGACY_SPELLING;
-            client.grant_spelling.remember(LEGACY_SPELLING);
+            spelling = CodeGrant::Documented;
+            client.grant_spelling.remember(CodeGrant::Documented);
             continue;
         }
         let tokens = token_reply(reply, sent_at, None)?;
