@@ -128,7 +128,7 @@ impl Default for Timeouts {
     }
 }
 
-/// How transient failures are retried (DESIGN §4): reads and revoke on 429/502/503/504 and
+/// How transient failures are retried (docs/errors.md): reads and revoke on 429/502/503/504 and
 /// connection errors; uploads only when the request never reached the server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryPolicy {
@@ -179,7 +179,7 @@ pub struct ClientConfig {
     /// PKCE S256 on the authorization request. On by default; switch off only if enduco's
     /// server rejects it.
     pub use_pkce: bool,
-    /// Refresh when fewer than this remains on the access token (DESIGN §3 rule 1).
+    /// Refresh when fewer than this remains on the access token (lifecycle rule 1, docs/lifecycle.md).
     pub refresh_margin: Duration,
     /// The athlete's IANA time zone for "today" in `upcoming_plans`; `None` = the device's zone.
     pub time_zone: Option<String>,

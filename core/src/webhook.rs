@@ -1,7 +1,7 @@
 //! enduco's webhooks: "user deregistered" (the user cancelled access on enduco's side) and
 //! "plan changed".
 //!
-//! enduco has not published the payload, so the assumed shape (DESIGN §2) is read leniently and
+//! enduco has not published the payload, so the assumed shape (docs/data-contract.md) is read leniently and
 //! parsing never fails: a webhook handler must always be able to answer 2xx, and an event it
 //! cannot read is handed back as [`WebhookEvent::Unknown`] with the raw body for logging.
 //!

@@ -1,4 +1,4 @@
-//! The token lifecycle rules of DESIGN §3, each shown against the sandbox.
+//! The token lifecycle rules of docs/lifecycle.md, each shown against the sandbox.
 
 mod common;
 

@@ -1,5 +1,5 @@
 //! `enduco-sandbox`: a faithful local stand-in for enduco's OAuth 2.0 and data API, used by
-//! every SDK test (Rust, Python, Node, Kotlin, Swift) and by the demo. See DESIGN.md §6.
+//! every SDK test (Rust, Python, Node, Kotlin, Swift) and by the demo. See sandbox/README.md.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {

@@ -67,7 +67,7 @@ pub(crate) struct SendRequest {
     to: Option<String>,
 }
 
-/// The payload enduco is assumed to send (DESIGN.md §2).
+/// The payload enduco is assumed to send (docs/data-contract.md).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Event<'a> {

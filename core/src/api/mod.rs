@@ -1,4 +1,4 @@
-//! enduco's data API (an assumed contract, version 0 — see DESIGN §2): intensity zones,
+//! enduco's data API (an assumed contract, version 0 — see docs/data-contract.md): intensity zones,
 //! training plans, workout upload, and [`Session::request`] for anything the typed calls lack.
 
 mod lenient;

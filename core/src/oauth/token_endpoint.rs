@@ -79,7 +79,7 @@ fn token_reply(reply: Reply, sent_at: SystemTime, previous: Option<&TokenSet>) -
     TokenSet::from_response(response, sent_at, previous)
 }
 
-/// Exchanges an authorization code (DESIGN §1), falling back once to the legacy
+/// Exchanges an authorization code (docs/data-contract.md), falling back once to the legacy
 /// `grant_type=code` spelling if the server calls the standard one unsupported.
 pub(crate) async fn exchange_code(
     client: &ClientInner,

@@ -1,4 +1,4 @@
-//! The data endpoints of DESIGN.md §2, behind bearer-token and scope checks.
+//! The data endpoints of docs/data-contract.md, behind bearer-token and scope checks.
 
 mod athlete;
 mod plans;
