@@ -3,11 +3,12 @@
 
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { readFileSync, statSync } from 'node:fs'
+import { readFileSync, statSync, writeFileSync } from 'node:fs'
 
 import {
   EnducoClient,
   EnducoError,
+  InvalidInputError,
   MemoryTokenStore,
   ReauthorizationRequiredError,
   TokenSet,
@@ -233,4 +234,60 @@ test('an EnducoClient needs no network to start an authorization', () => {
   assert.ok(req.url.startsWith('https://api.prod.enduco.app/oauth2/authorize?'), req.url)
   const beta = new EnducoClient({ clientId: 'x', clientSecret: 'y', redirectUri: 'https://app.example/callback', environment: 'beta' })
   assert.ok(beta.authorizationRequest(['plans_read']).url.startsWith('https://beta-api.dev.enduco.app/'))
+})
+
+test('a file that changes between the check and the send is refused, and enduco stores nothing', async (t) => {
+  const client = sandbox.client()
+  const { session } = await sandbox.session(client, { scopes: ['workouts_write'] })
+  const dir = tempDir(t)
+  const original = readFileSync(fitFixture(dir, 'a.fit', ['--seed', '91', '--size', '400000']))
+  const other = readFileSync(fitFixture(dir, 'b.fit', ['--seed', '92', '--size', '400000']))
+  assert.notDeepEqual(original, other)
+  const ride = `${dir}/ride.fit`
+
+  // Another file of the same size (replaced), and half of one (still being written).
+  for (const replacement of [other, other.subarray(0, other.length >> 1)]) {
+    writeFileSync(ride, original)
+    await sandbox.clearRequests()
+    const calls = []
+    // The first progress call, (0, total), comes after the file passed its check and returns
+    // before the body is opened: rewriting the file there is a change between check and send.
+    const onProgress = (sent, total) => {
+      if (calls.length === 0) writeFileSync(ride, replacement)
+      calls.push([sent, total])
+    }
+    await assert.rejects(session.uploadWorkout(ride, { onProgress }), (e) => {
+      assert.ok(e instanceof InvalidInputError, `${e?.name}: ${e?.message}`)
+      assert.equal(e.code, 'invalid_input')
+      assert.match(e.message, /ride\.fit changed while it was being uploaded/)
+      assert.match(e.message, /enduco stored nothing/)
+      return true
+    })
+    assert.deepEqual(calls[0], [0, original.length])
+  }
+
+  // The same while the JS thread is busy right after the call: the upload waits for the first
+  // progress call instead of streaming the file meanwhile (without that wait the original file
+  // would be sent whole before the callback could change it).
+  writeFileSync(ride, original)
+  let rewritten = false
+  const busy = session.uploadWorkout(ride, {
+    onProgress: () => {
+      if (!rewritten) writeFileSync(ride, other)
+      rewritten = true
+    },
+  })
+  const until = Date.now() + 500
+  while (Date.now() < until) {
+    // the event loop is blocked, as by a long synchronous request handler
+  }
+  await assert.rejects(busy, (e) => e.code === 'invalid_input' && /changed while it was being uploaded/.test(e.message))
+  assert.ok(rewritten)
+
+  // enduco kept neither: both files upload as new, then count as duplicates.
+  for (const bytes of [original, other]) {
+    const first = await session.uploadWorkout(bytes)
+    assert.equal(first.duplicate, false, 'nothing was stored from the cut-off uploads')
+    assert.equal((await session.uploadWorkout(bytes)).duplicate, true)
+  }
 })
