@@ -94,7 +94,7 @@ async function sdkTokens(client) {
 
 /** The same tokens with expires_at in the past, through their JSON storage form. */
 function expired(tokens) {
-  return enduco.TokenSet.fromJSON({ ...tokens.toJSON(), expires_at: now() - 3600 })
+  return enduco.TokenSet.fromJSON({ ...tokens.toStorageJSON(), expires_at: now() - 3600 })
 }
 
 // --- theirs: openid-client for the grant and the refresh; fetch or undici for the call --------

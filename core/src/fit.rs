@@ -679,15 +679,16 @@ impl Records {
             }
             State::Data { start, size, at } => {
                 if let Some((def, file_id, time)) = &mut self.capture {
-                    if let Some((offset, field_size)) = def.type_field {
-                        if at == offset && field_size >= 1 {
-                            file_id.file_type = Some(b);
-                        }
+                    if let Some((offset, field_size)) = def.type_field
+                        && at == offset
+                        && field_size >= 1
+                    {
+                        file_id.file_type = Some(b);
                     }
-                    if let Some((offset, 4)) = def.time_field {
-                        if (offset..offset + 4).contains(&at) {
-                            time[(at - offset) as usize] = b;
-                        }
+                    if let Some((offset, 4)) = def.time_field
+                        && (offset..offset + 4).contains(&at)
+                    {
+                        time[(at - offset) as usize] = b;
                     }
                 }
                 let at = at + 1;

@@ -1,14 +1,14 @@
-//! [`Session`]: one user's tokens and every authenticated call.
+//! `Session`: one user's tokens and every authenticated call.
 //!
 //! The token lifecycle rules (`docs/lifecycle.md`) live here, each in one place:
-//! 1. refresh ahead of expiry and once on a 401 — [`Session::send`];
-//! 2. one refresh per grant at a time: within the process — [`SessionInner::usable_tokens`];
-//!    across processes, through the store's lock — [`SessionInner::refresh_locked`];
-//! 3. save before use, keep unsaved tokens and retry the save — [`TokenState::adopt`] and
-//!    [`SessionInner::flush_unsaved`]; store calls are bounded by the store timeout —
-//!    [`StoreCalls`];
-//! 4. on `invalid_grant`, reload the store before giving up — [`SessionInner::refresh_once`];
-//! 5. scope checks before any request — [`Session::send`].
+//! 1. refresh ahead of expiry and once on a 401 — `Session::send`;
+//! 2. one refresh per grant at a time: within the process — `SessionInner::usable_tokens`;
+//!    across processes, through the store's lock — `SessionInner::refresh_locked`;
+//! 3. save before use, keep unsaved tokens and retry the save — `TokenState::adopt` and
+//!    `SessionInner::flush_unsaved`; store calls are bounded by the store timeout —
+//!    `StoreCalls`;
+//! 4. on `invalid_grant`, reload the store before giving up — `SessionInner::refresh_once`;
+//! 5. scope checks before any request — `Session::send`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -289,10 +289,10 @@ impl SessionInner {
         // there is nothing a cancelled caller could interrupt and no task to spawn.
         if matches!(need, Need::Fresh) {
             let state = self.state.lock().await;
-            if let (true, false, Some(tokens)) = (state.loaded, state.unsaved, &state.tokens) {
-                if !tokens.expires_within(self.client.config.refresh_margin) {
-                    return Ok(tokens.clone());
-                }
+            if let (true, false, Some(tokens)) = (state.loaded, state.unsaved, &state.tokens)
+                && !tokens.expires_within(self.client.config.refresh_margin)
+            {
+                return Ok(tokens.clone());
             }
         }
         spawn(async move { self.usable_tokens(need, refreshes_seen).await }).await

@@ -136,8 +136,8 @@ pub struct SandboxArgs {
     pub client_secret: String,
 
     /// Registered redirect URI; repeat for several. Replaces the defaults
-    /// https://app.example/callback and http://127.0.0.1/callback. A loopback URI
-    /// (http://127.0.0.1/<path>, http://[::1]/<path>) matches any port, same path only.
+    /// `https://app.example/callback` and `http://127.0.0.1/callback`. A loopback URI
+    /// (`http://127.0.0.1/PATH`, `http://[::1]/PATH`) matches any port, same path only.
     #[arg(long = "redirect-uri", value_name = "URI")]
     pub redirect_uris: Vec<String>,
 

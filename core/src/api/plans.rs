@@ -275,26 +275,25 @@ fn normalize_plan(item: &mut serde_json::Value) {
     let Some(obj) = item.as_object_mut() else {
         return;
     };
-    if let Some(serde_json::Value::String(date)) = obj.get_mut("date") {
-        if date.len() > 10 && date.is_char_boundary(10) {
-            let (day, rest) = date.split_at(10);
-            if rest.starts_with(['T', 't', ' ']) && day.parse::<Date>().is_ok() {
-                *date = day.to_owned();
-            }
+    if let Some(serde_json::Value::String(date)) = obj.get_mut("date")
+        && date.len() > 10
+        && date.is_char_boundary(10)
+    {
+        let (day, rest) = date.split_at(10);
+        if rest.starts_with(['T', 't', ' ']) && day.parse::<Date>().is_ok() {
+            *date = day.to_owned();
         }
     }
     let tz = obj
         .get("timeZone")
         .and_then(|v| v.as_str())
         .and_then(|name| TimeZone::get(name).ok());
-    if let (Some(tz), Some(serde_json::Value::String(start))) = (tz, obj.get_mut("startTime")) {
-        if start.parse::<Timestamp>().is_err() {
-            if let Ok(local) = start.parse::<DateTime>() {
-                if let Ok(zoned) = tz.to_zoned(local) {
-                    *start = zoned.timestamp().to_string();
-                }
-            }
-        }
+    if let (Some(tz), Some(serde_json::Value::String(start))) = (tz, obj.get_mut("startTime"))
+        && start.parse::<Timestamp>().is_err()
+        && let Ok(local) = start.parse::<DateTime>()
+        && let Ok(zoned) = tz.to_zoned(local)
+    {
+        *start = zoned.timestamp().to_string();
     }
 }
 

@@ -215,10 +215,10 @@ impl SameFile {
         if self.seen > self.expected.file_size {
             return Err(self.fail(format!("it grew past {} bytes", self.expected.file_size)));
         }
-        if let Some(check) = &mut self.check {
-            if let Err(e) = check.update(chunk) {
-                return Err(self.fail(e.to_string()));
-            }
+        if let Some(check) = &mut self.check
+            && let Err(e) = check.update(chunk)
+        {
+            return Err(self.fail(e.to_string()));
         }
         Ok(())
     }

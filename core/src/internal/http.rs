@@ -374,10 +374,10 @@ impl Reply {
         let status = self.status.as_u16();
         let body = self.error_body();
         let code = body.error.or(body.code);
-        if status == 403 {
-            if let Some(missing) = self.insufficient_scope(code.as_deref(), body.scope.as_deref()) {
-                return Error::InsufficientScope { missing };
-            }
+        if status == 403
+            && let Some(missing) = self.insufficient_scope(code.as_deref(), body.scope.as_deref())
+        {
+            return Error::InsufficientScope { missing };
         }
         match code {
             Some(code) => Error::Api {
