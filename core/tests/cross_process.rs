@@ -32,6 +32,21 @@ async fn call_all(session: &Session, callers: usize) -> Vec<enduco::Result<()>> 
     outcomes
 }
 
+/// Two sessions on stores that share one expired grant, 10 callers each: every call succeeds
+/// and the grant is refreshed once.
+async fn two_sessions_refresh_once(h: &Harness, first: Session, second: Session) {
+    let before = h.refresh_requests().await;
+    let (a, b) = tokio::join!(call_all(&first, 10), call_all(&second, 10));
+    for outcome in a.into_iter().chain(b) {
+        outcome.expect("every call succeeds");
+    }
+    assert_eq!(
+        h.refresh_requests().await - before,
+        1,
+        "one refresh per grant"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn callers_behind_a_failing_refresh_share_its_error() {
     let h = Harness::start().await;
@@ -102,16 +117,7 @@ async fn sessions_sharing_a_memory_store_refresh_once() {
     // A backend that makes a new session per request: two sessions, one store.
     let first = h.client.session(store.clone());
     let second = h.client.session(store.clone());
-    let before = h.refresh_requests().await;
-    let (a, b) = tokio::join!(call_all(&first, 10), call_all(&second, 10));
-    for outcome in a.into_iter().chain(b) {
-        outcome.expect("every call succeeds");
-    }
-    assert_eq!(
-        h.refresh_requests().await - before,
-        1,
-        "one refresh per grant"
-    );
+    two_sessions_refresh_once(&h, first, second).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -125,16 +131,7 @@ async fn file_stores_on_one_path_refresh_once() {
     // open file, not per process).
     let first = h.client.session(Arc::new(FileTokenStore::new(&path)));
     let second = h.client.session(Arc::new(FileTokenStore::new(&path)));
-    let before = h.refresh_requests().await;
-    let (a, b) = tokio::join!(call_all(&first, 10), call_all(&second, 10));
-    for outcome in a.into_iter().chain(b) {
-        outcome.expect("every call succeeds");
-    }
-    assert_eq!(
-        h.refresh_requests().await - before,
-        1,
-        "one refresh per grant"
-    );
+    two_sessions_refresh_once(&h, first, second).await;
     assert!(FileTokenStore::new(&path).lock_path().exists());
 }
 
@@ -143,6 +140,8 @@ struct Quirky {
     inner: Arc<dyn TokenStore>,
     lock_fails: bool,
     hang_loads: AtomicBool,
+    /// `false`: a store for one process only, as host stores were before the lock.
+    offers_lock: bool,
 }
 
 impl Quirky {
@@ -151,6 +150,7 @@ impl Quirky {
             inner,
             lock_fails: false,
             hang_loads: AtomicBool::new(false),
+            offers_lock: true,
         }
     }
 }
@@ -170,7 +170,7 @@ impl TokenStore for Quirky {
         self.inner.clear().await
     }
     fn supports_lock(&self) -> bool {
-        true
+        self.offers_lock
     }
     async fn try_lock(&self, owner: &str, lease: Duration) -> enduco::Result<bool> {
         if self.lock_fails {
@@ -289,22 +289,6 @@ async fn a_waiting_process_uses_what_the_lock_holder_saved() {
     );
 }
 
-/// A store that offers no lock (one process only), as host stores did before the lock.
-struct Unlocked(Arc<dyn TokenStore>);
-
-#[async_trait]
-impl TokenStore for Unlocked {
-    async fn load(&self) -> enduco::Result<Option<TokenSet>> {
-        self.0.load().await
-    }
-    async fn save(&self, tokens: &TokenSet) -> enduco::Result<()> {
-        self.0.save(tokens).await
-    }
-    async fn clear(&self) -> enduco::Result<()> {
-        self.0.clear().await
-    }
-}
-
 /// Rule 4 without a lock: our refresh is refused because another process rotated first and
 /// has not saved yet; the session looks at the store again for a moment and finds its tokens.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -322,7 +306,10 @@ async fn invalid_grant_waits_briefly_for_a_concurrent_writer() {
         json!({"delayMs": 300}),
     )
     .await;
-    let other = h.client.session(Arc::new(Unlocked(shared.clone())));
+    let other = h.client.session(Arc::new(Quirky {
+        offers_lock: false,
+        ..Quirky::new(shared.clone())
+    }));
     let other_call = tokio::spawn(async move { other.refresh().await.map(|_| ()) });
     // Wait until the other process's token request reached enduco.
     loop {
@@ -331,7 +318,10 @@ async fn invalid_grant_waits_briefly_for_a_concurrent_writer() {
         }
         tokio::task::yield_now().await;
     }
-    let ours = h.client.session(Arc::new(Unlocked(shared.clone())));
+    let ours = h.client.session(Arc::new(Quirky {
+        offers_lock: false,
+        ..Quirky::new(shared.clone())
+    }));
     ours.intensity_zones()
         .await
         .expect("the other process's tokens are adopted");

@@ -16,6 +16,18 @@ struct Hostile {
     base: String,
 }
 
+impl Hostile {
+    /// `GET /cases`: the cases, their expected codes and the token sets to start from.
+    async fn cases(&self) -> Value {
+        reqwest::get(format!("{}/cases", self.base))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+}
+
 impl Drop for Hostile {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -74,12 +86,7 @@ fn client_for(base: &str, case: &str, tweak: impl FnOnce(&mut ClientConfig)) -> 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_hostile_case_ends_in_its_typed_error_in_bounded_memory() {
     let hostile = start_hostile();
-    let list: Value = reqwest::get(format!("{}/cases", hostile.base))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = hostile.cases().await;
     let fresh = TokenSet::from_json(list["tokens"].as_str().unwrap()).unwrap();
     let expired = TokenSet::from_json(list["expiredTokens"].as_str().unwrap()).unwrap();
     // Warm up first (the first client's TLS roots, the runtime's threads): the bound is on
@@ -122,12 +129,7 @@ async fn every_hostile_case_ends_in_its_typed_error_in_bounded_memory() {
 #[tokio::test]
 async fn absurd_deadlines_and_retry_after_do_not_overflow() {
     let hostile = start_hostile();
-    let list: Value = reqwest::get(format!("{}/cases", hostile.base))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = hostile.cases().await;
     let fresh = TokenSet::from_json(list["tokens"].as_str().unwrap()).unwrap();
     for case in ["retry-after-huge", "retry-after-future-date"] {
         let client = client_for(&hostile.base, case, |config| {
