@@ -1,5 +1,6 @@
 //! FIT activity files: deterministic fixtures for every language's tests, deliberate corruptions,
-//! and the validator the sandbox's upload endpoint runs (a server that trusts no client).
+//! and the validator the sandbox's upload endpoint runs (a server that trusts no client), which
+//! parses with the third-party `fitparser` crate (see [`FitValidator`]).
 //!
 //! Layout written by [`ActivityFile`] (all multi-byte values little endian):
 //!
@@ -19,7 +20,12 @@
 
 use std::io::{self, Write};
 
+use std::panic::{self, AssertUnwindSafe};
+
 use crc::{CRC_16_ARC, Crc, Digest, Table};
+use fitparser::de::{FitDataMessage, FitObject, FitStreamProcessor};
+use fitparser::profile::MesgNum;
+use fitparser::{ErrorKind, Value};
 
 /// FIT's CRC-16 is CRC-16/ARC (poly 0x8005 reflected, init 0). Slice-by-16 because uploads and
 /// fixtures of 100 MB go through it in debug builds.
@@ -484,11 +490,16 @@ fn fix_file_crc(b: &mut [u8]) {
     b[n - 2..].copy_from_slice(&crc.to_le_bytes());
 }
 
-/// Absolute offset of the `file_id.type` byte, found by walking the records.
+/// Absolute offset of the `file_id.type` byte in a file laid out as [`ActivityFile`] writes it
+/// (the file_id definition right after the header, `type` its first field); `None` for any
+/// other layout.
 fn file_type_offset(bytes: &[u8]) -> Option<usize> {
-    let mut v = FitValidator::new();
-    let _ = v.update(bytes); // a non-activity type is reported after its offset is known
-    v.walker.file_type_at.map(|at| at as usize)
+    let header = *bytes.first()? as usize;
+    let mut def = Vec::new();
+    FILE_ID.write_def(&mut def);
+    let data = header + def.len();
+    (bytes.get(header..data)? == def.as_slice() && bytes.get(data) == Some(&FILE_ID.local))
+        .then_some(data + 1)
 }
 
 /// The server's check of an uploaded file; `Err` says what is wrong, in words an API error
@@ -508,24 +519,66 @@ pub struct FitSummary {
     pub data_messages: u64,
 }
 
-/// Incremental validator: feed chunks in order with [`update`](Self::update), then
-/// [`finish`](Self::finish). Memory stays bounded (at most one message is buffered).
+/// The upload check: feed chunks in order with [`update`](Self::update), then
+/// [`finish`](Self::finish).
 ///
-/// Checks, in the order they can fail: header size (12 or 14), signature, protocol version,
-/// header CRC (when non-zero); record structure (definitions before use, architecture), first
-/// data message is file_id with type 4 — as soon as the bytes arrive; then at the end: length
-/// against data_size (short → "truncated", long → "data size mismatch"), file CRC, and that the
-/// last record is complete.
+/// The FIT structure is parsed by the third-party `fitparser` crate, not by code of this
+/// repository, so the sandbox is an oracle independent of the core's pre-flight
+/// (`enduco::fit`): a defective file both accept would have to fool two unrelated parsers.
+/// fitparser checks the `.FIT` signature, the header CRC (when non-zero), the framing of every
+/// definition and data message (a data message needs an earlier definition of its local type,
+/// developer fields need their field_description), and the file CRC, read where the header's
+/// data_size says the data ends. Its errors are reworded below into the reasons the API gives.
+///
+/// What fitparser leaves to its caller is checked here by hand, each in a few lines:
+/// - an empty body: fitparser parses zero bytes as zero FIT files without complaint;
+/// - the header size byte must be 12 or 14: fitparser reads 12 bytes plus a CRC whatever the
+///   byte says (and its "bytes needed" arithmetic underflows on a size smaller than the input);
+/// - protocol major version at most 2 and architecture 0 or 1 in definitions: fitparser reads
+///   any version, and any architecture other than 1 as little endian;
+/// - every message must end within data_size: fitparser only compares positions for equality,
+///   so a message running past the declared end makes it look for a chained file's header;
+/// - nothing after the file CRC: fitparser reads further bytes as chained FIT files, which
+///   enduco does not take (one activity per upload);
+/// - the first data message is file_id with type 4 (activity): a server policy, not FIT
+///   validity, so no parser checks it;
+/// - a file that stops early: fitparser only says it needs more bytes, which a stream cannot
+///   tell from the end of the body until [`finish`](Self::finish).
+///
+/// Memory: fitparser's `FitStreamProcessor` parses one object (header, message, CRC) at a time
+/// from a slice and answers `UnexpectedEof` when the slice ends inside one, so the validator
+/// keeps only the unfinished object's bytes (a FIT message is at most about 130 KB) next to
+/// the chunk being fed. A 512 MiB upload is never held in memory and needs no temporary file;
+/// fitparser's whole-file entry points (`from_bytes`, `from_reader`) would read the entire file
+/// and return every decoded record, several times its size in heap.
 pub struct FitValidator {
-    header: Vec<u8>,
-    data_size: u64,
-    data_seen: u64,
-    trailer: Vec<u8>,
-    extra: u64,
+    processor: FitStreamProcessor,
+    /// Bytes received but not consumed by fitparser yet: an unfinished header or message.
+    pending: Vec<u8>,
+    /// Absolute offset of `pending[0]`.
+    offset: u64,
     total: u64,
-    digest: Digest<'static, u16, Table<16>>,
-    walker: RecordWalker,
+    header: Option<Header>,
+    data_messages: u64,
+    /// The file CRC has been read: later bytes are only counted.
+    crc_read: bool,
+    /// fitparser's file CRC mismatch, reported by `finish` unless bytes follow the CRC (then the
+    /// data size is the defect: the CRC was read at the wrong place).
+    crc_error: Option<String>,
     error: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Header {
+    len: u64,
+    data_size: u64,
+}
+
+impl Header {
+    /// Absolute offset where the data ends and the file CRC starts.
+    fn data_end(&self) -> u64 {
+        self.len + self.data_size
+    }
 }
 
 impl Default for FitValidator {
@@ -537,14 +590,14 @@ impl Default for FitValidator {
 impl FitValidator {
     pub fn new() -> Self {
         FitValidator {
-            header: Vec::with_capacity(14),
-            data_size: 0,
-            data_seen: 0,
-            trailer: Vec::with_capacity(2),
-            extra: 0,
+            processor: FitStreamProcessor::new(),
+            pending: Vec::new(),
+            offset: 0,
             total: 0,
-            digest: FIT_CRC.digest(),
-            walker: RecordWalker::new(),
+            header: None,
+            data_messages: 0,
+            crc_read: false,
+            crc_error: None,
             error: None,
         }
     }
@@ -555,87 +608,184 @@ impl FitValidator {
         if let Some(e) = &self.error {
             return Err(e.clone());
         }
-        let result = self.feed(chunk);
+        self.total += chunk.len() as u64;
+        if self.crc_read {
+            return Ok(()); // trailing bytes: counted, reported by finish()
+        }
+        self.pending.extend_from_slice(chunk);
+        let result = self.parse();
         if let Err(e) = &result {
             self.error = Some(e.clone());
+            self.pending = Vec::new();
         }
         result
     }
 
-    fn header_size(&self) -> usize {
-        self.header.first().map_or(usize::MAX, |&h| h as usize)
-    }
-
-    fn header_done(&self) -> bool {
-        self.header.len() == self.header_size()
-    }
-
-    fn feed(&mut self, mut rest: &[u8]) -> Result<(), String> {
-        self.total += rest.len() as u64;
-        while !rest.is_empty() && !self.header_done() {
-            if self.header.is_empty() {
-                let size = rest[0];
+    /// Hands fitparser every complete object in `pending`, then drops the bytes it consumed.
+    fn parse(&mut self) -> Result<(), String> {
+        let mut used = 0;
+        let result = loop {
+            if self.crc_read || used == self.pending.len() {
+                break Ok(());
+            }
+            let at = self.offset + used as u64;
+            let input = &self.pending[used..];
+            if self.header.is_none() {
+                let size = input[0];
                 if size != 12 && size != 14 {
-                    return Err(format!(
+                    break Err(format!(
                         "unsupported FIT header size {size} (expected 12 or 14)"
                     ));
                 }
-                self.header.push(size);
-                rest = &rest[1..];
+                if input.len() < size as usize {
+                    break Ok(()); // wait for the rest of the header
+                }
             }
-            let take = (self.header_size() - self.header.len()).min(rest.len());
-            self.header.extend_from_slice(&rest[..take]);
-            rest = &rest[take..];
-            if self.header_done() {
-                self.check_header()?;
+            // fitparser reads the file CRC with a `complete` parser, so a CRC split across two
+            // chunks would be a parse error rather than "needs more bytes": wait for both.
+            if self.header.is_some_and(|h| at == h.data_end()) && input.len() < 2 {
+                break Ok(());
             }
-        }
-        if rest.is_empty() {
-            return Ok(());
-        }
-
-        let take = ((self.data_size - self.data_seen) as usize).min(rest.len());
-        if take > 0 {
-            let data = &rest[..take];
-            self.digest.update(data);
-            self.walker
-                .feed(data, self.header.len() as u64, &mut self.data_seen)?;
-            rest = &rest[take..];
-        }
-        let take = (2 - self.trailer.len()).min(rest.len());
-        self.trailer.extend_from_slice(&rest[..take]);
-        self.extra += (rest.len() - take) as u64;
-        Ok(())
+            // Bytes 1 and 2 of the object: the header's protocol version, a definition
+            // message's architecture.
+            let head = [input.get(1).copied(), input.get(2).copied()];
+            let processor = &mut self.processor;
+            // fitparser can panic on hostile input (its own docs say so of field sizes that
+            // are not a multiple of the base type; developer fields are not checked for that).
+            // A panic is a refusal here, not a dropped connection.
+            let step = panic::catch_unwind(AssertUnwindSafe(|| processor.deserialize_next(input)));
+            match step {
+                Err(_) => {
+                    break Err(format!(
+                        "the FIT parser (fitparser) failed on the data at byte {at}"
+                    ));
+                }
+                Ok(Ok((rest, object))) => {
+                    let len = (input.len() - rest.len()) as u64;
+                    used += len as usize;
+                    if let Err(e) = self.accept(object, at, len, head) {
+                        break Err(e);
+                    }
+                }
+                Ok(Err(e)) => match *e {
+                    ErrorKind::UnexpectedEof(_) => break Ok(()), // the object is unfinished
+                    ErrorKind::InvalidCrc((_, FitObject::Crc(_), stored, computed)) => {
+                        used += 2;
+                        self.crc_read = true;
+                        self.crc_error = Some(format!(
+                            "file CRC mismatch (stored 0x{stored:04X}, computed 0x{computed:04X})"
+                        ));
+                    }
+                    e => break Err(self.describe(e, at, input)),
+                },
+            }
+        };
+        self.offset += used as u64;
+        self.pending.drain(..used);
+        result
     }
 
-    fn check_header(&mut self) -> Result<(), String> {
-        let h = &self.header;
-        if &h[8..12] != SIGNATURE {
-            return Err(format!(
-                "missing \".FIT\" signature (bytes 8..12 are {:?})",
-                String::from_utf8_lossy(&h[8..12])
-            ));
-        }
-        if h[1] >> 4 > 2 {
-            return Err(format!(
-                "unsupported FIT protocol version {}.{}",
-                h[1] >> 4,
-                h[1] & 0x0F
-            ));
-        }
-        self.data_size = u32::from_le_bytes([h[4], h[5], h[6], h[7]]) as u64;
-        if h.len() == 14 {
-            let stored = u16::from_le_bytes([h[12], h[13]]);
-            let computed = fit_crc(&h[..12]);
-            // A zero header CRC means "not computed" in the FIT protocol.
-            if stored != 0 && stored != computed {
-                return Err(format!(
-                    "header CRC mismatch (stored 0x{stored:04X}, computed 0x{computed:04X})"
-                ));
+    /// Checks what fitparser does not about one object it parsed (`len` bytes at `at`).
+    fn accept(
+        &mut self,
+        object: FitObject,
+        at: u64,
+        len: u64,
+        head: [Option<u8>; 2],
+    ) -> Result<(), String> {
+        let object = match (object, self.header) {
+            (FitObject::Header(h), _) => {
+                let protocol = head[0].unwrap_or_default();
+                if protocol >> 4 > 2 {
+                    return Err(format!(
+                        "unsupported FIT protocol version {}.{}",
+                        protocol >> 4,
+                        protocol & 0x0F
+                    ));
+                }
+                self.header = Some(Header {
+                    len,
+                    data_size: h.data_size() as u64,
+                });
+                return Ok(());
             }
+            (FitObject::Crc(_), _) => {
+                self.crc_read = true;
+                return Ok(());
+            }
+            (object, Some(header)) => {
+                if at + len > header.data_end() {
+                    return Err(format!(
+                        "data size mismatch: the header declares {} data bytes (ending at byte \
+                         {}) but the message at byte {at} runs to byte {}",
+                        header.data_size,
+                        header.data_end(),
+                        at + len
+                    ));
+                }
+                object
+            }
+            (_, None) => unreachable!("fitparser reads the header first"),
+        };
+        match object {
+            FitObject::DefinitionMessage(_) => match head[1] {
+                Some(0 | 1) => Ok(()),
+                other => Err(format!(
+                    "definition message at byte {at} has unknown architecture {}",
+                    other.unwrap_or_default()
+                )),
+            },
+            FitObject::DataMessage(message) => {
+                if self.data_messages == 0 {
+                    check_file_id(&message, at)?;
+                }
+                self.data_messages += 1;
+                if message.global_message_number() == MesgNum::FieldDescription.as_u16() {
+                    // Decoding a field_description teaches fitparser the developer field it
+                    // describes; without it later messages carrying that field do not parse.
+                    let processor = &mut self.processor;
+                    let decoded =
+                        panic::catch_unwind(AssertUnwindSafe(|| processor.decode_message(message)));
+                    match decoded {
+                        Ok(Ok(_)) => {}
+                        Ok(Err(e)) => {
+                            return Err(format!(
+                                "field_description message at byte {at} does not decode: {e}"
+                            ));
+                        }
+                        Err(_) => {
+                            return Err(format!(
+                                "the FIT parser (fitparser) failed on the field_description \
+                                 message at byte {at}"
+                            ));
+                        }
+                    }
+                }
+                Ok(())
+            }
+            FitObject::Header(_) | FitObject::Crc(_) => Ok(()),
         }
-        self.digest.update(&self.header);
-        Ok(())
+    }
+
+    /// Words for a fitparser error on the object starting at `at` (`input` starts there too).
+    fn describe(&self, error: ErrorKind, at: u64, input: &[u8]) -> String {
+        match error {
+            ErrorKind::InvalidCrc((_, FitObject::Header(_), stored, computed)) => {
+                format!("header CRC mismatch (stored 0x{stored:04X}, computed 0x{computed:04X})")
+            }
+            // With the size byte checked and the whole header at hand, the signature is the
+            // only part of the header fitparser can fail to parse.
+            ErrorKind::ParseError(..) if self.header.is_none() => {
+                format!(
+                    "missing \".FIT\" signature (bytes 8..12 are {:?})",
+                    String::from_utf8_lossy(input.get(8..12).unwrap_or_default())
+                )
+            }
+            ErrorKind::MissingDefinitionMessage(local, _) => format!(
+                "data message at byte {at} uses local message type {local}, which has no definition"
+            ),
+            other => format!("malformed FIT data at byte {at}: {other}"),
+        }
     }
 
     /// Final checks once the whole body has been fed.
@@ -646,231 +796,69 @@ impl FitValidator {
         if self.total == 0 {
             return Err("empty file".into());
         }
-        if !self.header_done() {
+        let Some(header) = self.header else {
             return Err(format!(
                 "truncated: {} bytes is shorter than the {}-byte FIT header",
-                self.total,
-                self.header_size()
-            ));
-        }
-        let header_len = self.header.len() as u64;
-        let expected = header_len + self.data_size + 2;
-        if self.total < expected {
-            return Err(format!(
-                "truncated: the header declares {} data bytes ({expected} bytes in all) but the file has only {} bytes",
-                self.data_size, self.total
-            ));
-        }
-        if self.extra > 0 {
-            return Err(format!(
-                "data size mismatch: the header declares {} data bytes but {} bytes follow the header before the file CRC",
-                self.data_size,
-                self.total - header_len - 2
-            ));
-        }
-        let stored = u16::from_le_bytes([self.trailer[0], self.trailer[1]]);
-        let computed = self.digest.finalize();
-        if stored != computed {
-            return Err(format!(
-                "file CRC mismatch (stored 0x{stored:04X}, computed 0x{computed:04X})"
-            ));
-        }
-        let data_messages = self.walker.finish(header_len)?;
-        Ok(FitSummary {
-            size: self.total,
-            data_messages,
-        })
-    }
-}
-
-/// A message definition as the walker needs it.
-#[derive(Debug, Clone, Copy)]
-struct Definition {
-    global: u16,
-    /// Bytes of the data message payload (without its header byte).
-    size: usize,
-    /// (offset, size) of field 0 inside the payload: `file_id.type` when global is 0.
-    field0: Option<(usize, u8)>,
-}
-
-/// What the walker reads next; it waits until `need` bytes are buffered.
-#[derive(Debug, Clone, Copy)]
-enum Want {
-    RecordHeader,
-    DefinitionFixed { local: u8, dev: bool },
-    DefinitionFields { local: u8, dev: bool, global: u16 },
-    DeveloperCount { local: u8, def: Definition },
-    DeveloperFields { local: u8, def: Definition },
-    Data { def: Definition },
-}
-
-/// Walks the record stream of the data section, chunk by chunk.
-struct RecordWalker {
-    want: Want,
-    need: usize,
-    buf: Vec<u8>,
-    defs: [Option<Definition>; 16],
-    /// Data offset (from the end of the header) where the current record started.
-    record_start: u64,
-    data_messages: u64,
-    /// Absolute offset of `file_id.type`, once the first data message was seen.
-    file_type_at: Option<u64>,
-}
-
-impl RecordWalker {
-    fn new() -> Self {
-        RecordWalker {
-            want: Want::RecordHeader,
-            need: 1,
-            buf: Vec::with_capacity(64),
-            defs: [None; 16],
-            record_start: 0,
-            data_messages: 0,
-            file_type_at: None,
-        }
-    }
-
-    /// `pos` counts the data bytes consumed so far and is advanced here.
-    fn feed(&mut self, mut input: &[u8], header_len: u64, pos: &mut u64) -> Result<(), String> {
-        while !input.is_empty() {
-            let take = (self.need - self.buf.len()).min(input.len());
-            self.buf.extend_from_slice(&input[..take]);
-            input = &input[take..];
-            *pos += take as u64;
-            // A step can ask for zero bytes (an empty message), so loop until it waits.
-            while self.buf.len() == self.need {
-                self.step(header_len, *pos)?;
-            }
-        }
-        Ok(())
-    }
-
-    fn next_record(&mut self, pos: u64) {
-        self.want = Want::RecordHeader;
-        self.need = 1;
-        self.record_start = pos;
-    }
-
-    fn step(&mut self, header_len: u64, pos: u64) -> Result<(), String> {
-        let at = header_len + self.record_start;
-        let buf = std::mem::take(&mut self.buf);
-        match self.want {
-            Want::RecordHeader => {
-                let h = buf[0];
-                if h & 0x80 != 0 {
-                    // Compressed timestamp header: a data message of local type 0..=3.
-                    self.begin_data((h >> 5) & 0x03, at)?;
-                } else if h & 0x40 != 0 {
-                    self.want = Want::DefinitionFixed {
-                        local: h & 0x0F,
-                        dev: h & 0x20 != 0,
-                    };
-                    self.need = 5;
-                } else {
-                    self.begin_data(h & 0x0F, at)?;
-                }
-            }
-            Want::DefinitionFixed { local, dev } => {
-                let global = match buf[1] {
-                    0 => u16::from_le_bytes([buf[2], buf[3]]),
-                    1 => u16::from_be_bytes([buf[2], buf[3]]),
-                    other => {
-                        return Err(format!(
-                            "definition message at byte {at} has unknown architecture {other}"
-                        ));
-                    }
-                };
-                self.want = Want::DefinitionFields { local, dev, global };
-                self.need = 3 * buf[4] as usize;
-            }
-            Want::DefinitionFields { local, dev, global } => {
-                let mut def = Definition {
-                    global,
-                    size: 0,
-                    field0: None,
-                };
-                for field in buf.chunks_exact(3) {
-                    if field[0] == 0 && def.field0.is_none() && field[1] > 0 {
-                        def.field0 = Some((def.size, field[1]));
-                    }
-                    def.size += field[1] as usize;
-                }
-                if dev {
-                    self.want = Want::DeveloperCount { local, def };
-                    self.need = 1;
-                } else {
-                    self.defs[local as usize] = Some(def);
-                    self.next_record(pos);
-                }
-            }
-            Want::DeveloperCount { local, def } => {
-                self.want = Want::DeveloperFields { local, def };
-                self.need = 3 * buf[0] as usize;
-            }
-            Want::DeveloperFields { local, mut def } => {
-                def.size += buf.chunks_exact(3).map(|f| f[1] as usize).sum::<usize>();
-                self.defs[local as usize] = Some(def);
-                self.next_record(pos);
-            }
-            Want::Data { def } => {
-                if self.data_messages == 0 {
-                    check_file_id(&def, &buf, at)?;
-                }
-                self.data_messages += 1;
-                self.next_record(pos);
-            }
-        }
-        self.buf = buf;
-        self.buf.clear();
-        Ok(())
-    }
-
-    fn begin_data(&mut self, local: u8, at: u64) -> Result<(), String> {
-        let Some(def) = self.defs[local as usize] else {
-            return Err(format!(
-                "data message at byte {at} uses local message type {local}, which has no definition"
+                self.total, self.pending[0]
             ));
         };
-        if self.data_messages == 0
-            && def.global == 0
-            && let Some((offset, _)) = def.field0
-        {
-            self.file_type_at = Some(at + 1 + offset as u64);
-        }
-        self.want = Want::Data { def };
-        self.need = def.size;
-        Ok(())
-    }
-
-    /// Returns the number of data messages.
-    fn finish(self, header_len: u64) -> Result<u64, String> {
-        if !matches!(self.want, Want::RecordHeader) || !self.buf.is_empty() {
+        let expected = header.data_end() + 2;
+        if !self.crc_read {
+            if self.total < expected {
+                return Err(format!(
+                    "truncated: the header declares {} data bytes ({expected} bytes in all) but \
+                     the file has only {} bytes",
+                    header.data_size, self.total
+                ));
+            }
+            // Enough bytes, yet fitparser still waits inside the message at `offset`: it runs
+            // past the end of the data.
             return Err(format!(
-                "the record at byte {} is cut off by the end of the data",
-                header_len + self.record_start
+                "the message at byte {} is cut off by the end of the data (byte {})",
+                self.offset,
+                header.data_end()
             ));
+        }
+        if self.total > expected {
+            return Err(format!(
+                "data size mismatch: the header declares {} data bytes but {} more bytes follow \
+                 the file CRC",
+                header.data_size,
+                self.total - expected
+            ));
+        }
+        if let Some(e) = self.crc_error {
+            return Err(e);
         }
         if self.data_messages == 0 {
             return Err("no file_id message: the file contains no data messages".into());
         }
-        Ok(self.data_messages)
+        Ok(FitSummary {
+            size: self.total,
+            data_messages: self.data_messages,
+        })
     }
 }
 
-fn check_file_id(def: &Definition, payload: &[u8], at: u64) -> Result<(), String> {
-    if def.global != 0 {
+/// The first data message must be file_id with type 4: enduco takes activities only.
+fn check_file_id(message: &FitDataMessage, at: u64) -> Result<(), String> {
+    let global = message.global_message_number();
+    if global != MesgNum::FileId.as_u16() {
         return Err(format!(
-            "the first message (byte {at}) is global message {}, not file_id (0)",
-            def.global
+            "the first data message (byte {at}) is global message {global} ({}), not file_id (0)",
+            MesgNum::from(global)
         ));
     }
-    let Some((offset, _)) = def.field0 else {
-        return Err("file_id has no type field".into());
+    // fitparser leaves out fields holding the base type's "invalid" value (0xFF for an enum).
+    let file_type = match message.fields().get(&0) {
+        Some(Value::Enum(t)) => *t,
+        Some(other) => return Err(format!("file_id type is not an enum: {other:?}")),
+        None => return Err("file_id has no type field".into()),
     };
-    let file_type = payload[offset];
     if file_type != FILE_TYPE_ACTIVITY {
         return Err(format!(
-            "not an activity file: file_id type is {file_type} (expected {FILE_TYPE_ACTIVITY} = activity)"
+            "not an activity file: file_id type is {file_type} (expected {FILE_TYPE_ACTIVITY} = \
+             activity)"
         ));
     }
     Ok(())
@@ -1055,5 +1043,159 @@ mod tests {
         cut.extend_from_slice(&[0, 0]);
         fix_file_crc(&mut cut);
         assert!(validate(&cut).unwrap_err().contains("cut off"));
+    }
+    #[test]
+    fn bytes_after_the_crc_are_refused() {
+        let valid = ActivityFile::new(3).records(10).to_bytes();
+        let mut padded = valid.clone();
+        padded.extend_from_slice(&[0; 5]);
+        assert_eq!(
+            validate(&padded).unwrap_err(),
+            format!(
+                "data size mismatch: the header declares {} data bytes but 5 more bytes follow \
+                 the file CRC",
+                valid.len() - 16
+            )
+        );
+        // Two files back to back: fitparser would read the second as a chained file.
+        let mut chained = valid.clone();
+        chained.extend_from_slice(&valid);
+        assert!(
+            validate(&chained)
+                .unwrap_err()
+                .starts_with("data size mismatch")
+        );
+        // data_size short by a whole message: the "CRC" read there mismatches, but the defect
+        // named is the size.
+        let mut short = valid.clone();
+        let declared = u32::from_le_bytes([short[4], short[5], short[6], short[7]]);
+        short[4..8].copy_from_slice(&(declared - ACTIVITY.data_len() as u32).to_le_bytes());
+        fix_header_crc(&mut short);
+        fix_file_crc(&mut short);
+        assert!(
+            validate(&short)
+                .unwrap_err()
+                .starts_with("data size mismatch")
+        );
+    }
+
+    #[test]
+    fn other_header_and_definition_defects() {
+        let valid = ActivityFile::new(4).records(3).to_bytes();
+        let mut protocol = valid.clone();
+        protocol[1] = 0x30;
+        fix_header_crc(&mut protocol);
+        fix_file_crc(&mut protocol);
+        assert_eq!(
+            validate(&protocol).unwrap_err(),
+            "unsupported FIT protocol version 3.0"
+        );
+        let mut arch = valid.clone();
+        arch[14 + 2] = 7; // the file_id definition's architecture byte
+        fix_file_crc(&mut arch);
+        assert_eq!(
+            validate(&arch).unwrap_err(),
+            "definition message at byte 14 has unknown architecture 7"
+        );
+        // A header with no data messages at all.
+        let mut bare = valid[..14].to_vec();
+        bare[4..8].copy_from_slice(&0u32.to_le_bytes());
+        fix_header_crc(&mut bare);
+        bare.extend_from_slice(&[0, 0]);
+        fix_file_crc(&mut bare);
+        assert!(
+            validate(&bare)
+                .unwrap_err()
+                .starts_with("no file_id message")
+        );
+        assert!(
+            validate(&valid[..9])
+                .unwrap_err()
+                .starts_with("truncated: 9 bytes is shorter than the 14-byte FIT header")
+        );
+    }
+
+    /// A file_id, then a developer field: developer_data_id, field_description (index 0, field
+    /// 0, uint16 "watts"), and a record carrying that field. Parses only because the
+    /// field_description is decoded on the way.
+    fn with_developer_field(dev_size: u8) -> Vec<u8> {
+        let mut b = ActivityFile::new(1).records(0).to_bytes()[..14].to_vec();
+        FILE_ID.write_def(&mut b);
+        b.extend_from_slice(&[FILE_ID.local, FILE_TYPE_ACTIVITY]);
+        b.extend_from_slice(&[255, 0, 1, 0]); // manufacturer, product
+        b.extend_from_slice(&[1, 0, 0, 0, 1, 0, 0, 0]); // serial_number, time_created
+        // developer_data_id (207): developer_data_index (3, uint8) = 0.
+        b.extend_from_slice(&[0x45, 0, 0, 207, 0, 1, 3, 1, UINT8, 0x05, 0]);
+        // field_description (206): developer_data_index (0), field_definition_number (1),
+        // fit_base_type_id (2), field_name (3, string).
+        b.extend_from_slice(&[
+            0x46, 0, 0, 206, 0, 4, 0, 1, UINT8, 1, 1, UINT8, 2, 1, UINT8, 3, 6, 0x07,
+        ]);
+        b.extend_from_slice(&[0x06, 0, 0, UINT16, b'w', b'a', b't', b't', b's', 0]);
+        // record (20) with timestamp and developer field (0, size dev_size, index 0).
+        b.extend_from_slice(&[0x67, 0, 0, 20, 0, 1, 253, 4, UINT32, 1, 0, dev_size, 0]);
+        b.push(0x07);
+        b.extend_from_slice(&BASE_TIME.to_le_bytes());
+        b.extend(std::iter::repeat_n(0x10, dev_size as usize));
+        let len = (b.len() - 14) as u32;
+        b[4..8].copy_from_slice(&len.to_le_bytes());
+        fix_header_crc(&mut b);
+        b.extend_from_slice(&[0, 0]);
+        fix_file_crc(&mut b);
+        b
+    }
+
+    #[test]
+    fn developer_fields_parse_once_described() {
+        let summary = {
+            let mut v = FitValidator::new();
+            v.update(&with_developer_field(2)).unwrap();
+            v.finish().unwrap()
+        };
+        assert_eq!(summary.data_messages, 4);
+    }
+
+    #[test]
+    fn a_panic_in_fitparser_is_a_refusal() {
+        // A 255-byte developer field of base type uint16: fitparser counts the bytes it read in
+        // a u8 and steps past 255 (its size check covers only regular fields), which panics in
+        // a debug build; a release build wraps and reads on. Either way the file is refused and
+        // nothing unwinds into the server.
+        let err = validate(&with_developer_field(255)).unwrap_err();
+        if cfg!(debug_assertions) {
+            assert_eq!(
+                err,
+                "the FIT parser (fitparser) failed on the data at byte 101"
+            );
+        }
+        // An odd size short of that: the parser reads a whole uint16 past the field's end.
+        assert!(
+            validate(&with_developer_field(3))
+                .unwrap_err()
+                .starts_with("data size mismatch")
+        );
+    }
+
+    #[test]
+    fn memory_stays_bounded_while_streaming() {
+        let file = ActivityFile::new(8).records(50_000);
+        let mut v = FitValidator::new();
+        let mut peak = 0;
+        struct Feed<'a>(&'a mut FitValidator, &'a mut usize);
+        impl Write for Feed<'_> {
+            fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+                self.0.update(buf).map_err(io::Error::other)?;
+                *self.1 = (*self.1).max(self.0.pending.capacity());
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        file.write_to(Feed(&mut v, &mut peak)).unwrap();
+        assert_eq!(v.finish().unwrap().size, file.len());
+        // The generator writes 64 KiB at a time: the buffer holds one chunk plus at most one
+        // unfinished message, never the file.
+        assert!(peak <= 2 * 64 * 1024 + 1024, "{peak}");
     }
 }

@@ -1,8 +1,9 @@
 //! `POST /api/v1/workouts` (scope `workouts_write`): multipart part `file`, a FIT activity.
 //!
-//! The part is streamed chunk by chunk into SHA-256 and the FIT validator, so a 100 MB upload
-//! never sits in memory. The whole body is always read before answering, even after the FIT
-//! check failed, so clients get the 400 rather than a broken pipe.
+//! The part is streamed chunk by chunk into SHA-256 and the FIT validator (fitparser, see
+//! [`FitValidator`]), so a 100 MB upload never sits in memory. The whole body is always read
+//! before answering, even after the FIT check failed, so clients get the 400 rather than a
+//! broken pipe.
 
 use std::sync::Arc;
 
@@ -11,8 +12,11 @@ use axum::extract::State;
 use axum::extract::multipart::{Multipart, MultipartError, MultipartRejection};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use serde_json::json;
 use sha2::{Digest, Sha256};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
 use crate::fit::FitValidator;
 use crate::state::{AppState, random_token};
@@ -24,6 +28,51 @@ const FIT_CONTENT_TYPE: &str = "application/vnd.ant.fit";
 struct Received {
     sha256: [u8; 32],
     fit: Result<(), String>,
+}
+
+/// Chunks queued for the checking thread; the upload waits (backpressure) beyond that.
+const CHUNKS_IN_FLIGHT: usize = 8;
+
+/// Hashes and checks one `file` part on a blocking thread. fitparser in a debug build (every
+/// test's sandbox) parses a few MB per second, about thirty times slower than the checker it
+/// replaced: run between polls it would hold up the server's runtime, which tests share with
+/// their client and often run on one thread. The bounded channel keeps memory flat.
+struct FileCheck {
+    chunks: mpsc::Sender<Bytes>,
+    task: JoinHandle<Received>,
+}
+
+impl FileCheck {
+    fn start() -> Self {
+        let (chunks, mut rx) = mpsc::channel::<Bytes>(CHUNKS_IN_FLIGHT);
+        let task = tokio::task::spawn_blocking(move || {
+            let mut hasher = Sha256::new();
+            let mut validator = FitValidator::new();
+            while let Some(chunk) = rx.blocking_recv() {
+                hasher.update(&chunk);
+                // A failure is remembered by the validator and reported by finish().
+                let _ = validator.update(&chunk);
+            }
+            Received {
+                sha256: hasher.finalize().into(),
+                fit: validator.finish().map(|_| ()),
+            }
+        });
+        FileCheck { chunks, task }
+    }
+
+    async fn feed(&self, chunk: Bytes) {
+        // The receiver only goes away if the thread panicked; finish() reports that.
+        let _ = self.chunks.send(chunk).await;
+    }
+
+    async fn finish(self) -> Received {
+        drop(self.chunks);
+        self.task.await.unwrap_or_else(|e| Received {
+            sha256: [0; 32],
+            fit: Err(format!("the FIT check failed unexpectedly: {e}")),
+        })
+    }
 }
 
 pub(crate) async fn upload(
@@ -83,26 +132,20 @@ pub(crate) async fn upload(
             }
         }
         // Read every part to the end; only a well-formed `file` part is checked.
-        let check = is_file && problem.is_none();
-        let mut hasher = Sha256::new();
-        let mut validator = FitValidator::new();
+        let check = (is_file && problem.is_none()).then(FileCheck::start);
         loop {
             match field.chunk().await {
-                Ok(Some(chunk)) if check => {
-                    hasher.update(&chunk);
-                    // A failure is remembered by the validator and reported by finish().
-                    let _ = validator.update(&chunk);
+                Ok(Some(chunk)) => {
+                    if let Some(check) = &check {
+                        check.feed(chunk).await;
+                    }
                 }
-                Ok(Some(_)) => {}
                 Ok(None) => break,
                 Err(e) => return multipart_error(e),
             }
         }
-        if check {
-            received = Some(Received {
-                sha256: hasher.finalize().into(),
-                fit: validator.finish().map(|_| ()),
-            });
+        if let Some(check) = check {
+            received = Some(check.finish().await);
         }
     }
 
