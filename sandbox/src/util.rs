@@ -1,8 +1,10 @@
-//! Small helpers shared by the endpoints: form parameters, JSON errors, encodings.
+//! Small helpers shared by the endpoints: form parameters, JSON errors, encodings (thin
+//! wrappers over `url`'s form_urlencoded and `percent-encoding`).
 
 use axum::Json;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
@@ -84,40 +86,40 @@ pub(crate) fn is_form(headers: &HeaderMap) -> bool {
         })
 }
 
+/// Everything but RFC 3986 unreserved characters (`A-Z a-z 0-9 - . _ ~`) is percent-encoded.
+const NOT_UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// Percent-encodes everything but RFC 3986 unreserved characters. Used for the parameters
 /// the sandbox appends to redirect URIs: `%20` rather than `+` for a space, so decoders that
-/// do not treat `+` as a space (Swift's URLComponents) read the same value as form decoders.
+/// do not treat `+` as a space (Swift's URLComponents) read the same value as form decoders
+/// (`form_urlencoded::Serializer` would write `+`).
 pub(crate) fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for &b in s.as_bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(s, NOT_UNRESERVED).to_string()
 }
 
 /// Decodes one form-urlencoded component (`+` is a space); `None` on a bad escape or
 /// invalid UTF-8.
 pub(crate) fn form_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = s.get(i + 1..i + 3)?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
-                i += 2;
-            }
-            b => out.push(b),
-        }
-        i += 1;
+    // percent-encoding passes a `%` without two hex digits through unchanged (WHATWG URL
+    // decoding); in client credentials that means the client encoded something else than it
+    // meant, so it is refused as malformed instead.
+    let bad_escape = s.split('%').skip(1).any(|after| {
+        !after
+            .get(..2)
+            .is_some_and(|hex| hex.bytes().all(|b| b.is_ascii_hexdigit()))
+    });
+    if bad_escape {
+        return None;
     }
-    String::from_utf8(out).ok()
+    let spaced = s.replace('+', " ");
+    percent_decode_str(&spaced)
+        .decode_utf8()
+        .ok()
+        .map(|decoded| decoded.into_owned())
 }
 
 pub(crate) fn html_escape(s: &str) -> String {
@@ -135,15 +137,6 @@ pub(crate) fn html_escape(s: &str) -> String {
     out
 }
 
-/// Compares secrets without an early exit on the first differing byte.
-pub(crate) fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,6 +147,9 @@ mod tests {
         assert_eq!(form_decode("%zz"), None);
         assert_eq!(form_decode("%4"), None);
         assert_eq!(form_decode("%C3%A9").as_deref(), Some("é"));
+        assert_eq!(form_decode("%FF"), None);
+        assert_eq!(form_decode("%%41"), None);
+        assert_eq!(form_decode("100%25").as_deref(), Some("100%"));
     }
 
     #[test]

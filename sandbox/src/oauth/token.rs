@@ -13,12 +13,13 @@ use base64::engine::{GeneralPurpose, GeneralPurposeConfig, general_purpose};
 use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
 use super::authorize::is_pkce_value;
 use super::jwt::Claims;
 use crate::config::RefreshReuse;
 use crate::state::{AccessToken, AppState, Grant, Inner, RefreshToken, random_token};
-use crate::util::{Params, constant_time_eq, form_decode, is_form};
+use crate::util::{Params, form_decode, is_form};
 
 /// Standard base64 that accepts the credentials with or without `=` padding.
 const BASIC: GeneralPurpose = GeneralPurpose::new(
@@ -85,7 +86,12 @@ fn authenticate_client(app: &AppState, headers: &HeaderMap) -> Result<String, Re
             "Malformed client authentication. {HOW}"
         )));
     };
-    if id != app.config.client_id || !constant_time_eq(&secret, &app.config.client_secret) {
+    // The secret is compared in constant time (subtle); only its length may show.
+    let secret_ok: bool = secret
+        .as_bytes()
+        .ct_eq(app.config.client_secret.as_bytes())
+        .into();
+    if id != app.config.client_id || !secret_ok {
         return Err(invalid_client("Unknown client or wrong client secret."));
     }
     Ok(id)
