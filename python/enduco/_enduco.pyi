@@ -210,7 +210,14 @@ class PlannedWorkout:
     @property
     def is_rest_day(self) -> bool: ...
     def local_start(self) -> Optional[datetime.datetime]: ...
-    def timeline(self, zones: Optional[IntensityZones] = None) -> List[TimelineSegment]: ...
+    def timeline(self, zones: Optional[IntensityZones] = None) -> List[TimelineSegment]:
+        """The steps flattened into segments (repeats unrolled), targets resolved against
+        ``zones``. Bounded work; releases the GIL while it runs."""
+    def timeline_checked(
+        self, zones: Optional[IntensityZones] = None
+    ) -> Tuple[List[TimelineSegment], bool]:
+        """``(timeline(zones), truncated)``: ``truncated`` is True when the plan was too large
+        (hostile or broken) to unroll completely."""
     def __eq__(self, other: object) -> bool: ...
 
 @final
@@ -254,6 +261,9 @@ class WebhookEvent:
     def __eq__(self, other: object) -> bool: ...
 
 def parse_webhook(body: Union[bytes, bytearray, memoryview, str]) -> WebhookEvent: ...
+def _panic_for_tests(where: str) -> Any:
+    """Test hook, not API: panics inside the SDK's call wrappers (``"sync"`` raises
+    ``InternalError``; ``"async"`` returns a coroutine whose await raises it)."""
 
 @final
 class MemoryTokenStore:
@@ -392,6 +402,7 @@ class EnducoClient:
         refresh_margin_seconds: Optional[float] = None,
         store_timeout_seconds: Optional[float] = None,
         lock_lease_seconds: Optional[float] = None,
+        max_response_bytes: Optional[int] = None,
         endpoints: Optional[Mapping[str, str]] = None,
     ) -> None:
         """Keyword arguments mirror the core's ``ClientOptions`` (all optional):
@@ -402,7 +413,10 @@ class EnducoClient:
           try_lock, unlock) may take before the SDK call fails with ``StoreError`` (default 10);
         - ``lock_lease_seconds``: the lease asked for in ``try_lock`` — how long a process that
           crashed while refreshing blocks the others (default: the request timeout plus twice
-          the store timeout plus 5 s).
+          the store timeout plus 5 s);
+        - ``max_response_bytes``: the largest answer read from a data endpoint (at least 1024;
+          default 8 MiB); a bigger one fails with ``InvalidResponseError`` without being read
+          whole. Token answers have a fixed 64 KiB cap.
         """
     def authorization_request(self, scopes: Sequence[str]) -> AuthorizationRequest: ...
     def complete_authorization(
@@ -412,6 +426,18 @@ class EnducoClient:
     def session(self, store: _Store) -> Session: ...
     def connect(self, store: _Store, tokens: TokenSet) -> Session: ...
     def parse_webhook(self, body: Union[bytes, bytearray, memoryview, str]) -> WebhookEvent: ...
+    def clear_deregistered_user(
+        self,
+        event: Union[WebhookEvent, bytes, bytearray, memoryview, str],
+        store: Union[_Store, Callable[[str], Optional[_Store]], None],
+    ) -> Optional[str]:
+        """Acts on a deregistration webhook only once enduco confirms it: refreshes the user's
+        grant through ``store`` (the user's token store, or a callable taking the user id and
+        returning it or ``None``); clears the store only if enduco answers that the grant is
+        gone (``reauthorization_required``) and returns the cleared user id. A forged or stale
+        event — the grant still refreshes — clears nothing, is logged as a warning and returns
+        ``None``; so do other events and unknown users. Other failures (network, store) raise,
+        so the app can answer the webhook with a 5xx and let enduco deliver it again."""
 
 @final
 class AsyncEnducoClient:
@@ -433,6 +459,7 @@ class AsyncEnducoClient:
         refresh_margin_seconds: Optional[float] = None,
         store_timeout_seconds: Optional[float] = None,
         lock_lease_seconds: Optional[float] = None,
+        max_response_bytes: Optional[int] = None,
         endpoints: Optional[Mapping[str, str]] = None,
     ) -> None:
         """Keyword arguments mirror the core's ``ClientOptions`` (all optional):
@@ -443,7 +470,10 @@ class AsyncEnducoClient:
           try_lock, unlock) may take before the SDK call fails with ``StoreError`` (default 10);
         - ``lock_lease_seconds``: the lease asked for in ``try_lock`` — how long a process that
           crashed while refreshing blocks the others (default: the request timeout plus twice
-          the store timeout plus 5 s).
+          the store timeout plus 5 s);
+        - ``max_response_bytes``: the largest answer read from a data endpoint (at least 1024;
+          default 8 MiB); a bigger one fails with ``InvalidResponseError`` without being read
+          whole. Token answers have a fixed 64 KiB cap.
         """
     def authorization_request(self, scopes: Sequence[str]) -> AuthorizationRequest: ...
     def complete_authorization(
@@ -455,3 +485,9 @@ class AsyncEnducoClient:
     def session(self, store: _Store) -> AsyncSession: ...
     def connect(self, store: _Store, tokens: TokenSet) -> Coroutine[Any, Any, AsyncSession]: ...
     def parse_webhook(self, body: Union[bytes, bytearray, memoryview, str]) -> WebhookEvent: ...
+    def clear_deregistered_user(
+        self,
+        event: Union[WebhookEvent, bytes, bytearray, memoryview, str],
+        store: Union[_Store, Callable[[str], Optional[_Store]], None],
+    ) -> Coroutine[Any, Any, Optional[str]]:
+        """``EnducoClient.clear_deregistered_user`` as a coroutine."""

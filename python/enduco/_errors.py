@@ -24,6 +24,7 @@ __all__ = [
     "EnducoTimeoutError",
     "InvalidResponseError",
     "StoreError",
+    "InternalError",
 ]
 
 
@@ -167,6 +168,14 @@ class StoreError(EnducoError):
     the next call."""
 
     code = "store"
+
+
+class InternalError(EnducoError):
+    """A bug in the SDK: a panic in its Rust core caught before it could reach Python, or one
+    of its background tasks cancelled under a call. Nothing was lost (tokens are saved before
+    they are used) and the call may be retried; please report it with the message."""
+
+    code = "internal"
 
 
 for _cls in list(map(globals().__getitem__, __all__)):

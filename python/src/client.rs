@@ -13,7 +13,7 @@ use crate::errors::to_pyerr;
 use crate::models::{PyAuthorizationRequest, PyTokenSet, PyWebhookEvent};
 use crate::runtime::{coroutine, in_runtime, wait};
 use crate::session::{PyAsyncSession, PySession};
-use crate::store::resolve_store;
+use crate::store::{ResolvedStore, resolve_store};
 
 /// Scope names (`"user_read"`, …) as the core's scopes.
 pub(crate) fn parse_scopes(py: Python<'_>, scopes: &[String]) -> PyResult<Vec<Scope>> {
@@ -41,8 +41,12 @@ fn build_client(
     refresh_margin_seconds: Option<f64>,
     store_timeout_seconds: Option<f64>,
     lock_lease_seconds: Option<f64>,
+    max_response_bytes: Option<u64>,
     endpoints: Option<BTreeMap<String, String>>,
 ) -> PyResult<EnducoClient> {
+    // Every option is passed today; the update keeps the core's defaults for options the core
+    // may add before this package exposes them.
+    #[allow(clippy::needless_update)]
     let options = ClientOptions {
         client_id,
         client_secret,
@@ -59,8 +63,8 @@ fn build_client(
         refresh_margin_seconds,
         store_timeout_seconds,
         lock_lease_seconds,
+        max_response_bytes,
         endpoints: endpoints.unwrap_or_default().into_iter().collect(),
-        // Options this package does not expose keep the core's defaults.
         ..Default::default()
     };
     in_runtime(|| options.into_config().and_then(EnducoClient::new)).map_err(|e| to_pyerr(py, e))
@@ -80,6 +84,40 @@ fn body_bytes(body: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
         .call1((body,))
         .and_then(|b| b.extract::<Vec<u8>>())
         .map_err(|_| PyTypeError::new_err("the webhook body must be bytes or str"))
+}
+
+/// The event `clear_deregistered_user` acts on: a `WebhookEvent`, or the raw body.
+fn webhook_event(event: &Bound<'_, PyAny>) -> PyResult<enduco::WebhookEvent> {
+    if let Ok(parsed) = event.cast::<PyWebhookEvent>() {
+        return Ok(parsed.get().event.clone());
+    }
+    Ok(PyWebhookEvent::parse(&body_bytes(event)?).event)
+}
+
+/// The deregistered user's store for `clear_deregistered_user`: `store` itself, or what the
+/// callable `store(user_id)` returns (`None`: the app does not know the user). Only looked up
+/// for a deregistration.
+fn deregistered_store(
+    event: &enduco::WebhookEvent,
+    store: &Bound<'_, PyAny>,
+    on_loop: bool,
+) -> PyResult<Option<ResolvedStore>> {
+    let enduco::WebhookEvent::UserDeregistered { user_id, .. } = event else {
+        return Ok(None);
+    };
+    if store.is_none() {
+        return Ok(None);
+    }
+    let is_store = store.hasattr("load")?;
+    let store = if !is_store && store.is_callable() {
+        store.call1((user_id.as_str(),))?
+    } else {
+        store.clone()
+    };
+    if store.is_none() {
+        return Ok(None);
+    }
+    resolve_store(&store, on_loop).map(Some)
 }
 
 /// Reads a webhook body enduco POSTed to the app. Never raises for content: what the SDK does
@@ -115,7 +153,7 @@ impl PyEnducoClient {
         time_zone=None, user_agent=None, connect_timeout_seconds=None,
         request_timeout_seconds=None, upload_timeout_seconds=None, max_retries=None,
         retry_deadline_seconds=None, refresh_margin_seconds=None, store_timeout_seconds=None,
-        lock_lease_seconds=None, endpoints=None
+        lock_lease_seconds=None, max_response_bytes=None, endpoints=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -135,6 +173,7 @@ impl PyEnducoClient {
         refresh_margin_seconds: Option<f64>,
         store_timeout_seconds: Option<f64>,
         lock_lease_seconds: Option<f64>,
+        max_response_bytes: Option<u64>,
         endpoints: Option<BTreeMap<String, String>>,
     ) -> PyResult<Self> {
         let inner = build_client(
@@ -154,6 +193,7 @@ impl PyEnducoClient {
             refresh_margin_seconds,
             store_timeout_seconds,
             lock_lease_seconds,
+            max_response_bytes,
             endpoints,
         )?;
         Ok(PyEnducoClient { inner })
@@ -233,6 +273,27 @@ impl PyEnducoClient {
         parse_webhook(body)
     }
 
+    /// Acts on a deregistration webhook only once enduco confirms it: refreshes the user's
+    /// grant through `store` (a token store, or a callable `store(user_id)` returning one or
+    /// `None`), clears the store only if enduco answers that the grant is gone, and returns
+    /// the cleared user id. A forged or stale event (the grant still refreshes) clears nothing
+    /// and returns `None` (logged as a warning), as do other events and unknown users.
+    fn clear_deregistered_user(
+        &self,
+        py: Python<'_>,
+        event: &Bound<'_, PyAny>,
+        store: &Bound<'_, PyAny>,
+    ) -> PyResult<Option<String>> {
+        let event = webhook_event(event)?;
+        let resolved = deregistered_store(&event, store, false)?;
+        let client = self.inner.clone();
+        wait(py, async move {
+            client
+                .clear_deregistered_user(&event, move |_| resolved.map(|(store, _)| store))
+                .await
+        })
+    }
+
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         client_repr(py, "EnducoClient", &self.inner)
     }
@@ -253,7 +314,7 @@ impl PyAsyncEnducoClient {
         time_zone=None, user_agent=None, connect_timeout_seconds=None,
         request_timeout_seconds=None, upload_timeout_seconds=None, max_retries=None,
         retry_deadline_seconds=None, refresh_margin_seconds=None, store_timeout_seconds=None,
-        lock_lease_seconds=None, endpoints=None
+        lock_lease_seconds=None, max_response_bytes=None, endpoints=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -273,6 +334,7 @@ impl PyAsyncEnducoClient {
         refresh_margin_seconds: Option<f64>,
         store_timeout_seconds: Option<f64>,
         lock_lease_seconds: Option<f64>,
+        max_response_bytes: Option<u64>,
         endpoints: Option<BTreeMap<String, String>>,
     ) -> PyResult<Self> {
         let inner = build_client(
@@ -292,6 +354,7 @@ impl PyAsyncEnducoClient {
             refresh_margin_seconds,
             store_timeout_seconds,
             lock_lease_seconds,
+            max_response_bytes,
             endpoints,
         )?;
         Ok(PyAsyncEnducoClient { inner })
@@ -377,6 +440,31 @@ impl PyAsyncEnducoClient {
 
     fn parse_webhook(&self, body: &Bound<'_, PyAny>) -> PyResult<PyWebhookEvent> {
         parse_webhook(body)
+    }
+
+    /// `EnducoClient.clear_deregistered_user` as a coroutine; a host store's methods run on
+    /// the awaiting loop.
+    fn clear_deregistered_user<'py>(
+        &self,
+        py: Python<'py>,
+        event: &Bound<'_, PyAny>,
+        store: &Bound<'_, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let event = webhook_event(event)?;
+        let resolved = deregistered_store(&event, store, true)?;
+        let client = self.inner.clone();
+        coroutine(py, move |locals| {
+            let in_use = resolved
+                .as_ref()
+                .and_then(|(_, adapter)| adapter.as_ref())
+                .map(|adapter| adapter.use_loop(locals));
+            async move {
+                let _in_use = in_use;
+                client
+                    .clear_deregistered_user(&event, move |_| resolved.map(|(store, _)| store))
+                    .await
+            }
+        })
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {

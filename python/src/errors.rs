@@ -22,6 +22,7 @@ fn class_name(error: &Error) -> &'static str {
         Error::Timeout => "EnducoTimeoutError",
         Error::InvalidResponse { .. } => "InvalidResponseError",
         Error::Store { .. } => "StoreError",
+        Error::Internal { .. } => "InternalError",
         _ => "EnducoError",
     }
 }

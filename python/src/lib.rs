@@ -42,5 +42,6 @@ fn _enduco(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<models::PyRawResponse>()?;
     m.add_class::<models::PyWebhookEvent>()?;
     m.add_function(wrap_pyfunction!(client::parse_webhook, m)?)?;
+    m.add_function(wrap_pyfunction!(runtime::_panic_for_tests, m)?)?;
     Ok(())
 }

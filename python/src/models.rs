@@ -121,8 +121,14 @@ model! {
         }
 
         /// A step target in absolute numbers for `sport`, or `None` when it cannot be resolved.
-        fn resolve(&self, sport: &str, target: &PyStepTarget) -> Option<PyResolvedTarget> {
-            self.0.resolve(Sport::from_wire(sport), &target.0).map(PyResolvedTarget)
+        fn resolve(
+            &self,
+            py: Python<'_>,
+            sport: &str,
+            target: &PyStepTarget,
+        ) -> Option<PyResolvedTarget> {
+            let sport = Sport::from_wire(sport);
+            py.detach(|| self.0.resolve(sport, &target.0)).map(PyResolvedTarget)
         }
     }
 }
@@ -209,14 +215,27 @@ model! {
         }
 
         /// The steps flattened into segments (repeats unrolled), with targets resolved
-        /// against `zones` when given.
+        /// against `zones` when given. Bounded work (segments emitted and steps visited); a
+        /// plan past the bounds comes back truncated — `timeline_checked` says so. The GIL is
+        /// released while it runs.
         #[pyo3(signature = (zones=None))]
-        fn timeline(&self, zones: Option<PyRef<'_, PyIntensityZones>>) -> Vec<PyTimelineSegment> {
-            self.0
-                .timeline(zones.as_deref().map(|z| &z.0))
-                .into_iter()
-                .map(PyTimelineSegment)
-                .collect()
+        fn timeline(
+            &self,
+            py: Python<'_>,
+            zones: Option<PyRef<'_, PyIntensityZones>>,
+        ) -> Vec<PyTimelineSegment> {
+            self.checked(py, zones).0
+        }
+
+        /// `(timeline, truncated)`: the same segments, and whether the plan was too large
+        /// (hostile or broken) to unroll completely.
+        #[pyo3(signature = (zones=None))]
+        fn timeline_checked(
+            &self,
+            py: Python<'_>,
+            zones: Option<PyRef<'_, PyIntensityZones>>,
+        ) -> (Vec<PyTimelineSegment>, bool) {
+            self.checked(py, zones)
         }
     }
 }
@@ -357,10 +376,10 @@ fn unix_seconds(value: &Bound<'_, PyAny>) -> PyResult<i64> {
     if let Ok(seconds) = value.extract::<i64>() {
         return Ok(seconds);
     }
-    if let Ok(seconds) = value.extract::<f64>() {
-        if seconds.is_finite() {
-            return Ok(seconds.floor() as i64);
-        }
+    if let Ok(seconds) = value.extract::<f64>()
+        && seconds.is_finite()
+    {
+        return Ok(seconds.floor() as i64);
     }
     Err(PyTypeError::new_err(
         "expires_at must be unix seconds (int or float) or an aware datetime",
@@ -561,5 +580,22 @@ impl PyAuthorizationRequest {
             ("scopes", self.scopes().into_bound_py_any(py)?),
         ];
         repr_of(py, "AuthorizationRequest", &fields)
+    }
+}
+
+impl PyPlannedWorkout {
+    /// The core's `timeline_checked`, run with the GIL released (it may visit up to the
+    /// core's step budget).
+    fn checked(
+        &self,
+        py: Python<'_>,
+        zones: Option<PyRef<'_, PyIntensityZones>>,
+    ) -> (Vec<PyTimelineSegment>, bool) {
+        let zones = zones.as_deref().map(|z| &z.0);
+        let (segments, truncated) = py.detach(|| self.0.timeline_checked(zones));
+        (
+            segments.into_iter().map(PyTimelineSegment).collect(),
+            truncated,
+        )
     }
 }

@@ -2,10 +2,17 @@
 //!
 //! Both use the one multi-threaded tokio runtime that pyo3-async-runtimes owns, so every core
 //! call — and every task the core spawns — runs inside a tokio runtime context.
+//!
+//! No panic crosses into Python: both wrappers catch unwinding (in the future, and in their
+//! own code on the calling thread) and turn it into the core's `Error::Internal`, raised as
+//! `enduco.InternalError` — never `pyo3_runtime.PanicException`.
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::sync::Mutex;
 use std::time::Duration;
+
+use futures::FutureExt;
 
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
@@ -51,7 +58,10 @@ where
              (for example from a token store method); use AsyncEnducoClient or call it elsewhere",
         ));
     }
-    let outcome: PyResult<enduco::Result<T>> = py.detach(|| block_on_task(fut));
+    let outcome: PyResult<enduco::Result<T>> = py.detach(|| {
+        std::panic::catch_unwind(AssertUnwindSafe(|| block_on_task(fut)))
+            .unwrap_or_else(|payload| Ok(Err(enduco::Error::from_panic(payload.as_ref()))))
+    });
     outcome?.map_err(|e| to_pyerr(py, e))
 }
 
@@ -67,13 +77,8 @@ where
         loop {
             match tokio::time::timeout(SIGNAL_POLL, &mut task.0).await {
                 Ok(Ok(result)) => return Ok(result),
-                // A panic in the core stays a panic (PyO3 raises PanicException).
-                Ok(Err(e)) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-                Ok(Err(e)) => {
-                    return Err(PyRuntimeError::new_err(format!(
-                        "the SDK's task ended unexpectedly: {e}"
-                    )));
-                }
+                // A panic (or the runtime cancelling the task): `InternalError`.
+                Ok(Err(e)) => return Ok(Err(task_failure(e))),
                 Err(_) => {
                     // `check_signals` only does something on the main thread.
                     if let Some(Err(e)) = Python::try_attach(|py| py.check_signals()) {
@@ -83,6 +88,24 @@ where
             }
         }
     })
+}
+
+/// Why a spawned task ended without an outcome, as the core's `Error::Internal`.
+fn task_failure(e: tokio::task::JoinError) -> enduco::Error {
+    match e.try_into_panic() {
+        Ok(payload) => enduco::Error::from_panic(payload.as_ref()),
+        Err(e) => enduco::Error::Internal {
+            message: format!("the SDK's task ended unexpectedly: {e}"),
+        },
+    }
+}
+
+/// A future whose panic comes out as `Error::Internal` instead of unwinding.
+async fn unwind_safe<T>(fut: impl Future<Output = enduco::Result<T>>) -> enduco::Result<T> {
+    AssertUnwindSafe(fut)
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|payload| Err(enduco::Error::from_panic(payload.as_ref())))
 }
 
 /// Runs a synchronous core call (no I/O, but possibly touching tokio) inside the runtime
@@ -118,13 +141,37 @@ where
             .take()
             .ok_or_else(|| PyRuntimeError::new_err("this enduco coroutine was already awaited"))?;
         let locals = current_locals(py)?;
-        let fut = start(&locals);
+        let fut = std::panic::catch_unwind(AssertUnwindSafe(|| start(&locals)))
+            .map_err(|payload| to_pyerr(py, enduco::Error::from_panic(payload.as_ref())))?;
         pyo3_async_runtimes::tokio::future_into_py_with_locals(py, locals, async move {
-            fut.await.map_err(|e| Python::attach(|py| to_pyerr(py, e)))
+            unwind_safe(fut)
+                .await
+                .map_err(|e| Python::attach(|py| to_pyerr(py, e)))
         })
         .map(Bound::unbind)
     })?;
     py.import("enduco._store")?
         .getattr("run_coroutine")?
         .call1((starter,))
+}
+
+/// `enduco._enduco._panic_for_tests(where)`: panics on purpose inside the wrapper real calls
+/// use — `"sync"`: in a future run by the blocking wrapper (raises `InternalError`);
+/// `"async"`: returns a coroutine whose future panics (awaiting it raises `InternalError`).
+/// A test hook, not API.
+#[pyfunction]
+pub(crate) fn _panic_for_tests<'py>(py: Python<'py>, r#where: &str) -> PyResult<Bound<'py, PyAny>> {
+    async fn boom() -> enduco::Result<()> {
+        panic!("a panic for the tests");
+    }
+    match r#where {
+        "sync" => {
+            wait(py, boom())?;
+            Ok(py.None().into_bound(py))
+        }
+        "async" => coroutine(py, |_| boom()),
+        other => Err(pyo3::exceptions::PyValueError::new_err(format!(
+            "where must be \"sync\" or \"async\", not {other:?}"
+        ))),
+    }
 }

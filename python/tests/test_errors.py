@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 import datetime
 import socket
 import urllib.parse
 from pathlib import Path
+from typing import Any, Dict, List, Tuple
 
 import pytest
 
 import enduco
+from enduco import _enduco
 from support import ALL_SCOPES, RecordingStore, Sandbox, alogin, expired, login, make_async_client, make_client
 
 
@@ -28,6 +31,7 @@ def test_hierarchy_and_codes() -> None:
         enduco.EnducoTimeoutError: "timeout",
         enduco.InvalidResponseError: "invalid_response",
         enduco.StoreError: "store",
+        enduco.InternalError: "internal",
     }
     for cls, code in expected.items():
         assert issubclass(cls, enduco.EnducoError) and issubclass(cls, Exception)
@@ -236,3 +240,104 @@ async def test_async_errors(sandbox: Sandbox) -> None:
     request = aclient.authorization_request(["user_read"])
     with pytest.raises(enduco.StateMismatchError):
         await aclient.complete_authorization(request, "https://app.example/callback?code=x&state=y")
+
+
+# -- issue 12: no panic crosses into Python; capped answers; the client credentials -----------
+
+
+def test_a_panic_in_a_blocking_call_is_an_internal_error() -> None:
+    with pytest.raises(enduco.InternalError) as caught:
+        _enduco._panic_for_tests("sync")
+    assert caught.value.code == "internal"
+    assert "a panic for the tests" in str(caught.value)
+    assert isinstance(caught.value, enduco.EnducoError)
+    # The runtime is fine afterwards.
+    with pytest.raises(enduco.InternalError):
+        _enduco._panic_for_tests("sync")
+    with pytest.raises(ValueError):
+        _enduco._panic_for_tests("elsewhere")
+
+
+@pytest.mark.asyncio
+async def test_a_panic_in_a_coroutine_is_an_internal_error() -> None:
+    coroutine = _enduco._panic_for_tests("async")
+    with pytest.raises(enduco.InternalError) as caught:
+        await coroutine
+    assert caught.value.code == "internal" and "a panic for the tests" in str(caught.value)
+    results = await asyncio.gather(
+        *(_enduco._panic_for_tests("async") for _ in range(5)), return_exceptions=True
+    )
+    assert all(isinstance(r, enduco.InternalError) for r in results), results
+
+
+def test_max_response_bytes_caps_data_answers(client: enduco.EnducoClient, sandbox: Sandbox) -> None:
+    tokens = login(client, sandbox)
+    assert len(client.session(enduco.MemoryTokenStore(tokens)).request("GET", "/api/v1/zones").body) > 1024
+    capped = make_client(sandbox, max_response_bytes=1024)
+    with pytest.raises(enduco.InvalidResponseError):
+        capped.session(enduco.MemoryTokenStore(tokens)).intensity_zones()
+    with pytest.raises(enduco.InvalidInputError, match="max_response_bytes"):
+        make_client(sandbox, max_response_bytes=1023)
+    with pytest.raises((OverflowError, TypeError)):
+        make_client(sandbox, max_response_bytes=-1)
+
+
+@pytest.mark.asyncio
+async def test_max_response_bytes_on_the_async_client(sandbox: Sandbox) -> None:
+    tokens = login(make_client(sandbox), sandbox)
+    capped = make_async_client(sandbox, max_response_bytes=1024)
+    with pytest.raises(enduco.InvalidResponseError):
+        await capped.session(enduco.MemoryTokenStore(tokens)).intensity_zones()
+
+
+def test_a_wrong_client_secret_says_to_check_the_credentials(sandbox: Sandbox) -> None:
+    request_client = make_client(sandbox)
+    request = request_client.authorization_request(ALL_SCOPES)
+    callback = sandbox.follow_authorization(request.url)
+    wrong = enduco.EnducoClient("sandbox-client", "not-the-secret", "https://app.example/callback", environment=sandbox.url)
+    with pytest.raises(enduco.ApiError) as caught:
+        wrong.complete_authorization(request, callback)
+    assert caught.value.api_code == "invalid_client" and caught.value.status == 401
+    assert "check the client id" in str(caught.value)
+    assert "not-the-secret" not in str(caught.value) and "not-the-secret" not in repr(caught.value)
+
+
+@pytest.mark.parametrize("rewrite", ["same-size", "shorter"])
+def test_an_upload_whose_file_changes_before_the_send_is_refused(
+    client: enduco.EnducoClient, sandbox: Sandbox, tmp_path: Path, rewrite: str
+) -> None:
+    session = client.session(enduco.MemoryTokenStore(login(client, sandbox)))
+    original = sandbox.fit(tmp_path / "ride.fit", "--seed", "7", "--size", "300000").read_bytes()
+    other = sandbox.fit(
+        tmp_path / "other.fit", "--seed", "8", *(["--size", "300000"] if rewrite == "same-size" else [])
+    ).read_bytes()
+    assert other != original and (len(other) == len(original)) == (rewrite == "same-size")
+    path = tmp_path / "upload.fit"
+    path.write_bytes(original)
+    calls: List[Tuple[int, int]] = []
+
+    def progress(sent: int, total: int) -> None:
+        # The first call comes after the file was checked and before the body is streamed.
+        if not calls:
+            path.write_bytes(other)
+        calls.append((sent, total))
+
+    with pytest.raises(enduco.InvalidInputError) as caught:
+        session.upload_workout(path, progress=progress)
+    assert "changed while it was being uploaded" in str(caught.value)
+    assert calls[0] == (0, len(original))
+
+    # The sandbox stored nothing: neither file is a duplicate when uploaded on its own.
+    path.write_bytes(original)
+    assert not session.upload_workout(path).duplicate
+    assert not session.upload_workout(other, file_name="other.fit").duplicate
+    assert session.upload_workout(original).duplicate, "the sandbox does detect duplicates"
+
+
+@pytest.mark.parametrize("value", [1e300, float("inf"), float("nan"), 2.0**64, -1.0, 0.0])
+def test_absurd_durations_are_invalid_input_not_a_panic(value: float) -> None:
+    options: Dict[str, Any] = {}
+    for option in ("retry_deadline_seconds", "store_timeout_seconds", "lock_lease_seconds", "request_timeout_seconds"):
+        options = {option: value}
+        with pytest.raises(enduco.InvalidInputError, match=option):
+            enduco.EnducoClient("id", "secret", "https://app.example/cb", **options)

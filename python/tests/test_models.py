@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import datetime
 import json
+import sys
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Iterator, List
 
 import pytest
 
@@ -110,3 +114,108 @@ def test_api_error_from_the_escape_hatch(client: enduco.EnducoClient, sandbox: S
         session.request("GET", "/api/v1/zones?x=1")
     raw = session.request("get", "/api/v1/plans", query=[("from", "2030-01-01"), ("to", "2030-01-02")])
     assert raw.status == 200 and raw.content_type and "json" in raw.content_type
+
+
+# -- issue 12: a hostile plan -----------------------------------------------------------------
+
+
+def hostile_plan_json() -> bytes:
+    """The plan issue 12 measured: one repeat of 10,000 whose body is 1,000 empty repeats and
+    one step (as core/tests/models.rs builds it): few segments, ten million steps to visit."""
+    empty = {"kind": "repeat", "repeat": {"count": 5, "steps": []}}
+    step = {"kind": "active", "durationSeconds": 60}
+    plan = {
+        "id": "hostile",
+        "date": "2026-04-01",
+        "timeZone": "UTC",
+        "steps": [{"kind": "repeat", "repeat": {"count": 10_000, "steps": [empty] * 1000 + [step]}}],
+    }
+    return json.dumps([plan]).encode()
+
+
+@pytest.fixture
+def plan_server() -> Iterator[str]:
+    """A loopback server of the test's own that answers `GET /api/v1/plans` with the hostile
+    plan (the sandbox serves only well-formed plans)."""
+    body = hostile_plan_json()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+            self.send_response(200 if self.path.startswith("/api/v1/plans") else 404)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def fetch_hostile_plan(url: str) -> enduco.PlannedWorkout:
+    tokens = enduco.TokenSet(
+        "plan-access-token", expires_at=time.time() + 3600, refresh_token="r", scopes=["plans_read"]
+    )
+    client = enduco.EnducoClient("id", "secret", "https://app.example/callback", environment=url)
+    plans = client.session(enduco.MemoryTokenStore(tokens)).training_plans("2026-04-01", "2026-04-01")
+    assert [p.id for p in plans] == ["hostile"]
+    return plans[0]
+
+
+def test_hostile_plan_timeline_is_truncated_and_releases_the_gil(plan_server: str) -> None:
+    plan = fetch_hostile_plan(plan_server)
+
+    # A second Python thread ticks while the main thread unrolls the plan. Each tick hands
+    # the GIL back (`time.sleep(0)`), and the interpreter's forced switching is pushed out of
+    # reach (a 60 s switch interval), so the ticker can run only while the main thread gives
+    # the GIL up by itself: during the calls, if they release it. Ticks are counted across the
+    # calls themselves (read right before and right after each).
+    stop = threading.Event()
+    ticking = threading.Event()
+    ticks = [0]
+
+    def ticker() -> None:
+        ticking.set()
+        while not stop.is_set():
+            ticks[0] += 1
+            time.sleep(0)
+
+    interval = sys.getswitchinterval()
+    thread = threading.Thread(target=ticker, daemon=True)
+    thread.start()
+    assert ticking.wait(30)
+    sys.setswitchinterval(60.0)
+    try:
+        during = 0
+        results: List[bool] = []
+        for _ in range(3):
+            before = ticks[0]
+            segments, truncated = plan.timeline_checked()
+            during += ticks[0] - before
+            results.append(truncated)
+    finally:
+        sys.setswitchinterval(interval)
+        stop.set()
+        thread.join(30)
+    print(f"ticks during 3 hostile timelines: {during}")
+    assert results == [True, True, True], "the visit budget stopped it, flagged"
+    assert 0 < len(segments) < 10_000
+    # Held, the GIL lets it tick only when the call logs (a few times at most).
+    assert during > 30, f"the other thread ticked only {during} times: the GIL was held"
+    # timeline() is the same list; an ordinary plan is complete.
+    assert plan.timeline() == segments
+
+
+def test_ordinary_plans_are_complete(sandbox: Sandbox) -> None:
+    client = make_client(sandbox)
+    plans = client.session(enduco.MemoryTokenStore(login(client, sandbox))).upcoming_plans(7)
+    for plan in plans:
+        segments, truncated = plan.timeline_checked()
+        assert not truncated and segments == plan.timeline()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import subprocess
 import sys
 from pathlib import Path
@@ -76,7 +77,10 @@ def test_invalid_urls_are_invalid_input_and_nothing_shows_the_url() -> None:
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_contract_through_a_sync_session(kind: str, servers: DbServers, sandbox: Sandbox) -> None:
+def test_contract_through_a_sync_session(
+    kind: str, servers: DbServers, sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="enduco")
     stores = open_stores(kind, servers.url(kind))
     stores.migrate()
     stores.migrate()  # idempotent
@@ -121,6 +125,13 @@ def test_contract_through_a_sync_session(kind: str, servers: DbServers, sandbox:
     assert store.load() is None
     with pytest.raises(enduco.ReauthorizationRequiredError):
         client.session(stores.for_user(key)).intensity_zones()
+
+    # The SDK's DEBUG log of all this shows neither the server's URL nor a token.
+    assert caplog.records, "the SDK logged"
+    address = servers.url(kind).split("//", 1)[1].rstrip("/")
+    assert address not in caplog.text
+    for value in (tokens.access_token, tokens.refresh_token, rotated.access_token, rotated.refresh_token):
+        assert str(value) not in caplog.text
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -140,6 +140,9 @@ def sync_flow(environment: str, callback_url: str, fit: Union[str, pathlib.Path,
     plans += session.training_plans(datetime.date(2030, 1, 1), "2030-01-03")
     for plan in plans:
         print(describe(plan, zones), plan.is_rest_day, plan.local_start())
+        segments, truncated = plan.timeline_checked(zones)
+        complete: List[enduco.TimelineSegment] = segments if not truncated else []
+        print(complete)
 
     sent: List[int] = []
     result: enduco.UploadResult = session.upload_workout(
@@ -167,16 +170,49 @@ def sync_flow(environment: str, callback_url: str, fit: Union[str, pathlib.Path,
     except enduco.StoreError as e:
         cause: Optional[BaseException] = e.__cause__
         print(cause)
+    except enduco.InternalError as e:
+        print("an SDK bug:", e)
     except enduco.EnducoError as e:
         code: str = e.code
         print(code, str(e))
 
     event: enduco.WebhookEvent = enduco.parse_webhook(b"{}")
-    if event.type == "user_deregistered" and event.user_id is not None:
-        store.clear()
+    cleared: Optional[str] = client.clear_deregistered_user(event, store)
+    cleared = client.clear_deregistered_user(b"{}", lambda user_id: store if user_id == "me" else None)
+    print(cleared)
     day: Optional[datetime.date] = event.date_from
     print(day, event.date_to, event.occurred_at, event.raw, client.parse_webhook("{}"))
     session.revoke()
+
+
+def server_stores(postgres_url: str, redis_url: str, tokens: enduco.TokenSet) -> None:
+    client = enduco.EnducoClient(
+        "sandbox-client", "sandbox-secret", "https://app.example/callback", max_response_bytes=1 << 20
+    )
+    postgres = enduco.PostgresTokenStores(postgres_url)
+    postgres.migrate()
+    redis = enduco.RedisTokenStores(redis_url, prefix="app:")
+    redis.migrate()
+    print(redis.prefix, repr(postgres))
+    user: enduco.PostgresTokenStore = postgres.for_user("athlete-1")
+    other: enduco.RedisTokenStore = redis.for_user("athlete-2")
+    session: enduco.Session = client.connect(user, tokens)
+    print(session, client.session(other), user.key, user.load(), other.load())
+    user.save(tokens)
+    other.clear()
+
+
+async def async_server_stores(postgres_url: str, tokens: enduco.TokenSet) -> None:
+    client = enduco.AsyncEnducoClient("sandbox-client", "sandbox-secret", "https://app.example/callback")
+    stores = enduco.PostgresTokenStores(postgres_url)
+    await stores.migrate_async()
+    store = stores.for_user("athlete-1")
+    session: enduco.AsyncSession = await client.connect(store, tokens)
+    loaded: Optional[enduco.TokenSet] = await store.load_async()
+    await store.save_async(tokens)
+    await store.clear_async()
+    cleared: Optional[str] = await client.clear_deregistered_user(b"{}", stores.for_user)
+    print(session, loaded, cleared)
 
 
 async def async_flow(environment: str, callback_url: str) -> None:
