@@ -17,13 +17,32 @@ tokens too unless `--token-store` names a server. With PostgreSQL the SDK's tabl
 at start (`migrate()`, idempotent; a real deployment may run it once at deploy instead).
 
 Routes:
-    GET  /login                  → 302 to enduco's consent page
-    GET  /callback?code&state    → finishes the authorization, stores the user's tokens
-    GET  /users                  → the connected users
-    GET  /users/<id>/zones       → the user's intensity zones (JSON)
-    GET  /users/<id>/plans       → the next 7 days of plans (JSON)
-    POST /users/<id>/disconnect  → revokes the grant and deletes the row
-    POST /webhooks/enduco        → enduco's webhooks; "user deregistered" deletes the row
+    GET  /login                      → 302 to enduco's consent page
+    GET  /callback?code&state        → finishes the authorization, stores the user's tokens
+    POST /webhooks/enduco/<secret>   → enduco's webhooks; a confirmed "user deregistered"
+                                       deletes the user's tokens
+    Admin API (`Authorization: Bearer <admin token>`; 401 otherwise):
+    GET  /users                      → the connected users
+    GET  /users/<id>/zones           → the user's intensity zones (JSON)
+    GET  /users/<id>/plans           → the next 7 days of plans (JSON)
+    POST /users/<id>/disconnect      → revokes the grant and deletes the user's tokens
+
+Two secrets are required, each at least 24 letters, digits, '-' or '_' (e.g.
+`python -c "import secrets; print(secrets.token_urlsafe(32))"`), from the environment
+(ENDUCO_WEBHOOK_SECRET, ENDUCO_ADMIN_TOKEN) or --webhook-secret/--admin-token:
+
+- the webhook secret is the last segment of the webhook path. Register
+  `<public URL>/webhooks/enduco/<secret>` as the deregistration and plan-changed webhook URLs
+  with enduco. Anyone who knows a webhook URL can POST to it, so the path is unguessable
+  (defence in depth: a wrong one is a plain 404) and a deregistration is not believed on its
+  word: `client.clear_deregistered_user` first refreshes the user's grant and clears the tokens
+  only if enduco answers that the grant is gone. A forged (or stale) event leaves the user
+  connected and is logged; a repeat of a real one finds nothing left to clear.
+- the admin token guards the `/users` routes: they show and act on any user's data, and this
+  example has no login of its own for end users. A real app serves a user's zones and plans
+  behind its own user authentication.
+
+Neither secret is ever logged.
 
 The redirect URI is http://127.0.0.1:<port>/callback; register it with enduco (the sandbox
 accepts any loopback URI).
@@ -33,9 +52,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
+import hmac
 import json
 import logging
 import os
+import re
 import sqlite3
 import sys
 import threading
@@ -258,17 +280,28 @@ class App:
     def webhook(self, body: bytes) -> Dict[str, Any]:
         event = enduco.parse_webhook(body)
         if event.type == "user_deregistered" and event.user_id:
-            store = self.storage.for_user(event.user_id)
-            removed = store.load() is not None
-            store.clear()
-            self.db.remove_user(event.user_id)
-            log.info("user %s deregistered on enduco; tokens %s", event.user_id,
-                     "deleted" if removed else "were not stored")
-            return {"type": event.type, "user_id": event.user_id, "deleted": removed}
+            user_id = event.user_id
+            store = self.storage.for_user(user_id)
+            if store.load() is None:
+                # Not ours, or already cleared (enduco delivering again): nothing to do.
+                log.info("deregistration webhook for user %s, who has no tokens here: nothing to do", user_id)
+                return {"type": event.type, "user_id": user_id, "deleted": False}
+            # Anyone can POST here: believe it only once enduco refuses the user's grant. A
+            # network or store failure raises (answered 5xx): enduco delivers it again.
+            cleared = self.client.clear_deregistered_user(event, store)
+            if cleared is None:
+                log.warning(
+                    "deregistration webhook for user %s ignored: enduco still honours the grant "
+                    "(forged or stale); nothing deleted", user_id,
+                )
+                return {"type": event.type, "user_id": user_id, "deleted": False}
+            self.db.remove_user(user_id)
+            log.info("user %s deregistered on enduco; tokens deleted", user_id)
+            return {"type": event.type, "user_id": user_id, "deleted": True}
         if event.type == "plan_changed":
             log.info("plans of user %s changed (%s to %s)", event.user_id, event.date_from, event.date_to)
         else:
-            log.warning("unrecognised webhook: %.200s", event.raw)
+            log.warning("unrecognised webhook ignored (%d bytes)", len(body))
         return {"type": event.type, "user_id": event.user_id}
 
 
@@ -318,26 +351,68 @@ STATUS_FOR = {
 }
 
 
-def make_handler(app: App, base_url: str) -> type:
+MIN_SECRET_LENGTH = 24
+SECRET_CHARS = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def require_secret(name: str, value: Optional[str]) -> str:
+    """`value` if it is a usable secret: long enough, and of characters a URL path segment and
+    an `Authorization` header carry as they are."""
+    if value is None or len(value) < MIN_SECRET_LENGTH or not SECRET_CHARS.fullmatch(value):
+        raise ValueError(
+            f"{name} must be a random string of at least {MIN_SECRET_LENGTH} letters, digits, "
+            "'-' or '_' (e.g. python -c \"import secrets; print(secrets.token_urlsafe(32))\")"
+        )
+    return value
+
+
+def same_secret(presented: Optional[str], expected: str) -> bool:
+    """Compares a presented secret with the expected one in constant time (whatever the
+    lengths: both are hashed first)."""
+    if presented is None:
+        return False
+
+    def digest(value: str) -> bytes:
+        return hashlib.sha256(value.encode()).digest()
+
+    return hmac.compare_digest(digest(presented), digest(expected))
+
+
+def make_handler(app: App, base_url: str, webhook_secret: str, admin_token: str) -> type:
+    webhook_path = f"/webhooks/enduco/{webhook_secret}"
+
+    def loggable(text: str) -> str:
+        """`text` with the webhook secret cut out (request lines reach the log)."""
+        return text.replace(webhook_secret, "<secret>")
+
     class Handler(BaseHTTPRequestHandler):
         server_version = "enduco-example/1"
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-            log.debug("%s " + format, self.address_string(), *args)
+            log.debug("%s %s", self.address_string(), loggable(format % args))
 
-        def send_json(self, status: int, body: Any) -> None:
+        def send_json(self, status: int, body: Any, headers: Optional[Dict[str, str]] = None) -> None:
             data = json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(data)
+
+        def is_admin(self) -> bool:
+            header = self.headers.get("Authorization") or ""
+            scheme, _, token = header.partition(" ")
+            return scheme.lower() == "bearer" and same_secret(token.strip(), admin_token)
 
         def route(self, method: str) -> None:
             url = urllib.parse.urlsplit(self.path)
             parts = [p for p in url.path.split("/") if p]
             try:
-                if method == "GET" and parts == ["login"]:
+                if parts and parts[0] == "users" and not self.is_admin():
+                    self.send_json(401, {"error": "admin token required"}, {"WWW-Authenticate": "Bearer"})
+                elif method == "GET" and parts == ["login"]:
                     self.send_response(302)
                     self.send_header("Location", app.start_login())
                     self.send_header("Content-Length", "0")
@@ -354,14 +429,17 @@ def make_handler(app: App, base_url: str) -> type:
                 elif method == "POST" and len(parts) == 3 and parts[0] == "users" and parts[2] == "disconnect":
                     app.disconnect(parts[1])
                     self.send_json(200, {"disconnected": parts[1]})
-                elif method == "POST" and parts == ["webhooks", "enduco"]:
+                elif method == "POST" and parts[:2] == ["webhooks", "enduco"] and same_secret(url.path, webhook_path):
                     length = int(self.headers.get("Content-Length") or 0)
-                    # A webhook handler always answers 2xx: enduco's payload is not published.
+                    # 2xx for whatever was read (what it cannot read, enduco must not resend);
+                    # a failure confirming a deregistration is answered 5xx below, so enduco
+                    # delivers it again.
                     self.send_json(200, app.webhook(self.rfile.read(length)))
                 else:
+                    # A wrong webhook secret looks exactly like a path that does not exist.
                     self.send_json(404, {"error": "not_found"})
             except enduco.EnducoError as e:
-                log.warning("%s %s failed: %s", method, url.path, e)
+                log.warning("%s %s failed: %s", method, loggable(url.path), e)
                 self.send_json(STATUS_FOR.get(e.code, 500), {"error": e.code, "message": str(e)})
 
         def do_GET(self) -> None:  # noqa: N802 - stdlib naming
@@ -387,10 +465,26 @@ def main(argv: Optional[List[str]] = None) -> None:
     )
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--time-zone", default=None, help="the athletes' IANA time zone")
+    parser.add_argument(
+        "--webhook-secret",
+        default=os.environ.get("ENDUCO_WEBHOOK_SECRET"),
+        help="the webhook path's secret segment (better: ENDUCO_WEBHOOK_SECRET)",
+    )
+    parser.add_argument(
+        "--admin-token",
+        default=os.environ.get("ENDUCO_ADMIN_TOKEN"),
+        help="the bearer token of the /users routes (better: ENDUCO_ADMIN_TOKEN)",
+    )
+    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING"])
     args = parser.parse_args(argv)
     if not args.client_id or not args.client_secret:
         parser.error("pass --client-id/--client-secret or set ENDUCO_CLIENT_ID/ENDUCO_CLIENT_SECRET")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    try:
+        webhook_secret = require_secret("the webhook secret (ENDUCO_WEBHOOK_SECRET)", args.webhook_secret)
+        admin_token = require_secret("the admin token (ENDUCO_ADMIN_TOKEN)", args.admin_token)
+    except ValueError as e:
+        parser.error(str(e))
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 
     server = ThreadingHTTPServer(("127.0.0.1", args.port), BaseHTTPRequestHandler)
     base_url = f"http://127.0.0.1:{server.server_address[1]}"
@@ -408,7 +502,7 @@ def main(argv: Optional[List[str]] = None) -> None:
         # The message never shows the URL (it may carry a password).
         parser.error(f"--token-store: {e}")
     app = App(client, db, storage)
-    server.RequestHandlerClass = make_handler(app, base_url)
+    server.RequestHandlerClass = make_handler(app, base_url, webhook_secret, admin_token)
     print(f"listening on {base_url} (tokens in {storage.kind})", flush=True)
     try:
         server.serve_forever()
