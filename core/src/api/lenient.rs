@@ -179,7 +179,7 @@ pub(crate) mod de {
     impl<'de> Visitor<'de> for Lenient {
         type Value = Value;
 
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str(match self.0 {
                 Kind::Str => "a string",
                 Kind::Id => "a string or a number",
