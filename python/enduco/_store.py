@@ -210,3 +210,10 @@ async def run_coroutine(start: Callable[[], Awaitable[Any]]) -> Any:
     """The body of every coroutine the async classes return: start the Rust work on the loop
     that awaits this coroutine, then wait for it."""
     return await start()
+
+
+def complete_future(future: "asyncio.Future[Any]", method: str, value: Any) -> None:
+    """Run on the future's loop: hands it the outcome of the Rust work (``set_result`` or
+    ``set_exception``) unless it is done already (cancelled)."""
+    if not future.done():
+        getattr(future, method)(value)

@@ -43,5 +43,10 @@ fn _enduco(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<models::PyWebhookEvent>()?;
     m.add_function(wrap_pyfunction!(client::parse_webhook, m)?)?;
     m.add_function(wrap_pyfunction!(runtime::_panic_for_tests, m)?)?;
+    m.add_function(wrap_pyfunction!(runtime::_wait_for_sdk_threads, m)?)?;
+    // At interpreter exit, before it finalizes: let SDK threads inside Python finish first.
+    m.py()
+        .import("atexit")?
+        .call_method1("register", (m.getattr("_wait_for_sdk_threads")?,))?;
     Ok(())
 }

@@ -72,8 +72,8 @@ impl<S: Subscriber> Layer<S> for PythonLogging {
         let mut text = Text::default();
         event.record(&mut text);
         let message = text.message + &text.fields;
-        // try_attach: never block interpreter shutdown, never panic after it.
-        Python::try_attach(|py| {
+        // Counted entry: never block interpreter shutdown, never run into it.
+        crate::runtime::with_python(|py| {
             let emit = || -> PyResult<()> {
                 let logger = py.import("logging")?.call_method1("getLogger", (&name,))?;
                 if !logger.call_method1("isEnabledFor", (level,))?.is_truthy()? {

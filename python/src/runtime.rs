@@ -10,10 +10,12 @@
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use futures::FutureExt;
 
+use pyo3::IntoPyObjectExt;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyCFunction;
@@ -126,6 +128,10 @@ fn current_locals(py: Python<'_>) -> PyResult<TaskLocals> {
 /// until it is awaited, and `asyncio.create_task` accepts it). When awaited, `start` gets the
 /// awaiting coroutine's loop and builds the core future, which then runs on the tokio runtime;
 /// cancelling the awaiting task drops it.
+///
+/// The outcome goes back to the loop through [`deliver`] (counted, see [`with_python`]), so
+/// an app whose last coroutine just finished can exit at once: the interpreter waits at exit
+/// until no SDK thread is inside Python any more.
 pub(crate) fn coroutine<'py, T, F, S>(py: Python<'py>, start: S) -> PyResult<Bound<'py, PyAny>>
 where
     S: FnOnce(&TaskLocals) -> F + Send + 'static,
@@ -143,17 +149,117 @@ where
         let locals = current_locals(py)?;
         let fut = std::panic::catch_unwind(AssertUnwindSafe(|| start(&locals)))
             .map_err(|payload| to_pyerr(py, enduco::Error::from_panic(payload.as_ref())))?;
-        pyo3_async_runtimes::tokio::future_into_py_with_locals(py, locals, async move {
-            unwind_safe(fut)
-                .await
-                .map_err(|e| Python::attach(|py| to_pyerr(py, e)))
-        })
-        .map(Bound::unbind)
+        let event_loop = locals.event_loop(py);
+        let py_future = event_loop.call_method0("create_future")?;
+        let task = runtime().spawn(unwind_safe(fut));
+        // The awaiting task cancelled: drop the core future (at its next poll).
+        let abort = task.abort_handle();
+        let on_done = PyCFunction::new_closure(py, None, None, move |args, _kwargs| {
+            let done = args.get_item(0)?;
+            if done.call_method0("cancelled")?.is_truthy()? {
+                abort.abort();
+            }
+            PyResult::Ok(())
+        })?;
+        py_future.call_method1("add_done_callback", (on_done,))?;
+        let target = py_future.clone().unbind();
+        let event_loop = event_loop.unbind();
+        runtime().spawn(async move {
+            let outcome = match task.await {
+                Ok(outcome) => outcome,
+                Err(e) if e.is_cancelled() => return,
+                Err(e) => Err(task_failure(e)),
+            };
+            // Taking the GIL may block: not on the runtime's async workers.
+            let _ = tokio::task::spawn_blocking(move || deliver(event_loop, target, outcome)).await;
+        });
+        PyResult::Ok(py_future.unbind())
     })?;
     py.import("enduco._store")?
         .getattr("run_coroutine")?
         .call1((starter,))
 }
+
+/// Completes the asyncio future `target` with `outcome`, on its loop (unless it was cancelled
+/// or the loop is closed by now).
+fn deliver<T>(event_loop: Py<PyAny>, target: Py<PyAny>, outcome: enduco::Result<T>)
+where
+    T: for<'a> IntoPyObject<'a>,
+{
+    with_python(|py| {
+        let target = target.bind(py);
+        if target
+            .call_method0("cancelled")
+            .and_then(|c| c.is_truthy())
+            .unwrap_or(true)
+        {
+            return;
+        }
+        let (method, value) = match outcome
+            .map_err(|e| to_pyerr(py, e))
+            .and_then(|value| value.into_bound_py_any(py))
+        {
+            Ok(value) => ("set_result", value),
+            Err(e) => ("set_exception", e.into_value(py).into_bound(py).into_any()),
+        };
+        let scheduled = py
+            .import("enduco._store")
+            .and_then(|m| m.getattr("complete_future"))
+            .and_then(|complete| {
+                event_loop
+                    .bind(py)
+                    .call_method1("call_soon_threadsafe", (complete, target, method, value))
+            });
+        if let Err(e) = scheduled
+            && !e.is_instance_of::<PyRuntimeError>(py)
+        {
+            // A closed loop (RuntimeError) has no one left to tell.
+            e.write_unraisable(py, Some(target));
+        }
+    });
+}
+
+/// How many SDK threads are inside (or about to enter) Python through [`with_python`].
+static IN_PYTHON: AtomicUsize = AtomicUsize::new(0);
+/// Set at interpreter exit: SDK threads no longer enter Python.
+static EXITING: AtomicBool = AtomicBool::new(false);
+
+/// Runs `f` with the GIL from one of the SDK's own threads (delivering a coroutine's outcome,
+/// a log record, a progress callback, a host store call), unless the interpreter is exiting
+/// (then `None`). Counted, so [`_wait_for_sdk_threads`] — registered with `atexit` — can let
+/// such a thread finish first: one that gave the GIL up inside Python (a socket write in
+/// `call_soon_threadsafe`, say) would otherwise wake up in a finalizing interpreter and
+/// crash it.
+pub(crate) fn with_python<R>(f: impl for<'py> FnOnce(Python<'py>) -> R) -> Option<R> {
+    struct Leave;
+    impl Drop for Leave {
+        fn drop(&mut self) {
+            IN_PYTHON.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+    IN_PYTHON.fetch_add(1, Ordering::SeqCst);
+    let _leave = Leave;
+    if EXITING.load(Ordering::SeqCst) {
+        return None;
+    }
+    Python::try_attach(f)
+}
+
+/// `atexit` hook: from now on SDK threads stay out of Python; waits (GIL released, at most
+/// [`EXIT_WAIT`]) until none is inside any more.
+#[pyfunction]
+pub(crate) fn _wait_for_sdk_threads(py: Python<'_>) {
+    EXITING.store(true, Ordering::SeqCst);
+    py.detach(|| {
+        let until = std::time::Instant::now() + EXIT_WAIT;
+        while IN_PYTHON.load(Ordering::SeqCst) > 0 && std::time::Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    });
+}
+
+/// The longest the interpreter's exit waits for SDK threads inside Python.
+const EXIT_WAIT: Duration = Duration::from_secs(2);
 
 /// `enduco._enduco._panic_for_tests(where)`: panics on purpose inside the wrapper real calls
 /// use — `"sync"`: in a future run by the blocking wrapper (raises `InternalError`);

@@ -108,7 +108,7 @@ struct BlockingProgress(Py<PyAny>);
 
 impl UploadProgress for BlockingProgress {
     fn on_progress(&self, sent: u64, total: u64) {
-        Python::try_attach(|py| {
+        crate::runtime::with_python(|py| {
             let callback = self.0.bind(py);
             if let Err(e) = callback.call1((sent, total)) {
                 e.write_unraisable(py, Some(callback));
@@ -125,7 +125,7 @@ struct LoopProgress {
 
 impl UploadProgress for LoopProgress {
     fn on_progress(&self, sent: u64, total: u64) {
-        Python::try_attach(|py| {
+        crate::runtime::with_python(|py| {
             let event_loop = self.locals.event_loop(py);
             let scheduled = event_loop.call_method1(
                 "call_soon_threadsafe",

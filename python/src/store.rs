@@ -30,8 +30,19 @@ use tokio::sync::oneshot;
 
 use crate::errors::store_failure;
 use crate::models::PyTokenSet;
-use crate::runtime::wait;
+use crate::runtime::{wait, with_python};
 use crate::server_store::{PyPostgresTokenStore, PyRedisTokenStore};
+
+/// The error of a store call the SDK could not make or finish because the interpreter exits.
+fn exiting() -> Error {
+    Error::store("the Python interpreter is exiting", None)
+}
+
+/// Runs `f` with the GIL from an SDK thread (counted: see `runtime::with_python`); a `store`
+/// error once the interpreter exits.
+fn attached<R>(f: impl for<'py> FnOnce(Python<'py>) -> enduco::Result<R>) -> enduco::Result<R> {
+    with_python(f).unwrap_or_else(|| Err(exiting()))
+}
 
 /// How often a store call waiting on an event loop checks that the loop is still open.
 const LOOP_WATCH: Duration = Duration::from_millis(100);
@@ -95,7 +106,7 @@ impl PendingCall {
 impl Drop for PendingCall {
     fn drop(&mut self) {
         if let Some(call) = self.0.take() {
-            Python::try_attach(|py| {
+            with_python(|py| {
                 if let Err(e) = call.bind(py).call_method0("cancel") {
                     e.write_unraisable(py, Some(call.bind(py)));
                 }
@@ -212,7 +223,7 @@ impl PyTokenStore {
     /// Sync client: the method runs on a blocking worker thread of the SDK.
     async fn call_blocking(&self, method: &'static str, args: Args) -> enduco::Result<Py<PyAny>> {
         let object = self.object.clone();
-        let (call, handle) = Python::attach(|py| {
+        let (call, handle) = attached(|py| {
             let prepare = || -> PyResult<(Py<PyAny>, Py<PyAny>)> {
                 let bound = object.bind(py).getattr(method)?;
                 let call = py
@@ -225,7 +236,7 @@ impl PyTokenStore {
         })?;
         let pending = PendingCall(Some(handle));
         let outcome = tokio::task::spawn_blocking(move || {
-            Python::attach(|py| {
+            attached(|py| {
                 call.bind(py)
                     .call_method0("run")
                     .map(Bound::unbind)
@@ -249,7 +260,7 @@ impl PyTokenStore {
     ) -> enduco::Result<Py<PyAny>> {
         let object = self.object.clone();
         let (sender, receiver) = oneshot::channel();
-        let (handle, event_loop) = Python::attach(|py| {
+        let (handle, event_loop) = attached(|py| {
             let Some(locals) = self.pick_loop(py, loops) else {
                 return Err(Error::store(
                     format!(
@@ -280,7 +291,8 @@ impl PyTokenStore {
         let closed = async {
             loop {
                 tokio::time::sleep(LOOP_WATCH).await;
-                if Python::attach(|py| is_closed(event_loop.bind(py))) {
+                // An exiting interpreter counts as a closed loop.
+                if with_python(|py| is_closed(event_loop.bind(py))).unwrap_or(true) {
                     break;
                 }
             }
@@ -288,7 +300,8 @@ impl PyTokenStore {
         let (answered, outcome) = tokio::select! {
             reply = receiver => match reply {
                 Ok(Ok(value)) => (true, Ok(value)),
-                Ok(Err(e)) => (true, Err(Python::attach(|py| store_failure(py, method, e)))),
+                Ok(Err(e)) => (true, Err(with_python(|py| store_failure(py, method, e))
+                    .unwrap_or_else(exiting))),
                 Err(_) => (false, Err(Error::store(
                     format!(
                         "token store {method}() was dropped by its asyncio event loop before it \
@@ -350,7 +363,7 @@ fn type_name(value: &Bound<'_, PyAny>) -> String {
 impl TokenStore for PyTokenStore {
     async fn load(&self) -> enduco::Result<Option<TokenSet>> {
         let value = self.call("load", Args::None).await?;
-        Python::attach(|py| loaded(value.bind(py)))
+        attached(|py| loaded(value.bind(py)))
     }
 
     async fn save(&self, tokens: &TokenSet) -> enduco::Result<()> {
@@ -374,7 +387,7 @@ impl TokenStore for PyTokenStore {
                 Args::Lock(owner.to_owned(), lease.as_secs_f64()),
             )
             .await?;
-        Python::attach(|py| {
+        attached(|py| {
             let value = value.bind(py);
             match value.cast::<PyBool>() {
                 Ok(held) => Ok(held.is_true()),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import threading
 from typing import List
 
@@ -79,3 +81,36 @@ async def test_sync_and_async_sessions_share_nothing_but_the_store(
     async_results = await asyncio.gather(*(async_session.intensity_zones() for _ in range(10)))
     assert (await sync_call).user_id == "athlete-1001"
     assert len(async_results) == 10
+
+
+EXIT_CHILD = """
+import asyncio, sys
+import enduco
+
+async def main() -> None:
+    client = enduco.AsyncEnducoClient(
+        "sandbox-client", "sandbox-secret", "https://app.example/callback", environment=sys.argv[1]
+    )
+    session = client.session(enduco.MemoryTokenStore(enduco.TokenSet.from_json(sys.argv[2])))
+    for _ in range(3):
+        await asyncio.gather(*(session.intensity_zones() for _ in range(20)))
+
+asyncio.run(main())
+print("done", flush=True)
+# The interpreter exits right after the last coroutine finished.
+"""
+
+
+def test_an_asyncio_program_exits_cleanly_right_after_its_last_call(
+    client: enduco.EnducoClient, sandbox: Sandbox
+) -> None:
+    """The SDK's threads hand each outcome to the loop from inside Python; one of them may still
+    be there when the program ends. The interpreter waits for it at exit (it used to crash now
+    and then: SIGSEGV or "PyGILState_Release: thread state must be current")."""
+    tokens = login(client, sandbox).to_json()
+    for run in range(15):
+        done = subprocess.run(
+            [sys.executable, "-c", EXIT_CHILD, sandbox.url, tokens],
+            capture_output=True, text=True, timeout=120,
+        )
+        assert (done.returncode, done.stdout.strip()) == (0, "done"), f"run {run}: {done.stderr[-2000:]}"
