@@ -126,11 +126,27 @@ export function importTokens(db, userId, tokens) {
  * locked fails the call with its own error rather than the timeout. */
 const BUSY_TIMEOUT_MS = 5_000
 
+/** Switches the file to WAL. The switch needs the database to itself, and SQLite answers
+ * SQLITE_BUSY at once rather than waiting when another process is opening the same new file at
+ * that moment, so it is retried within the busy timeout. */
+function useWal(db) {
+  const giveUp = Date.now() + BUSY_TIMEOUT_MS
+  for (;;) {
+    try {
+      db.pragma('journal_mode = WAL')
+      return
+    } catch (error) {
+      if (error?.code !== 'SQLITE_BUSY' || Date.now() > giveUp) throw error
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20)
+    }
+  }
+}
+
 export function openDatabase(path) {
   // better-sqlite3's `timeout` is SQLite's busy timeout: processes sharing the file wait for
   // each other's short write transactions instead of failing with SQLITE_BUSY.
   const db = new Database(path, { timeout: BUSY_TIMEOUT_MS })
-  db.pragma('journal_mode = WAL')
+  useWal(db)
   db.exec(`CREATE TABLE IF NOT EXISTS enduco_tokens (
     user_id TEXT PRIMARY KEY,
     tokens TEXT NOT NULL,

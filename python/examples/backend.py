@@ -84,8 +84,8 @@ class Database:
 
     def __init__(self, path: str) -> None:
         self.path = path
+        self._use_wal()
         with self.connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
             db.execute(
                 "CREATE TABLE IF NOT EXISTS enduco_tokens ("
                 " user_id TEXT PRIMARY KEY, tokens TEXT NOT NULL, updated_at REAL NOT NULL)"
@@ -99,6 +99,21 @@ class Database:
                 "CREATE TABLE IF NOT EXISTS connected_users ("
                 " user_id TEXT PRIMARY KEY, connected_at REAL NOT NULL)"
             )
+
+    def _use_wal(self) -> None:
+        """Switches the file to WAL. The switch needs the database to itself, and SQLite answers
+        "database is locked" at once rather than waiting when another process is opening the
+        same new file at that moment, so it is retried within the busy timeout."""
+        give_up = time.monotonic() + self.BUSY_TIMEOUT
+        while True:
+            try:
+                with self.connect() as db:
+                    db.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as e:
+                if "locked" not in str(e) or time.monotonic() > give_up:
+                    raise
+                time.sleep(0.02)
 
     @contextlib.contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
