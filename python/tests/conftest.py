@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import tempfile
@@ -15,8 +16,9 @@ import enduco
 from support import SANDBOX_BIN, DbServers, Sandbox, make_async_client, make_client
 
 
-@pytest.fixture(scope="session")
-def sandbox() -> Iterator[Sandbox]:
+@contextlib.contextmanager
+def running_sandbox() -> Iterator[Sandbox]:
+    """A sandbox process of its own, stopped on exit."""
     if not SANDBOX_BIN.exists():
         pytest.fail(f"{SANDBOX_BIN} is missing: run `cargo build --workspace` first")
     process = subprocess.Popen(
@@ -41,6 +43,20 @@ def sandbox() -> Iterator[Sandbox]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[Sandbox]:
+    with running_sandbox() as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def private_sandbox() -> Iterator[Sandbox]:
+    """A sandbox no other test talks to: for tests whose faults must not be consumed by a
+    request some earlier test left running (child processes, background threads)."""
+    with running_sandbox() as sandbox:
+        yield sandbox
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ from typing import List, Tuple
 import pytest
 
 import enduco
-from support import ALL_SCOPES, RecordingStore, Sandbox, login
+from support import ALL_SCOPES, RecordingStore, Sandbox, login, make_client
 
 
 def test_full_flow(client: enduco.EnducoClient, sandbox: Sandbox, tmp_path: Path) -> None:
@@ -157,9 +157,7 @@ def test_store_may_hold_json_strings(client: enduco.EnducoClient, sandbox: Sandb
     assert enduco.TokenSet.from_json(store.json) == new
 
 
-def test_blocking_calls_release_the_gil_and_honour_ctrl_c(
-    client: enduco.EnducoClient, sandbox: Sandbox
-) -> None:
+def test_blocking_calls_release_the_gil_and_honour_ctrl_c(private_sandbox: Sandbox) -> None:
     """While a blocking call waits on enduco, other Python threads run, and Ctrl-C interrupts
     the wait.
 
@@ -169,6 +167,10 @@ def test_blocking_calls_release_the_gil_and_honour_ctrl_c(
     future on its own threads, so the main thread runs no Python code (such as a `logging`
     call) that could take the pending Ctrl-C and lose it (issue 12: this test failed under load).
     """
+    # A sandbox of its own: on the shared one, a request an earlier test left running could
+    # take the delay fault, and the call would return before the helper pressed Ctrl-C.
+    sandbox = private_sandbox
+    client = make_client(sandbox)
     session = client.session(enduco.MemoryTokenStore(login(client, sandbox)))
     session.user_id()  # tokens loaded: the next call sends only its zones request
     before = sandbox.count("/api/v1/zones")
