@@ -5,6 +5,7 @@ from __future__ import annotations
 import _thread
 import datetime
 import json
+import signal
 import threading
 from pathlib import Path
 from typing import List, Tuple
@@ -186,6 +187,10 @@ def test_blocking_calls_release_the_gil_and_honour_ctrl_c(private_sandbox: Sandb
                 return
             stop.wait(0.02)
 
+    # Ctrl-C as a plain program gets it: Python's own SIGINT handler. An earlier test's asyncio
+    # runner can leave its handler installed, which cancels that runner's task instead of
+    # raising KeyboardInterrupt here.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     helper = threading.Thread(target=press_ctrl_c_once_the_request_is_in_flight, daemon=True)
     helper.start()
     try:
@@ -194,4 +199,5 @@ def test_blocking_calls_release_the_gil_and_honour_ctrl_c(private_sandbox: Sandb
     finally:
         stop.set()
         helper.join(timeout=60)
+        signal.signal(signal.SIGINT, previous)
     assert in_flight.is_set(), "another Python thread could not run during the call"
