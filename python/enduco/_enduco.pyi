@@ -9,6 +9,38 @@ from ._store import AsyncTokenStore, AsyncTokenStoreLock, TokenStore, TokenStore
 
 __version__: str
 
+# The module's own ``__all__`` (pyo3 lists everything the module adds, in that order).
+__all__ = [
+    "__version__",
+    "EnducoClient",
+    "AsyncEnducoClient",
+    "Session",
+    "AsyncSession",
+    "MemoryTokenStore",
+    "FileTokenStore",
+    "PostgresTokenStores",
+    "PostgresTokenStore",
+    "RedisTokenStores",
+    "RedisTokenStore",
+    "TokenSet",
+    "AuthorizationRequest",
+    "IntensityZones",
+    "SportZones",
+    "Zone",
+    "PlannedWorkout",
+    "Step",
+    "Repeat",
+    "StepTarget",
+    "ResolvedTarget",
+    "TimelineSegment",
+    "UploadResult",
+    "RawResponse",
+    "WebhookEvent",
+    "parse_webhook",
+    "_panic_for_tests",
+    "_wait_for_sdk_threads",
+]
+
 _Path = Union[str, "os.PathLike[str]"]
 _Workout = Union[_Path, bytes, bytearray, memoryview]
 _Date = Union[datetime.date, str]
@@ -27,15 +59,17 @@ _Progress = Callable[[int, int], object]
 class TokenSet:
     """One user's grant. ``repr()`` never shows a token value."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         access_token: str,
         *,
         expires_at: Union[int, float, datetime.datetime],
         refresh_token: Optional[str] = None,
-        scopes: Sequence[str] = (),
-        token_type: str = "Bearer",
-    ) -> None: ...
+        # Defaults written as ``...`` where the runtime signature shows ``...`` (pyo3 does for
+        # Rust default expressions), so stubtest can compare them: ``()`` and ``"Bearer"``.
+        scopes: Sequence[str] = ...,
+        token_type: str = ...,
+    ) -> "TokenSet": ...
     @staticmethod
     def from_json(json: str) -> "TokenSet": ...
     def to_json(self) -> str: ...
@@ -55,18 +89,19 @@ class TokenSet:
     def schema_version(self) -> int: ...
     @property
     def user_id(self) -> Optional[str]: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
 
 @final
 class AuthorizationRequest:
-    def __init__(
-        self,
+    def __new__(
+        cls,
         url: str,
         state: str,
         code_verifier: Optional[str] = None,
-        redirect_uri: str = "",
-        scopes: Sequence[str] = (),
-    ) -> None: ...
+        # ``...`` as in the runtime signature (see ``TokenSet``): ``""`` and ``()``.
+        redirect_uri: str = ...,
+        scopes: Sequence[str] = ...,
+    ) -> "AuthorizationRequest": ...
     @property
     def url(self) -> str: ...
     @property
@@ -77,7 +112,7 @@ class AuthorizationRequest:
     def redirect_uri(self) -> str: ...
     @property
     def scopes(self) -> List[str]: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
 
 @final
 class Zone:
@@ -89,7 +124,7 @@ class Zone:
     def lower(self) -> Optional[float]: ...
     @property
     def upper(self) -> Optional[float]: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
 
 @final
 class SportZones:
@@ -103,7 +138,7 @@ class SportZones:
     def threshold(self) -> Optional[float]: ...
     @property
     def zones(self) -> List[Zone]: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
 
 @final
 class IntensityZones:
@@ -115,7 +150,7 @@ class IntensityZones:
     def zones(self) -> List[SportZones]: ...
     def for_sport(self, sport: str, metric: str) -> Optional[SportZones]: ...
     def resolve(self, sport: str, target: "StepTarget") -> Optional["ResolvedTarget"]: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
 
 @final
 class StepTarget:
@@ -129,7 +164,7 @@ class StepTarget:
     def upper(self) -> Optional[float]: ...
     @property
     def unit(self) -> Optional[str]: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
 
 @final
 class ResolvedTarget:
@@ -141,7 +176,7 @@ class ResolvedTarget:
     def upper(self) -> Optional[float]: ...
     @property
     def unit(self) -> str: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
 
 @final
 class Repeat:
@@ -149,7 +184,7 @@ class Repeat:
     def count(self) -> int: ...
     @property
     def steps(self) -> List["Step"]: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
 
 @final
 class Step:
@@ -163,7 +198,7 @@ class Step:
     def target(self) -> Optional[StepTarget]: ...
     @property
     def repeat(self) -> Optional[Repeat]: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
 
 @final
 class TimelineSegment:
@@ -181,7 +216,7 @@ class TimelineSegment:
     def target(self) -> Optional[StepTarget]: ...
     @property
     def resolved(self) -> Optional[ResolvedTarget]: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
 
 @final
 class PlannedWorkout:
@@ -218,7 +253,7 @@ class PlannedWorkout:
     ) -> Tuple[List[TimelineSegment], bool]:
         """``(timeline(zones), truncated)``: ``truncated`` is True when the plan was too large
         (hostile or broken) to unroll completely."""
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
 
 @final
 class UploadResult:
@@ -228,7 +263,7 @@ class UploadResult:
     def status(self) -> str: ...
     @property
     def duplicate(self) -> bool: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
 
 @final
 class RawResponse:
@@ -241,7 +276,7 @@ class RawResponse:
     @property
     def text(self) -> str: ...
     def json(self) -> Any: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
 
 @final
 class WebhookEvent:
@@ -258,23 +293,26 @@ class WebhookEvent:
     def occurred_at(self) -> Optional[datetime.datetime]: ...
     @property
     def raw(self) -> str: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
 
 def parse_webhook(body: Union[bytes, bytearray, memoryview, str]) -> WebhookEvent: ...
 def _panic_for_tests(where: str) -> Any:
     """Test hook, not API: panics inside the SDK's call wrappers (``"sync"`` raises
     ``InternalError``; ``"async"`` returns a coroutine whose await raises it)."""
+def _wait_for_sdk_threads() -> None:
+    """Not API: the ``atexit`` hook the module registers on import (SDK threads stop entering
+    Python; waits, at most 2 s, until none is inside)."""
 
 @final
 class MemoryTokenStore:
-    def __init__(self, tokens: Optional[TokenSet] = None) -> None: ...
+    def __new__(cls, tokens: Optional[TokenSet] = None) -> "MemoryTokenStore": ...
     def load(self) -> Optional[TokenSet]: ...
     def save(self, tokens: TokenSet) -> None: ...
     def clear(self) -> None: ...
 
 @final
 class FileTokenStore:
-    def __init__(self, path: _Path) -> None: ...
+    def __new__(cls, path: _Path) -> "FileTokenStore": ...
     @property
     def path(self) -> pathlib.Path: ...
     def load(self) -> Optional[TokenSet]: ...
@@ -287,7 +325,7 @@ class PostgresTokenStores:
     one per process and share it; ``for_user(key)`` gives each user's store. Connects on first
     use; ``repr()`` never shows the URL. An unusable URL raises ``InvalidInputError``."""
 
-    def __init__(self, url: str) -> None: ...
+    def __new__(cls, url: str) -> "PostgresTokenStores": ...
     def migrate(self) -> None:
         """Creates the tables ``enduco_tokens`` and ``enduco_token_locks`` if missing
         (idempotent, safe when several processes run it at once). Blocks."""
@@ -316,7 +354,7 @@ class RedisTokenStores:
     ``<prefix>lock:<key>`` (default prefix ``"enduco:"``). Connects on first use; ``repr()``
     never shows the URL."""
 
-    def __init__(self, url: str, prefix: Optional[str] = None) -> None: ...
+    def __new__(cls, url: str, prefix: Optional[str] = None) -> "RedisTokenStores": ...
     @property
     def prefix(self) -> str: ...
     def migrate(self) -> None:
@@ -384,8 +422,8 @@ class AsyncSession:
 
 @final
 class EnducoClient:
-    def __init__(
-        self,
+    def __new__(
+        cls,
         client_id: str,
         client_secret: str,
         redirect_uri: str,
@@ -404,7 +442,7 @@ class EnducoClient:
         lock_lease_seconds: Optional[float] = None,
         max_response_bytes: Optional[int] = None,
         endpoints: Optional[Mapping[str, str]] = None,
-    ) -> None:
+    ) -> "EnducoClient":
         """Keyword arguments mirror the core's ``ClientOptions`` (all optional):
 
         - ``refresh_margin_seconds``: refresh when less than this is left on the access token
@@ -441,8 +479,8 @@ class EnducoClient:
 
 @final
 class AsyncEnducoClient:
-    def __init__(
-        self,
+    def __new__(
+        cls,
         client_id: str,
         client_secret: str,
         redirect_uri: str,
@@ -461,7 +499,7 @@ class AsyncEnducoClient:
         lock_lease_seconds: Optional[float] = None,
         max_response_bytes: Optional[int] = None,
         endpoints: Optional[Mapping[str, str]] = None,
-    ) -> None:
+    ) -> "AsyncEnducoClient":
         """Keyword arguments mirror the core's ``ClientOptions`` (all optional):
 
         - ``refresh_margin_seconds``: refresh when less than this is left on the access token
