@@ -1,6 +1,6 @@
 """A child process of `test_server_stores.py`: one session per user on the SDK's PostgreSQL or
 Redis store (one `PostgresTokenStores`/`RedisTokenStores` per process, `for_user` per user),
-driven in rounds over stdin.
+driven in rounds over stdin (`support.serve_rounds`).
 
     python tests/server_store_child.py SANDBOX_URL CALLERS SPECS_JSON
 
@@ -12,13 +12,12 @@ It exits at the end of stdin.
 
 from __future__ import annotations
 
-import collections
 import json
 import sys
-import threading
-from typing import Counter, Dict, List, Union
+from typing import Dict, List, Union
 
 import enduco
+from support import serve_rounds
 
 Stores = Union[enduco.PostgresTokenStores, enduco.RedisTokenStores]
 
@@ -38,31 +37,7 @@ def main(argv: List[str]) -> int:
                 else enduco.RedisTokenStores(spec["url"])
             )
         sessions.append(client.session(pools[spec["kind"]].for_user(spec["user"])))
-    print("ready", flush=True)
-    for line in sys.stdin:
-        if line.strip() != "go":
-            continue
-        lock = threading.Lock()
-        ok = 0
-        errors: Counter[str] = collections.Counter()
-
-        def caller() -> None:
-            nonlocal ok
-            for session in sessions:
-                try:
-                    session.intensity_zones()
-                    with lock:
-                        ok += 1
-                except enduco.EnducoError as e:
-                    with lock:
-                        errors[e.code] += 1
-
-        threads = [threading.Thread(target=caller) for _ in range(callers)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        print(json.dumps({"ok": ok, "errors": dict(errors)}), flush=True)
+    serve_rounds(sessions, callers)
     return 0
 
 

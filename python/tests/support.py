@@ -1,19 +1,22 @@
-"""Test support: the sandbox process and its control API, clients pointed at it, and helpers
-to log a user in over real loopback HTTP (no mocks anywhere)."""
+"""Test support: the sandbox process and its control API, clients pointed at it, helpers
+to log a user in over real loopback HTTP (no mocks anywhere), and the rounds protocol of the
+multi-process tests' child processes."""
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import http.client
 import json
 import os
 import subprocess
+import sys
 import threading
 import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Optional, TypeVar, Union
+from typing import Any, Callable, Counter, Dict, Iterator, List, Optional, Sequence, TypeVar, Union
 
 
 import enduco
@@ -298,13 +301,117 @@ def in_threads(count: int, call: Callable[[], T]) -> List[Union[T, BaseException
     return outcomes
 
 
+# -- child processes driven in rounds ---------------------------------------------------------
+
+
+def serve_rounds(sessions: Sequence[enduco.Session], callers: int) -> None:
+    """The child's side of `RoundChild`: prints `ready`, then for every line `go` on stdin runs
+    `callers` threads that each call `intensity_zones()` on every session, and prints one JSON
+    line `{"ok": N, "errors": {code: N}}`. Returns at the end of stdin."""
+    print("ready", flush=True)
+    for line in sys.stdin:
+        if line.strip() != "go":
+            continue
+        lock = threading.Lock()
+        ok = 0
+        errors: Counter[str] = collections.Counter()
+
+        def caller() -> None:
+            nonlocal ok
+            for session in sessions:
+                try:
+                    session.intensity_zones()
+                    with lock:
+                        ok += 1
+                except enduco.EnducoError as e:
+                    with lock:
+                        errors[e.code] += 1
+
+        threads = [threading.Thread(target=caller) for _ in range(callers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        print(json.dumps({"ok": ok, "errors": dict(errors)}), flush=True)
+
+
+class RoundChild:
+    """A child process `python SCRIPT ARGS...` whose script calls `serve_rounds`; started
+    here, ready once this returns."""
+
+    def __init__(self, script: Path, *args: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, str(script), *args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        first = self.process.stdout.readline()
+        if first.strip() != "ready":  # not left running for the test's cleanup to miss
+            self.process.kill()
+            self.process.wait()
+        assert first.strip() == "ready", f"the child's first line: {first!r} ({self.process.poll()})"
+
+    def readline(self) -> str:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        assert line, f"the child exited ({self.process.poll()})"
+        return line.strip()
+
+    def go(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write("go\n")
+        self.process.stdin.flush()
+
+    def result(self) -> Dict[str, Any]:
+        outcome: Dict[str, Any] = json.loads(self.readline())
+        return outcome
+
+    def close(self) -> int:
+        """Ends the child's stdin and returns its exit code; one that has not exited within
+        60 s is killed and `subprocess.TimeoutExpired` raised."""
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        try:
+            return self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise
+
+
+def close_all(children: Sequence[RoundChild]) -> List[int]:
+    """`close()` on every child, even after one hung; their exit codes (the first hung child's
+    `TimeoutExpired` is raised once all are closed)."""
+    codes: List[int] = []
+    hung: Optional[subprocess.TimeoutExpired] = None
+    for child in children:
+        try:
+            codes.append(child.close())
+        except subprocess.TimeoutExpired as e:
+            hung = hung or e
+    if hung is not None:
+        raise hung
+    return codes
+
+
+def run_round(children: Sequence[RoundChild]) -> List[Dict[str, Any]]:
+    """Starts one round in every child (all before reading any result); their results, in order."""
+    for child in children:
+        child.go()
+    return [child.result() for child in children]
+
+
 __all__ = [
     "ALL_SCOPES",
     "AsyncRecordingStore",
     "RecordingStore",
+    "RoundChild",
     "Sandbox",
     "alogin",
     "await_until",
+    "close_all",
     "expired",
     "DbServers",
     "in_threads",
@@ -312,5 +419,7 @@ __all__ = [
     "login_as",
     "make_async_client",
     "make_client",
+    "run_round",
+    "serve_rounds",
     "wait_until",
 ]

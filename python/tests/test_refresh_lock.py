@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Iterator, List, Optional, Tuple
 
 import pytest
 
@@ -19,12 +19,15 @@ import enduco
 from support import (
     AsyncRecordingStore,
     RecordingStore,
+    RoundChild,
     Sandbox,
     alogin,
+    close_all,
     expired,
     login,
     make_async_client,
     make_client,
+    run_round,
     wait_until,
 )
 
@@ -209,67 +212,29 @@ def test_sqlite_lock_held_by_a_crashed_process_is_waited_out(
     assert store.try_lock("next-process", 60), "the session released its lock"
 
 
-class Child:
-    """A `lock_round_child.py` process."""
-
-    def __init__(self, sandbox: Sandbox, db_path: Path, callers: int, users: List[str]) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, str(TESTS / "lock_round_child.py"), sandbox.url, str(db_path),
-             str(callers), *users],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self.readline() == "ready"
-
-    def readline(self) -> str:
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        assert line, f"the child exited ({self.process.poll()})"
-        return line.strip()
-
-    def go(self) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.write("go\n")
-        self.process.stdin.flush()
-
-    def result(self) -> Dict[str, Any]:
-        outcome: Dict[str, Any] = json.loads(self.readline())
-        return outcome
-
-    def close(self) -> None:
-        if self.process.stdin is not None:
-            self.process.stdin.close()
-        try:
-            self.process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
 def test_two_processes_on_one_sqlite_store_refresh_once_per_round(
     client: enduco.EnducoClient, sandbox: Sandbox, db: Database
 ) -> None:
     users = ["user-01", "user-02"]
     for user in users:
         db.import_tokens(user, login(client, sandbox))
-    children = [Child(sandbox, Path(db.path), 3, users) for _ in range(2)]
+    children: List[RoundChild] = []
     try:
-        for child in children:
-            child.go()
-        assert [c.result() for c in children] == [{"ok": 6, "errors": {}}] * 2
+        for _ in range(2):
+            children.append(
+                RoundChild(TESTS / "lock_round_child.py", sandbox.url, str(db.path), "3", *users)
+            )
+        assert run_round(children) == [{"ok": 6, "errors": {}}] * 2
         assert sandbox.refresh_count() == 0
 
         for round_ in range(1, 4):
             sandbox.expire_access_tokens()
-            for child in children:
-                child.go()
-            results = [c.result() for c in children]
+            results = run_round(children)
             assert results == [{"ok": 6, "errors": {}}] * 2, results
             assert sandbox.refresh_count() == len(users) * round_, "one refresh per user and round"
     finally:
-        for child in children:
-            child.close()
+        codes = close_all(children)
+    assert codes == [0, 0]
 
 
 # -- the stress worker (issue 10's multi-process protocol) ---------------------------------

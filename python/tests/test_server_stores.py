@@ -15,12 +15,23 @@ import logging
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Union
+from typing import Iterator, List, Union
 
 import pytest
 
 import enduco
-from support import DbServers, Sandbox, expired, in_threads, login_as, make_async_client, make_client
+from support import (
+    DbServers,
+    RoundChild,
+    Sandbox,
+    close_all,
+    expired,
+    in_threads,
+    login_as,
+    make_async_client,
+    make_client,
+    run_round,
+)
 
 TESTS = Path(__file__).resolve().parent
 KINDS = ["postgres", "redis"]
@@ -168,45 +179,6 @@ def test_redis_prefixes_keep_apps_apart(servers: DbServers, sandbox: Sandbox) ->
 # -- two OS processes ----------------------------------------------------------------------
 
 
-class Child:
-    """A `server_store_child.py` process."""
-
-    def __init__(self, sandbox: Sandbox, callers: int, specs: List[Dict[str, str]]) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, str(TESTS / "server_store_child.py"), sandbox.url, str(callers),
-             json.dumps(specs)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self.readline() == "ready"
-
-    def readline(self) -> str:
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        assert line, f"the child exited ({self.process.poll()})"
-        return line.strip()
-
-    def go(self) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.write("go\n")
-        self.process.stdin.flush()
-
-    def result(self) -> Dict[str, Any]:
-        outcome: Dict[str, Any] = json.loads(self.readline())
-        return outcome
-
-    def close(self) -> int:
-        if self.process.stdin is not None:
-            self.process.stdin.close()
-        try:
-            return self.process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-            raise
-
-
 def test_two_processes_refresh_a_postgres_and_a_redis_user_once_per_expiry(
     servers: DbServers, sandbox: Sandbox
 ) -> None:
@@ -222,14 +194,16 @@ def test_two_processes_refresh_a_postgres_and_a_redis_user_once_per_expiry(
         specs.append({"kind": kind, "url": servers.url(kind), "user": users[kind]})
 
     callers = 4
-    children = [Child(sandbox, callers, specs) for _ in range(2)]
+    children: List[RoundChild] = []
     try:
+        for _ in range(2):
+            children.append(
+                RoundChild(TESTS / "server_store_child.py", sandbox.url, str(callers), json.dumps(specs))
+            )
         for round_ in range(1, 6):
             sandbox.expire_access_tokens()
             sandbox.clear_requests()
-            for child in children:
-                child.go()
-            results = [c.result() for c in children]
+            results = run_round(children)
             assert results == [{"ok": callers * len(specs), "errors": {}}] * 2, (
                 f"round {round_}: no call failed (no reauthorization_required): {results}"
             )
@@ -237,7 +211,7 @@ def test_two_processes_refresh_a_postgres_and_a_redis_user_once_per_expiry(
                 f"round {round_}: one token request per user for both processes"
             )
     finally:
-        codes = [child.close() for child in children]
+        codes = close_all(children)
     assert codes == [0, 0]
 
     # What each server holds is the live grant.
