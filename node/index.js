@@ -30,25 +30,25 @@ class EnducoError extends Error {
 }
 EnducoError.prototype.name = 'EnducoError'
 
-/** code → [class name, fields the payload may carry] */
-const ERROR_KINDS = {
-  invalid_input: ['InvalidInputError', []],
-  authorization_denied: ['AuthorizationDeniedError', ['oauthError', 'description']],
-  state_mismatch: ['StateMismatchError', []],
-  reauthorization_required: ['ReauthorizationRequiredError', ['reason']],
-  insufficient_scope: ['InsufficientScopeError', ['missing']],
-  rate_limited: ['RateLimitedError', ['retryAfter']],
-  server: ['ServerError', ['status']],
-  api: ['ApiError', ['status', 'apiCode', 'apiMessage']],
-  network: ['NetworkError', []],
-  timeout: ['EnducoTimeoutError', []],
-  invalid_response: ['InvalidResponseError', []],
-  store: ['StoreError', []],
-  internal: ['InternalError', []],
+/** code → class name; the fields each case carries come with the core's payload. */
+const ERROR_CLASS_NAMES = {
+  invalid_input: 'InvalidInputError',
+  authorization_denied: 'AuthorizationDeniedError',
+  state_mismatch: 'StateMismatchError',
+  reauthorization_required: 'ReauthorizationRequiredError',
+  insufficient_scope: 'InsufficientScopeError',
+  rate_limited: 'RateLimitedError',
+  server: 'ServerError',
+  api: 'ApiError',
+  network: 'NetworkError',
+  timeout: 'EnducoTimeoutError',
+  invalid_response: 'InvalidResponseError',
+  store: 'StoreError',
+  internal: 'InternalError',
 }
 
 const errorClasses = {}
-for (const [code, [name]] of Object.entries(ERROR_KINDS)) {
+for (const [code, name] of Object.entries(ERROR_CLASS_NAMES)) {
   const cls = {
     [name]: class extends EnducoError {
       constructor(message, details, options) {
@@ -99,10 +99,7 @@ function convertError(error) {
     }
     const cls = errorClasses[payload.code]
     if (!cls) return new EnducoError(String(payload.code), String(payload.message))
-    const details = {}
-    for (const field of ERROR_KINDS[payload.code][1]) {
-      if (field in payload) details[field] = payload[field]
-    }
+    const { code: _code, message: _message, causeId: _causeId, ...details } = payload
     const options =
       payload.causeId != null && storeCauses.has(payload.causeId)
         ? { cause: storeCauses.get(payload.causeId) }

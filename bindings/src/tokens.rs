@@ -134,21 +134,34 @@ impl AuthorizationRequest {
         scopes: Vec<Scope>,
     ) -> Result<Arc<Self>> {
         guard::sync(|| {
-            let url = url
-                .parse()
-                .map_err(|e| crate::error::EnducoError::InvalidInput {
-                    message: format!("the authorization URL is not a URL ({e})"),
-                })?;
-            Ok(Arc::new(AuthorizationRequest {
-                inner: enduco::AuthorizationRequest {
-                    url,
-                    state,
-                    code_verifier: code_verifier.map(enduco::token::CodeVerifier::new),
-                    redirect_uri,
-                    scopes: scopes.into_iter().map(Into::into).collect(),
-                },
-            }))
+            let scopes: Vec<String> = scopes
+                .into_iter()
+                .map(|s| enduco::Scope::from(s).as_str().to_owned())
+                .collect();
+            let inner = enduco::AuthorizationRequest::from_parts(
+                &url,
+                state,
+                code_verifier,
+                redirect_uri,
+                &scopes,
+            )?;
+            Ok(Arc::new(AuthorizationRequest { inner }))
         })
+    }
+
+    /// Reads what `to_json` wrote (in any language's SDK).
+    #[uniffi::constructor]
+    pub fn from_json(json: String) -> Result<Arc<Self>> {
+        guard::sync(|| {
+            let inner = enduco::AuthorizationRequest::from_json(&json)?;
+            Ok(Arc::new(AuthorizationRequest { inner }))
+        })
+    }
+
+    /// The request as JSON for the app's own storage until the callback (verifier included:
+    /// keep it where tokens are kept, e.g. the Keychain or EncryptedSharedPreferences).
+    pub fn to_json(&self) -> String {
+        self.inner.to_json()
     }
 
     /// Open this in the user's browser (a Custom Tab / ASWebAuthenticationSession).

@@ -278,7 +278,11 @@ impl ClientConfig {
 /// A flat, string-and-number description of a [`ClientConfig`], the shape every language
 /// binding receives from its users (`EnducoClient(client_id=…, environment="beta", …)`).
 /// Turning it into a `ClientConfig` happens here, once, so the bindings stay conversion-only.
-#[derive(Clone, Default)]
+///
+/// Bindings whose users pass keyword arguments hand them over as one JSON object with these
+/// field names ([`ClientOptions::from_json`]), so the list of options is declared only here.
+#[derive(Clone, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ClientOptions {
     pub client_id: String,
     pub client_secret: String,
@@ -298,7 +302,28 @@ pub struct ClientOptions {
     pub lock_lease_seconds: Option<f64>,
     pub max_response_bytes: Option<u64>,
     /// Path overrides by endpoint name: authorize, token, revoke, zones, plans, workouts.
+    #[serde(default, deserialize_with = "endpoint_map")]
     pub endpoints: Vec<(String, String)>,
+}
+
+/// `{"token": "/oauth/token", …}` (or `null`) as name/path pairs, in name order.
+fn endpoint_map<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> std::result::Result<Vec<(String, String)>, D::Error> {
+    let map: Option<std::collections::BTreeMap<String, String>> =
+        serde::Deserialize::deserialize(deserializer)?;
+    Ok(map.unwrap_or_default().into_iter().collect())
+}
+
+/// Options of the wrong shape: an unknown name, or a value of the wrong type. Bindings raise
+/// it as their language's type error; values of the right type but out of range are checked
+/// by [`ClientOptions::into_config`] (`invalid_input`).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct OptionsShapeError {
+    /// The option's name (empty for the whole object).
+    pub option: String,
+    pub message: String,
 }
 
 impl std::fmt::Debug for ClientOptions {
@@ -319,6 +344,30 @@ impl std::fmt::Debug for ClientOptions {
 }
 
 impl ClientOptions {
+    /// Reads options from a JSON object with the field names above (snake_case), e.g. a
+    /// binding's keyword arguments. Absent and `null` options keep the defaults (the client id,
+    /// secret and redirect URI are checked by [`ClientOptions::into_config`]).
+    pub fn from_json(json: &str) -> std::result::Result<Self, OptionsShapeError> {
+        let mut reader = serde_json::Deserializer::from_str(json);
+        serde_path_to_error::deserialize(&mut reader).map_err(|e| {
+            let option = e.path().to_string();
+            let option = if option == "." { String::new() } else { option };
+            let inner = e.into_inner();
+            // serde_json appends the JSON position, which means nothing to the app.
+            let text = inner.to_string();
+            let text = match text.rfind(" at line ") {
+                Some(at) => text[..at].to_owned(),
+                None => text,
+            };
+            let message = if option.is_empty() {
+                text
+            } else {
+                format!("{option}: {text}")
+            };
+            OptionsShapeError { option, message }
+        })
+    }
+
     pub fn into_config(self) -> Result<ClientConfig> {
         let environment = Environment::parse(self.environment.as_deref().unwrap_or("beta"))?;
         let mut config = ClientConfig::new(
@@ -399,5 +448,32 @@ impl ClientOptions {
         }
         config.validate()?;
         Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_from_json_name_the_option_that_is_wrong() {
+        let options = ClientOptions::from_json(
+            r#"{"environment": "production", "max_retries": 2, "request_timeout_seconds": null,
+                "endpoints": {"token": "/oauth/token"}}"#,
+        )
+        .unwrap();
+        assert_eq!(options.environment.as_deref(), Some("production"));
+        assert_eq!(options.max_retries, Some(2));
+        assert_eq!(options.request_timeout_seconds, None);
+        assert_eq!(options.endpoints, [("token".into(), "/oauth/token".into())]);
+
+        let e = ClientOptions::from_json(r#"{"max_retries": "3"}"#).unwrap_err();
+        assert_eq!(e.option, "max_retries");
+        assert!(e.message.starts_with("max_retries: invalid type"), "{e}");
+        assert!(!e.message.contains("line"), "no JSON position: {e}");
+        let e = ClientOptions::from_json(r#"{"max_retrys": 3}"#).unwrap_err();
+        assert!(e.message.contains("unknown field `max_retrys`"), "{e}");
+        let e = ClientOptions::from_json(r#"{"max_response_bytes": -1}"#).unwrap_err();
+        assert_eq!(e.option, "max_response_bytes");
     }
 }

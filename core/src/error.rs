@@ -165,6 +165,39 @@ impl Error {
         }
     }
 
+    /// This error as data, built here once for every binding: `code`, `message` (the
+    /// `Display` text) and the case's own fields, snake_case — `oauth_error` and `description`
+    /// (authorization_denied), `reason`, `missing`, `retry_after` (seconds), `status`,
+    /// `api_code` and `api_message` (api). A field the case has but that is empty is `null`.
+    /// Bindings pick their exception class from `code` and rename fields to their idiom only.
+    pub fn payload(&self) -> serde_json::Map<String, serde_json::Value> {
+        use serde_json::json;
+        let fields = match self {
+            Error::AuthorizationDenied { error, description } => {
+                json!({ "oauth_error": error, "description": description })
+            }
+            Error::ReauthorizationRequired { reason } => json!({ "reason": reason }),
+            Error::InsufficientScope { missing } => json!({ "missing": missing }),
+            Error::RateLimited { retry_after } => {
+                json!({ "retry_after": retry_after.map(|d| d.as_secs_f64()) })
+            }
+            Error::Server { status } => json!({ "status": status }),
+            Error::Api {
+                status,
+                code,
+                message,
+            } => json!({ "status": status, "api_code": code, "api_message": message }),
+            _ => json!({}),
+        };
+        let mut payload = serde_json::Map::new();
+        payload.insert("code".into(), json!(self.code()));
+        payload.insert("message".into(), json!(self.to_string()));
+        if let serde_json::Value::Object(fields) = fields {
+            payload.extend(fields);
+        }
+        payload
+    }
+
     /// The host's own error behind a `Store` error (what its store implementation
     /// returned or threw), for bindings that hand it back as the exception's cause.
     pub fn store_source(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
@@ -217,5 +250,43 @@ impl Error {
             message: message.into(),
             source,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payload_carries_code_message_and_the_cases_fields() {
+        let api = Error::Api {
+            status: Some(401),
+            code: "invalid_client".into(),
+            message: "check the client id and secret".into(),
+        };
+        let payload = serde_json::Value::Object(api.payload());
+        assert_eq!(payload["code"], "api");
+        assert_eq!(payload["message"], api.to_string());
+        assert_eq!(payload["status"], 401);
+        assert_eq!(payload["api_code"], "invalid_client");
+        assert_eq!(payload["api_message"], "check the client id and secret");
+
+        let limited = Error::RateLimited { retry_after: None };
+        let payload = limited.payload();
+        assert!(
+            payload["retry_after"].is_null(),
+            "present and null: {payload:?}"
+        );
+
+        let denied = Error::AuthorizationDenied {
+            error: "access_denied".into(),
+            description: None,
+        };
+        let payload = denied.payload();
+        assert_eq!(payload["oauth_error"], "access_denied");
+        assert!(payload["description"].is_null());
+
+        let payload = Error::Timeout.payload();
+        assert_eq!(payload.len(), 2, "code and message only: {payload:?}");
     }
 }

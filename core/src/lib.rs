@@ -113,7 +113,9 @@ pub use api::upload::{UploadOptions, UploadProgress, UploadResult, WorkoutSource
 pub use api::zones::{IntensityZones, Metric, Sport, SportZones, Zone};
 pub use api::{RawResponse, parse_date};
 pub use client::EnducoClient;
-pub use config::{ClientConfig, ClientOptions, Endpoints, Environment, RetryPolicy, Timeouts};
+pub use config::{
+    ClientConfig, ClientOptions, Endpoints, Environment, OptionsShapeError, RetryPolicy, Timeouts,
+};
 pub use error::{Error, OAuthError, Result};
 pub use fit::{FitCheck, FitSummary};
 pub use oauth::{AuthorizationRequest, Scope};

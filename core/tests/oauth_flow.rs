@@ -281,3 +281,46 @@ async fn configuration_is_checked_up_front() {
     );
     let _ = json!({});
 }
+
+/// A request saved with `to_json` (e.g. in a web session between redirect and callback) and
+/// read back with `from_json` completes the flow; garbled or foreign records are refused
+/// without quoting their content.
+#[tokio::test]
+async fn a_saved_authorization_request_completes_after_a_round_trip() {
+    let h = Harness::start().await;
+    let request = h.client.authorization_request(&Scope::ALL).unwrap();
+    let saved = request.to_json();
+    let verifier = request.code_verifier.as_ref().unwrap().secret().to_owned();
+    assert!(
+        saved.contains(&verifier),
+        "the storage form keeps the verifier"
+    );
+    assert!(
+        !format!("{request:?}").contains(&verifier),
+        "Debug does not show it"
+    );
+
+    let restored = enduco::AuthorizationRequest::from_json(&saved).unwrap();
+    assert_eq!(restored.state, request.state);
+    assert_eq!(restored.url, request.url);
+    assert_eq!(restored.scopes, request.scopes);
+    let callback = h.browser_callback(&restored).await;
+    let tokens = h
+        .client
+        .complete_authorization(&restored, &callback)
+        .await
+        .unwrap();
+    assert!(tokens.refresh_token.is_some());
+
+    let newer = saved.replace("\"schema_version\":1", "\"schema_version\":2");
+    let err = enduco::AuthorizationRequest::from_json(&newer).unwrap_err();
+    assert_eq!(err.code(), "invalid_input");
+    assert!(err.to_string().contains("schema version 2"), "{err}");
+    let err = enduco::AuthorizationRequest::from_json(&format!("{{\"state\":\"{verifier}\""))
+        .unwrap_err();
+    assert_eq!(err.code(), "invalid_input");
+    assert!(!err.to_string().contains(&verifier), "{err}");
+    let bad_scope = saved.replace("\"user_read\"", "\"admin\"");
+    let err = enduco::AuthorizationRequest::from_json(&bad_scope).unwrap_err();
+    assert!(err.to_string().contains("unknown scope"), "{err}");
+}

@@ -168,22 +168,22 @@ impl EnducoClient {
         callback_url: String,
     ) -> napi::Result<PromiseRaw<'env, TokenSet>> {
         sync(|| {
+            // Node accepts the partial object too (state and verifier are what completing
+            // needs); the missing parts come from the client's configuration.
             let config = self.inner.config();
-            let url = match &pending.url {
-                Some(url) => url
-                    .parse()
-                    .map_err(|e| invalid_input(format!("request.url is not a URL ({e})")))?,
-                None => config.environment.base_url(),
-            };
-            let request = AuthorizationRequest {
-                url,
-                state: pending.state,
-                code_verifier: pending.code_verifier.map(enduco::token::CodeVerifier::new),
-                redirect_uri: pending
+            let request = AuthorizationRequest::from_parts(
+                pending
+                    .url
+                    .as_deref()
+                    .unwrap_or(config.environment.base_url().as_str()),
+                pending.state,
+                pending.code_verifier,
+                pending
                     .redirect_uri
                     .unwrap_or_else(|| config.redirect_uri.clone()),
-                scopes: parse_scopes(&pending.scopes.unwrap_or_default())?,
-            };
+                &pending.scopes.unwrap_or_default(),
+            )
+            .or_throw()?;
             let client = self.inner.clone();
             spawn(env, async move {
                 client

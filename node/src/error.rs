@@ -35,58 +35,43 @@ impl JsStoreFailure {
     }
 }
 
-/// The JSON payload of an error: `code`, `message` (the core's wording) and the fields the
-/// variant carries, camelCased.
+/// The JSON payload of an error: the core's [`Error::payload`] with camelCased keys, and for
+/// a failure of a JavaScript store the id of the value it threw (`causeId`).
 pub(crate) fn payload(error: &Error) -> Value {
-    let mut fields = Map::new();
-    fields.insert("code".into(), json!(error.code()));
-    fields.insert("message".into(), json!(error.to_string()));
-    match error {
-        Error::AuthorizationDenied { error, description } => {
-            fields.insert("oauthError".into(), json!(error));
-            fields.insert("description".into(), json!(description));
-        }
-        Error::ReauthorizationRequired { reason } => {
-            fields.insert("reason".into(), json!(reason));
-        }
-        Error::InsufficientScope { missing } => {
-            fields.insert("missing".into(), json!(missing));
-        }
-        Error::RateLimited { retry_after } => {
-            fields.insert(
-                "retryAfter".into(),
-                json!(retry_after.map(|d| d.as_secs_f64())),
-            );
-        }
-        Error::Server { status } => {
-            fields.insert("status".into(), json!(status));
-        }
-        Error::Api {
-            status,
-            code,
-            message,
-        } => {
-            fields.insert("status".into(), json!(status));
-            fields.insert("apiCode".into(), json!(code));
-            fields.insert("apiMessage".into(), json!(message));
-        }
-        Error::Store {
-            source: Some(source),
-            ..
-        } => {
-            // The JS store's failure is the source itself, or somewhere down its chain.
-            let mut current: Option<&(dyn std::error::Error + 'static)> = Some(&**source);
-            while let Some(error) = current {
-                if let Some(js) = error.downcast_ref::<JsStoreFailure>() {
-                    fields.insert("causeId".into(), json!(js.cause_id));
-                    break;
-                }
-                current = error.source();
+    let mut fields: Map<String, Value> = error
+        .payload()
+        .into_iter()
+        .map(|(key, value)| (camel_case(&key), value))
+        .collect();
+    if let Some(source) = error.store_source() {
+        // The JS store's failure is the source itself, or somewhere down its chain.
+        let mut current: Option<&(dyn std::error::Error + 'static)> = Some(source);
+        while let Some(error) = current {
+            if let Some(js) = error.downcast_ref::<JsStoreFailure>() {
+                fields.insert("causeId".into(), json!(js.cause_id));
+                break;
             }
+            current = error.source();
         }
-        _ => {}
     }
     Value::Object(fields)
+}
+
+/// `retry_after` → `retryAfter`.
+fn camel_case(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    let mut upper = false;
+    for c in key.chars() {
+        match c {
+            '_' => upper = true,
+            c if upper => {
+                out.extend(c.to_uppercase());
+                upper = false;
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The rejection value of a core error.

@@ -1,4 +1,4 @@
-"""The enduco exception hierarchy: one class per error code of the SDK (DESIGN.md §4).
+"""The enduco exception hierarchy: one class per error code of the SDK (docs/errors.md).
 
 Every exception the SDK raises for an enduco-level failure is an :class:`EnducoError` with a
 stable :attr:`EnducoError.code`; catch a subclass to react to one case.  Messages never contain
@@ -57,12 +57,12 @@ class AuthorizationDeniedError(EnducoError):
         message: str = "",
         *,
         code: Optional[str] = None,
-        error: str = "access_denied",
+        oauth_error: str = "access_denied",
         description: Optional[str] = None,
     ) -> None:
         super().__init__(message, code=code)
         #: The OAuth ``error`` parameter (``"access_denied"`` when the user cancelled).
-        self.error = error
+        self.error = oauth_error
         #: The OAuth ``error_description``, when enduco sent one.
         self.description = description
 
@@ -177,6 +177,9 @@ class InternalError(EnducoError):
 
     code = "internal"
 
+
+#: The class of each error code, for the binding (which builds errors from the core's payload).
+CLASSES = {cls.code: cls for cls in map(globals().__getitem__, __all__) if cls is not EnducoError}
 
 for _cls in list(map(globals().__getitem__, __all__)):
     _cls.__module__ = "enduco"

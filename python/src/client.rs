@@ -1,13 +1,12 @@
 //! `EnducoClient` (blocking) and `AsyncEnducoClient` (coroutines). The keyword arguments
 //! mirror the core's `ClientOptions`, which turns them into a configuration.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use enduco::{ClientOptions, EnducoClient, Scope, TokenStore};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyString};
+use pyo3::types::{IntoPyDict, PyBytes, PyDict, PyString};
 
 use crate::errors::to_pyerr;
 use crate::models::{PyAuthorizationRequest, PyTokenSet, PyWebhookEvent};
@@ -23,49 +22,32 @@ pub(crate) fn parse_scopes(py: Python<'_>, scopes: &[String]) -> PyResult<Vec<Sc
         .collect()
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The client for the three required arguments and the keyword options, which go to the
+/// core as one JSON object (the core declares the options and their names). A wrong name or
+/// type is a `TypeError`, as for any Python call; a value out of range `InvalidInputError`.
 fn build_client(
     py: Python<'_>,
     client_id: String,
     client_secret: String,
     redirect_uri: String,
-    environment: Option<String>,
-    use_pkce: Option<bool>,
-    time_zone: Option<String>,
-    user_agent: Option<String>,
-    connect_timeout_seconds: Option<f64>,
-    request_timeout_seconds: Option<f64>,
-    upload_timeout_seconds: Option<f64>,
-    max_retries: Option<u32>,
-    retry_deadline_seconds: Option<f64>,
-    refresh_margin_seconds: Option<f64>,
-    store_timeout_seconds: Option<f64>,
-    lock_lease_seconds: Option<f64>,
-    max_response_bytes: Option<u64>,
-    endpoints: Option<BTreeMap<String, String>>,
+    options: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<EnducoClient> {
-    // Every option is passed today; the update keeps the core's defaults for options the core
-    // may add before this package exposes them.
-    #[allow(clippy::needless_update)]
+    let json: String = match options {
+        Some(options) => py
+            .import("json")?
+            // NaN and infinity are no number of seconds: a ValueError here.
+            .call_method("dumps", (options,), Some(&[("allow_nan", false)].into_py_dict(py)?))?
+            .extract()?,
+        None => "{}".into(),
+    };
+    let options = ClientOptions::from_json(&json).map_err(|e| {
+        PyTypeError::new_err(format!("invalid option: {}", e.message))
+    })?;
     let options = ClientOptions {
         client_id,
         client_secret,
         redirect_uri,
-        environment,
-        use_pkce,
-        time_zone,
-        user_agent,
-        connect_timeout_seconds,
-        request_timeout_seconds,
-        upload_timeout_seconds,
-        max_retries,
-        retry_deadline_seconds,
-        refresh_margin_seconds,
-        store_timeout_seconds,
-        lock_lease_seconds,
-        max_response_bytes,
-        endpoints: endpoints.unwrap_or_default().into_iter().collect(),
-        ..Default::default()
+        ..options
     };
     in_runtime(|| options.into_config().and_then(EnducoClient::new)).map_err(|e| to_pyerr(py, e))
 }
@@ -148,54 +130,15 @@ pub struct PyEnducoClient {
 #[pymethods]
 impl PyEnducoClient {
     #[new]
-    #[pyo3(signature = (
-        client_id, client_secret, redirect_uri, *, environment=None, use_pkce=None,
-        time_zone=None, user_agent=None, connect_timeout_seconds=None,
-        request_timeout_seconds=None, upload_timeout_seconds=None, max_retries=None,
-        retry_deadline_seconds=None, refresh_margin_seconds=None, store_timeout_seconds=None,
-        lock_lease_seconds=None, max_response_bytes=None, endpoints=None
-    ))]
-    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (client_id, client_secret, redirect_uri, **options))]
     fn new(
         py: Python<'_>,
         client_id: String,
         client_secret: String,
         redirect_uri: String,
-        environment: Option<String>,
-        use_pkce: Option<bool>,
-        time_zone: Option<String>,
-        user_agent: Option<String>,
-        connect_timeout_seconds: Option<f64>,
-        request_timeout_seconds: Option<f64>,
-        upload_timeout_seconds: Option<f64>,
-        max_retries: Option<u32>,
-        retry_deadline_seconds: Option<f64>,
-        refresh_margin_seconds: Option<f64>,
-        store_timeout_seconds: Option<f64>,
-        lock_lease_seconds: Option<f64>,
-        max_response_bytes: Option<u64>,
-        endpoints: Option<BTreeMap<String, String>>,
+        options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
-        let inner = build_client(
-            py,
-            client_id,
-            client_secret,
-            redirect_uri,
-            environment,
-            use_pkce,
-            time_zone,
-            user_agent,
-            connect_timeout_seconds,
-            request_timeout_seconds,
-            upload_timeout_seconds,
-            max_retries,
-            retry_deadline_seconds,
-            refresh_margin_seconds,
-            store_timeout_seconds,
-            lock_lease_seconds,
-            max_response_bytes,
-            endpoints,
-        )?;
+        let inner = build_client(py, client_id, client_secret, redirect_uri, options)?;
         Ok(PyEnducoClient { inner })
     }
 
@@ -309,54 +252,15 @@ pub struct PyAsyncEnducoClient {
 #[pymethods]
 impl PyAsyncEnducoClient {
     #[new]
-    #[pyo3(signature = (
-        client_id, client_secret, redirect_uri, *, environment=None, use_pkce=None,
-        time_zone=None, user_agent=None, connect_timeout_seconds=None,
-        request_timeout_seconds=None, upload_timeout_seconds=None, max_retries=None,
-        retry_deadline_seconds=None, refresh_margin_seconds=None, store_timeout_seconds=None,
-        lock_lease_seconds=None, max_response_bytes=None, endpoints=None
-    ))]
-    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (client_id, client_secret, redirect_uri, **options))]
     fn new(
         py: Python<'_>,
         client_id: String,
         client_secret: String,
         redirect_uri: String,
-        environment: Option<String>,
-        use_pkce: Option<bool>,
-        time_zone: Option<String>,
-        user_agent: Option<String>,
-        connect_timeout_seconds: Option<f64>,
-        request_timeout_seconds: Option<f64>,
-        upload_timeout_seconds: Option<f64>,
-        max_retries: Option<u32>,
-        retry_deadline_seconds: Option<f64>,
-        refresh_margin_seconds: Option<f64>,
-        store_timeout_seconds: Option<f64>,
-        lock_lease_seconds: Option<f64>,
-        max_response_bytes: Option<u64>,
-        endpoints: Option<BTreeMap<String, String>>,
+        options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
-        let inner = build_client(
-            py,
-            client_id,
-            client_secret,
-            redirect_uri,
-            environment,
-            use_pkce,
-            time_zone,
-            user_agent,
-            connect_timeout_seconds,
-            request_timeout_seconds,
-            upload_timeout_seconds,
-            max_retries,
-            retry_deadline_seconds,
-            refresh_margin_seconds,
-            store_timeout_seconds,
-            lock_lease_seconds,
-            max_response_bytes,
-            endpoints,
-        )?;
+        let inner = build_client(py, client_id, client_secret, redirect_uri, options)?;
         Ok(PyAsyncEnducoClient { inner })
     }
 

@@ -7,26 +7,6 @@ use pyo3::exceptions::{PyOSError, PyRuntimeError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-/// The exception class for each error code, by name in `enduco._errors`.
-fn class_name(error: &Error) -> &'static str {
-    match error {
-        Error::InvalidInput { .. } => "InvalidInputError",
-        Error::AuthorizationDenied { .. } => "AuthorizationDeniedError",
-        Error::StateMismatch => "StateMismatchError",
-        Error::ReauthorizationRequired { .. } => "ReauthorizationRequiredError",
-        Error::InsufficientScope { .. } => "InsufficientScopeError",
-        Error::RateLimited { .. } => "RateLimitedError",
-        Error::Server { .. } => "ServerError",
-        Error::Api { .. } => "ApiError",
-        Error::Network { .. } => "NetworkError",
-        Error::Timeout => "EnducoTimeoutError",
-        Error::InvalidResponse { .. } => "InvalidResponseError",
-        Error::Store { .. } => "StoreError",
-        Error::Internal { .. } => "InternalError",
-        _ => "EnducoError",
-    }
-}
-
 /// Converts a core error into the matching `enduco.*Error`, keeping each case's details as
 /// attributes and a store failure's original exception as `__cause__`.
 pub(crate) fn to_pyerr(py: Python<'_>, error: Error) -> PyErr {
@@ -37,34 +17,23 @@ pub(crate) fn to_pyerr(py: Python<'_>, error: Error) -> PyErr {
     })
 }
 
+/// The class for the payload's `code` (from `enduco._errors.CLASSES`), called with the
+/// payload's `message` and its other fields as keyword arguments (`code` included, so an
+/// unknown code still reaches the app as an `EnducoError` with that code).
 fn build(py: Python<'_>, error: &Error) -> PyResult<PyErr> {
     let module = py.import("enduco._errors")?;
-    let kwargs = PyDict::new(py);
-    kwargs.set_item("code", error.code())?;
-    match error {
-        Error::AuthorizationDenied { error, description } => {
-            kwargs.set_item("error", error)?;
-            kwargs.set_item("description", description)?;
-        }
-        Error::ReauthorizationRequired { reason } => kwargs.set_item("reason", reason)?,
-        Error::InsufficientScope { missing } => kwargs.set_item("missing", missing.clone())?,
-        Error::RateLimited { retry_after } => {
-            kwargs.set_item("retry_after", retry_after.map(|d| d.as_secs_f64()))?
-        }
-        Error::Server { status } => kwargs.set_item("status", status)?,
-        Error::Api {
-            status,
-            code,
-            message,
-        } => {
-            kwargs.set_item("status", status)?;
-            kwargs.set_item("api_code", code)?;
-            kwargs.set_item("api_message", message)?;
-        }
-        _ => {}
-    }
-    let class = module.getattr(class_name(error))?;
-    let exception = class.call((error.to_string(),), Some(&kwargs))?;
+    let payload = serde_json::Value::Object(error.payload()).to_string();
+    let kwargs = py
+        .import("json")?
+        .call_method1("loads", (payload,))?
+        .cast_into::<PyDict>()?;
+    let message = kwargs.get_item("message")?;
+    kwargs.del_item("message")?;
+    let class = match module.getattr("CLASSES")?.get_item(error.code()) {
+        Ok(class) => class,
+        Err(_) => module.getattr("EnducoError")?,
+    };
+    let exception = class.call((message,), Some(&kwargs))?;
     let err = PyErr::from_value(exception);
     if let Error::Store {
         source: Some(source),

@@ -523,21 +523,23 @@ impl PyAuthorizationRequest {
         redirect_uri: String,
         scopes: Vec<String>,
     ) -> PyResult<Self> {
-        let url = url.parse().map_err(|e| {
-            to_pyerr(
-                py,
-                enduco::Error::InvalidInput {
-                    message: format!("the authorization URL is not an absolute URL ({e})"),
-                },
-            )
-        })?;
-        Ok(PyAuthorizationRequest(enduco::AuthorizationRequest {
-            url,
-            state,
-            code_verifier: code_verifier.map(enduco::token::CodeVerifier::new),
-            redirect_uri,
-            scopes: crate::client::parse_scopes(py, &scopes)?,
-        }))
+        enduco::AuthorizationRequest::from_parts(url, state, code_verifier, redirect_uri, &scopes)
+            .map(PyAuthorizationRequest)
+            .map_err(|e| to_pyerr(py, e))
+    }
+
+    /// The request as JSON for the app's own storage until the callback (verifier included:
+    /// keep it where tokens are kept). `AuthorizationRequest.from_json` reads it back.
+    fn to_json(&self) -> String {
+        self.0.to_json()
+    }
+
+    /// Reads what `to_json` wrote (in any language's SDK).
+    #[staticmethod]
+    fn from_json(py: Python<'_>, json: &str) -> PyResult<Self> {
+        enduco::AuthorizationRequest::from_json(json)
+            .map(PyAuthorizationRequest)
+            .map_err(|e| to_pyerr(py, e))
     }
 
     #[getter]

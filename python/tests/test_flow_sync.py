@@ -114,6 +114,11 @@ def test_pending_request_survives_a_round_trip_through_host_storage(
         scopes=request.scopes,
     )
     assert kept == request
+    # The core's storage form (the same JSON in every language's SDK) round-trips too.
+    saved = request.to_json()
+    assert enduco.AuthorizationRequest.from_json(saved) == request
+    with pytest.raises(enduco.InvalidInputError, match="schema version 2"):
+        enduco.AuthorizationRequest.from_json(saved.replace('"schema_version":1', '"schema_version":2'))
     tokens = client.complete_authorization(kept, sandbox.follow_authorization(request.url))
     assert tokens.user_id == "athlete-1001"
 

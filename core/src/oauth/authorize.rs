@@ -42,7 +42,91 @@ impl fmt::Debug for AuthorizationRequest {
     }
 }
 
+/// The schema version [`AuthorizationRequest::to_json`] writes.
+pub const AUTHORIZATION_REQUEST_SCHEMA_VERSION: u32 = 1;
+
+/// The storage form of an [`AuthorizationRequest`].
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SavedRequest {
+    schema_version: u32,
+    url: String,
+    state: String,
+    code_verifier: Option<String>,
+    redirect_uri: String,
+    scopes: Vec<String>,
+}
+
 impl AuthorizationRequest {
+    /// Rebuilds a pending request from the parts an app kept between the redirect and the
+    /// callback. Only `state` and `code_verifier` take part in completing it (the token
+    /// exchange sends the client's configured redirect URI); `url` must still be an absolute
+    /// URL and `scopes` enduco's names, so a garbled record is an `invalid_input` error here
+    /// rather than a puzzling one later. Every binding's constructor is this function.
+    pub fn from_parts(
+        url: &str,
+        state: String,
+        code_verifier: Option<String>,
+        redirect_uri: String,
+        scopes: &[String],
+    ) -> Result<Self> {
+        let url = Url::parse(url).map_err(|e| {
+            Error::invalid_input(format!(
+                "the authorization URL is not an absolute URL ({e})"
+            ))
+        })?;
+        Ok(AuthorizationRequest {
+            url,
+            state,
+            code_verifier: code_verifier.map(CodeVerifier::new),
+            redirect_uri,
+            scopes: scopes
+                .iter()
+                .map(|s| s.parse())
+                .collect::<Result<Vec<Scope>>>()?,
+        })
+    }
+
+    /// The request as JSON for the app's own storage between the redirect and the callback
+    /// (a web session, the app's preferences). It holds the PKCE verifier, a secret: keep it
+    /// where the tokens would be kept, never in a URL or a log. [`AuthorizationRequest::from_json`]
+    /// reads it back in any binding.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(&SavedRequest {
+            schema_version: AUTHORIZATION_REQUEST_SCHEMA_VERSION,
+            url: self.url.to_string(),
+            state: self.state.clone(),
+            code_verifier: self.code_verifier.as_ref().map(|v| v.secret().to_owned()),
+            redirect_uri: self.redirect_uri.clone(),
+            scopes: self.scopes.iter().map(|s| s.as_str().to_owned()).collect(),
+        })
+        .expect("a saved authorization request always serializes")
+    }
+
+    /// Reads what [`AuthorizationRequest::to_json`] wrote. Anything else — another schema
+    /// version, another document — is an `invalid_input` error that quotes no value.
+    pub fn from_json(json: &str) -> Result<Self> {
+        let saved: SavedRequest = serde_json::from_str(json).map_err(|e| {
+            Error::invalid_input(format!(
+                "not a saved authorization request (line {}, column {})",
+                e.line(),
+                e.column()
+            ))
+        })?;
+        if saved.schema_version != AUTHORIZATION_REQUEST_SCHEMA_VERSION {
+            return Err(Error::invalid_input(format!(
+                "saved authorization request has schema version {}; this SDK reads version {AUTHORIZATION_REQUEST_SCHEMA_VERSION}",
+                saved.schema_version
+            )));
+        }
+        Self::from_parts(
+            &saved.url,
+            saved.state,
+            saved.code_verifier,
+            saved.redirect_uri,
+            &saved.scopes,
+        )
+    }
+
     /// The authorization code in `callback_url`, after the same checks as
     /// `complete_authorization` (state in constant time, `error=` as a typed error). For apps
     /// that exchange the code elsewhere, e.g. on their backend with `exchange_code`.

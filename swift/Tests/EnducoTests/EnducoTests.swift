@@ -371,6 +371,10 @@ final class EnducoTests: XCTestCase {
             url: pending.url(), state: pending.state(), codeVerifier: pending.codeVerifier(),
             redirectUri: pending.redirectUri(), scopes: pending.scopes())
         XCTAssertEqual(restored.url(), pending.url())
+        // The core's storage form, the same JSON in every language's SDK.
+        let fromJson = try AuthorizationRequest.fromJson(json: pending.toJson())
+        XCTAssertEqual(fromJson.state(), pending.state())
+        XCTAssertEqual(fromJson.codeVerifier(), pending.codeVerifier())
         XCTAssertEqual(try TokenSet.fromJson(json: tokens.toJson()), tokens)
         XCTAssertTrue(EnducoError.Store(message: "disk full").localizedDescription.contains("disk full"))
     }

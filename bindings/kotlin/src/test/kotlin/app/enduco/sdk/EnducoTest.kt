@@ -401,6 +401,10 @@ class EnducoTest {
         // A pending request survives process death through its parts.
         val restored = AuthorizationRequest(pending.url(), pending.state(), pending.codeVerifier(), pending.redirectUri(), pending.scopes())
         assertEquals(pending.url(), restored.url())
+        // The core's storage form, the same JSON in every language's SDK.
+        val fromJson = AuthorizationRequest.fromJson(pending.toJson())
+        assertEquals(pending.state(), fromJson.state())
+        assertEquals(pending.codeVerifier(), fromJson.codeVerifier())
 
         // Round trip through the JSON form.
         assertEquals(tokens, TokenSet.fromJson(tokens.toJson()))
