@@ -6,7 +6,7 @@ use std::sync::Arc;
 use enduco::{ClientOptions, EnducoClient, Scope, TokenStore};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{IntoPyDict, PyBytes, PyDict, PyString};
+use pyo3::types::{PyBytes, PyDict, PyString};
 
 use crate::errors::to_pyerr;
 use crate::models::{PyAuthorizationRequest, PyTokenSet, PyWebhookEvent};
@@ -33,11 +33,20 @@ fn build_client(
     options: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<EnducoClient> {
     let json: String = match options {
-        Some(options) => py
-            .import("json")?
-            // NaN and infinity are no number of seconds: a ValueError here.
-            .call_method("dumps", (options,), Some(&[("allow_nan", false)].into_py_dict(py)?))?
-            .extract()?,
+        Some(options) => {
+            // JSON has no NaN or infinity; the core refuses them as numbers of seconds.
+            for (name, value) in options.iter() {
+                if let Ok(number) = value.extract::<f64>()
+                    && !number.is_finite()
+                {
+                    let message = format!("{name} must be a finite number, not {number}");
+                    return Err(to_pyerr(py, enduco::Error::InvalidInput { message }));
+                }
+            }
+            py.import("json")?
+                .call_method1("dumps", (options,))?
+                .extract()?
+        }
         None => "{}".into(),
     };
     let options = ClientOptions::from_json(&json).map_err(|e| {
