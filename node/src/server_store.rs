@@ -15,8 +15,7 @@ use napi_derive::napi;
 
 use crate::error::{OrThrow, to_napi};
 use crate::guard::{spawn, sync};
-use crate::store::{StoreHandle, clear, handle, load, save};
-use crate::tokens::TokenSet;
+use crate::store::native_store_class;
 
 /// One user's store in PostgreSQL or Redis, made by `forUser`.
 #[napi(js_name = "NativeServerTokenStore")]
@@ -25,37 +24,43 @@ pub struct ServerTokenStore {
     key: String,
 }
 
-#[napi]
-impl ServerTokenStore {
-    /// The user key the app chose.
+// `#[doc = "…"]`, not `///`, inside the macros' input: see `native_store_class!`.
+native_store_class!(ServerTokenStore {
+    #[doc = "The user key the app chose."]
     #[napi(getter)]
     pub fn key(&self) -> napi::Result<String> {
         sync(|| Ok(self.key.clone()))
     }
+});
 
-    #[napi]
-    pub fn handle(&self) -> napi::Result<StoreHandle> {
-        handle(self.inner.clone())
-    }
+/// Writes the `#[napi] impl` block of a server store set (a struct whose `inner` is the core's
+/// `PostgresTokenStores` or `RedisTokenStores`): the set's own members, given in braces, then
+/// `migrate` (documented by the `#[doc]` before `fn migrate;`: what it does for that server)
+/// and `forUser`. napi takes one `#[napi] impl` block per class.
+macro_rules! server_stores_class {
+    ($class:ident { $($own:tt)* } $(#[doc = $migrate_doc:literal])* fn migrate;) => {
+        #[napi]
+        impl $class {
+            $($own)*
 
-    #[napi]
-    pub fn load<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, Option<TokenSet>>> {
-        load(env, self.inner.clone())
-    }
+            $(#[doc = $migrate_doc])*
+            #[napi]
+            pub fn migrate<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, ()>> {
+                let stores = self.inner.clone();
+                sync(|| spawn(env, async move { stores.migrate().await.map_err(to_napi) }))
+            }
 
-    #[napi]
-    pub fn save<'env>(
-        &self,
-        env: &'env Env,
-        tokens: &TokenSet,
-    ) -> napi::Result<PromiseRaw<'env, ()>> {
-        save(env, self.inner.clone(), tokens.inner.clone())
-    }
-
-    #[napi]
-    pub fn clear<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, ()>> {
-        clear(env, self.inner.clone())
-    }
+            #[napi]
+            pub fn for_user(&self, key: String) -> napi::Result<ServerTokenStore> {
+                sync(|| {
+                    Ok(ServerTokenStore {
+                        inner: Arc::new(self.inner.for_user(key.clone())),
+                        key,
+                    })
+                })
+            }
+        }
+    };
 }
 
 /// `new PostgresTokenStores(url)`: the app's connection pool (connects on first use).
@@ -64,33 +69,19 @@ pub struct PostgresTokenStores {
     inner: enduco::PostgresTokenStores,
 }
 
-#[napi]
-impl PostgresTokenStores {
-    #[napi(constructor)]
-    pub fn new(url: String) -> napi::Result<Self> {
-        sync(|| {
-            Ok(PostgresTokenStores {
-                inner: enduco::PostgresTokenStores::new(&url).or_throw()?,
+server_stores_class! {
+    PostgresTokenStores {
+        #[napi(constructor)]
+        pub fn new(url: String) -> napi::Result<Self> {
+            sync(|| {
+                Ok(PostgresTokenStores {
+                    inner: enduco::PostgresTokenStores::new(&url).or_throw()?,
+                })
             })
-        })
+        }
     }
-
-    /// Creates the tables if they do not exist (idempotent).
-    #[napi]
-    pub fn migrate<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, ()>> {
-        let stores = self.inner.clone();
-        sync(|| spawn(env, async move { stores.migrate().await.map_err(to_napi) }))
-    }
-
-    #[napi]
-    pub fn for_user(&self, key: String) -> napi::Result<ServerTokenStore> {
-        sync(|| {
-            Ok(ServerTokenStore {
-                inner: Arc::new(self.inner.for_user(key.clone())),
-                key,
-            })
-        })
-    }
+    #[doc = "Creates the tables if they do not exist (idempotent)."]
+    fn migrate;
 }
 
 /// `new RedisTokenStores(url, prefix?)`: the app's connection (connects on first use).
@@ -100,38 +91,24 @@ pub struct RedisTokenStores {
     prefix: String,
 }
 
-#[napi]
-impl RedisTokenStores {
-    #[napi(constructor)]
-    pub fn new(url: String, prefix: Option<String>) -> napi::Result<Self> {
-        sync(|| {
-            let prefix = prefix.unwrap_or_else(|| "enduco:".to_owned());
-            Ok(RedisTokenStores {
-                inner: enduco::RedisTokenStores::with_prefix(&url, &prefix).or_throw()?,
-                prefix,
+server_stores_class! {
+    RedisTokenStores {
+        #[napi(constructor)]
+        pub fn new(url: String, prefix: Option<String>) -> napi::Result<Self> {
+            sync(|| {
+                let prefix = prefix.unwrap_or_else(|| "enduco:".to_owned());
+                Ok(RedisTokenStores {
+                    inner: enduco::RedisTokenStores::with_prefix(&url, &prefix).or_throw()?,
+                    prefix,
+                })
             })
-        })
-    }
+        }
 
-    #[napi(getter)]
-    pub fn prefix(&self) -> napi::Result<String> {
-        sync(|| Ok(self.prefix.clone()))
+        #[napi(getter)]
+        pub fn prefix(&self) -> napi::Result<String> {
+            sync(|| Ok(self.prefix.clone()))
+        }
     }
-
-    /// Nothing to create in Redis; resolves at once.
-    #[napi]
-    pub fn migrate<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, ()>> {
-        let stores = self.inner.clone();
-        sync(|| spawn(env, async move { stores.migrate().await.map_err(to_napi) }))
-    }
-
-    #[napi]
-    pub fn for_user(&self, key: String) -> napi::Result<ServerTokenStore> {
-        sync(|| {
-            Ok(ServerTokenStore {
-                inner: Arc::new(self.inner.for_user(key.clone())),
-                key,
-            })
-        })
-    }
+    #[doc = "Nothing to create in Redis; resolves at once."]
+    fn migrate;
 }

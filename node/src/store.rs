@@ -192,14 +192,64 @@ pub fn create_callback_store(
     })
 }
 
+/// Writes the `#[napi] impl` block of a native store class (a struct with an `inner` store):
+/// the class's own methods, given in braces, then what every such class has, `handle` (what
+/// sessions take) and `load`/`save`/`clear` (what the JS wrapper's store object calls). napi
+/// takes one `#[napi] impl` block per class, so the shared methods cannot live in a block of
+/// their own. A caller needs `napi_derive::napi` in scope.
+///
+/// A doc comment (`///`) inside a macro's input reaches napi as a raw string (`r" …"`), which
+/// napi copies into native.d.ts quote and all: the methods in the braces spell their
+/// documentation `#[doc = "…"]`.
+macro_rules! native_store_class {
+    ($class:ident { $($own:tt)* }) => {
+        #[napi]
+        impl $class {
+            $($own)*
+
+            #[napi]
+            pub fn handle(&self) -> napi::Result<$crate::store::StoreHandle> {
+                $crate::store::handle(self.inner.clone())
+            }
+
+            #[napi]
+            pub fn load<'env>(
+                &self,
+                env: &'env napi::Env,
+            ) -> napi::Result<
+                napi::bindgen_prelude::PromiseRaw<'env, Option<$crate::tokens::TokenSet>>,
+            > {
+                $crate::store::load(env, self.inner.clone())
+            }
+
+            #[napi]
+            pub fn save<'env>(
+                &self,
+                env: &'env napi::Env,
+                tokens: &$crate::tokens::TokenSet,
+            ) -> napi::Result<napi::bindgen_prelude::PromiseRaw<'env, ()>> {
+                $crate::store::save(env, self.inner.clone(), tokens.inner.clone())
+            }
+
+            #[napi]
+            pub fn clear<'env>(
+                &self,
+                env: &'env napi::Env,
+            ) -> napi::Result<napi::bindgen_prelude::PromiseRaw<'env, ()>> {
+                $crate::store::clear(env, self.inner.clone())
+            }
+        }
+    };
+}
+pub(crate) use native_store_class;
+
 /// Tokens in memory only: for tests, and for backends that persist elsewhere.
 #[napi(js_name = "NativeMemoryTokenStore")]
 pub struct MemoryTokenStore {
     inner: Arc<enduco::MemoryTokenStore>,
 }
 
-#[napi]
-impl MemoryTokenStore {
+native_store_class!(MemoryTokenStore {
     #[napi(constructor)]
     pub fn new(tokens: Option<&TokenSet>) -> napi::Result<Self> {
         sync(|| {
@@ -212,31 +262,7 @@ impl MemoryTokenStore {
             })
         })
     }
-
-    #[napi]
-    pub fn handle(&self) -> napi::Result<StoreHandle> {
-        handle(self.inner.clone())
-    }
-
-    #[napi]
-    pub fn load<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, Option<TokenSet>>> {
-        load(env, self.inner.clone())
-    }
-
-    #[napi]
-    pub fn save<'env>(
-        &self,
-        env: &'env Env,
-        tokens: &TokenSet,
-    ) -> napi::Result<PromiseRaw<'env, ()>> {
-        save(env, self.inner.clone(), tokens.inner.clone())
-    }
-
-    #[napi]
-    pub fn clear<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, ()>> {
-        clear(env, self.inner.clone())
-    }
-}
+});
 
 /// Tokens in a JSON file (atomic replace, mode 0600).
 #[napi(js_name = "NativeFileTokenStore")]
@@ -244,8 +270,7 @@ pub struct FileTokenStore {
     inner: Arc<enduco::FileTokenStore>,
 }
 
-#[napi]
-impl FileTokenStore {
+native_store_class!(FileTokenStore {
     #[napi(constructor)]
     pub fn new(path: String) -> napi::Result<Self> {
         sync(|| {
@@ -259,31 +284,7 @@ impl FileTokenStore {
     pub fn path(&self) -> napi::Result<String> {
         sync(|| Ok(self.inner.path().to_string_lossy().into_owned()))
     }
-
-    #[napi]
-    pub fn handle(&self) -> napi::Result<StoreHandle> {
-        handle(self.inner.clone())
-    }
-
-    #[napi]
-    pub fn load<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, Option<TokenSet>>> {
-        load(env, self.inner.clone())
-    }
-
-    #[napi]
-    pub fn save<'env>(
-        &self,
-        env: &'env Env,
-        tokens: &TokenSet,
-    ) -> napi::Result<PromiseRaw<'env, ()>> {
-        save(env, self.inner.clone(), tokens.inner.clone())
-    }
-
-    #[napi]
-    pub fn clear<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, ()>> {
-        clear(env, self.inner.clone())
-    }
-}
+});
 
 /// The handle sessions take for one of the core's own stores.
 pub(crate) fn handle(store: Arc<dyn TokenStore>) -> napi::Result<StoreHandle> {
