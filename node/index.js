@@ -170,6 +170,12 @@ function toBuffer(value) {
 
 const REDACTED = '[redacted]'
 
+/** What `util.inspect` shows of an object that shows `shown` (a redacted view) under `name`. */
+function inspectAs(name, shown, depth, options, inspect) {
+  if (depth < 0) return options.stylize(`[${name}]`, 'special')
+  return `${name} ${inspect(shown, { ...options, depth: options.depth === null ? null : options.depth - 1 })}`
+}
+
 /** Whether `value` (an object or its JSON text) is the redacted form `TokenSet.toJSON()` gives. */
 function isRedactedTokens(value) {
   let object = value
@@ -255,16 +261,7 @@ class TokenSet {
   }
 
   [util.inspect.custom](depth, options, inspect) {
-    const shown = {
-      userId: this.userId,
-      expiresAt: this.expiresAt,
-      scopes: this.scopes,
-      tokenType: this.tokenType,
-      accessToken: REDACTED,
-      refreshToken: this.refreshToken === null ? null : REDACTED,
-    }
-    if (depth < 0) return options.stylize('[TokenSet]', 'special')
-    return `TokenSet ${inspect(shown, { ...options, depth: options.depth === null ? null : options.depth - 1 })}`
+    return inspectAs('TokenSet', this.toJSON(), depth, options, inspect)
   }
 }
 
@@ -281,17 +278,21 @@ function unwrapTokens(where, tokens) {
 // ---------------------------------------------------------------------------------------------
 // Token stores
 
-class MemoryTokenStore {
-  constructor(tokens) {
-    const initial = tokens == null ? undefined : unwrapTokens('new MemoryTokenStore', tokens)
-    NATIVE.set(this, callSync(() => new native.NativeMemoryTokenStore(initial)))
+/**
+ * What every store the core implements has (memory, file, and one user's store in PostgreSQL or
+ * Redis): a native store behind it, whose handle sessions take as is (no JS round trip), and
+ * `load`/`save`/`clear` for the app's own use. Not exported: each public class extends it.
+ */
+class CoreTokenStore {
+  constructor(nativeStore) {
+    NATIVE.set(this, nativeStore)
   }
   load() {
     return callAsync(async () => wrapTokens(await NATIVE.get(this).load()))
   }
   save(tokens) {
     return callAsync(async () => {
-      await NATIVE.get(this).save(unwrapTokens('MemoryTokenStore.save', tokens))
+      await NATIVE.get(this).save(unwrapTokens(`${this.constructor.name}.save`, tokens))
     })
   }
   clear() {
@@ -301,26 +302,20 @@ class MemoryTokenStore {
   }
 }
 
-class FileTokenStore {
+class MemoryTokenStore extends CoreTokenStore {
+  constructor(tokens) {
+    const initial = tokens == null ? undefined : unwrapTokens('new MemoryTokenStore', tokens)
+    super(callSync(() => new native.NativeMemoryTokenStore(initial)))
+  }
+}
+
+class FileTokenStore extends CoreTokenStore {
   constructor(path) {
     expectString('new FileTokenStore', 'path', path)
-    NATIVE.set(this, callSync(() => new native.NativeFileTokenStore(path)))
+    super(callSync(() => new native.NativeFileTokenStore(path)))
   }
   get path() {
     return callSync(() => NATIVE.get(this).path)
-  }
-  load() {
-    return callAsync(async () => wrapTokens(await NATIVE.get(this).load()))
-  }
-  save(tokens) {
-    return callAsync(async () => {
-      await NATIVE.get(this).save(unwrapTokens('FileTokenStore.save', tokens))
-    })
-  }
-  clear() {
-    return callAsync(async () => {
-      await NATIVE.get(this).clear()
-    })
   }
   [util.inspect.custom]() {
     return `FileTokenStore { path: ${util.inspect(this.path)} }`
@@ -337,27 +332,14 @@ function describeServerStores(name, fields) {
   return `${name} { ${[...shown, 'url: [redacted]'].join(', ')} }`
 }
 
-class ServerTokenStore {
+class ServerTokenStore extends CoreTokenStore {
   constructor(key, nativeStore) {
     if (key !== INTERNAL) throw new TypeError(`${new.target.name} has no public constructor: use stores.forUser(key)`)
-    NATIVE.set(this, nativeStore)
+    super(nativeStore)
   }
   /** The user key the app chose. */
   get key() {
     return callSync(() => NATIVE.get(this).key)
-  }
-  load() {
-    return callAsync(async () => wrapTokens(await NATIVE.get(this).load()))
-  }
-  save(tokens) {
-    return callAsync(async () => {
-      await NATIVE.get(this).save(unwrapTokens(`${this.constructor.name}.save`, tokens))
-    })
-  }
-  clear() {
-    return callAsync(async () => {
-      await NATIVE.get(this).clear()
-    })
   }
   toJSON() {
     return { key: this.key }
@@ -373,12 +355,16 @@ class ServerTokenStore {
 class PostgresTokenStore extends ServerTokenStore {}
 class RedisTokenStore extends ServerTokenStore {}
 
-class PostgresTokenStores {
-  constructor(url) {
-    expectString('new PostgresTokenStores', 'url', url)
-    NATIVE.set(this, callSync(() => new native.NativePostgresTokenStores(url)))
+/** What PostgresTokenStores and RedisTokenStores share: the app's pool or connection, and a
+ * store per user (of the class `UserStore`). Not exported. */
+class ServerTokenStores {
+  #UserStore
+  constructor(nativeStores, UserStore) {
+    NATIVE.set(this, nativeStores)
+    this.#UserStore = UserStore
   }
-  /** Creates the tables if they do not exist. Idempotent; run it once at deploy. */
+  /** Creates what the server needs (PostgreSQL: the tables if they do not exist, idempotent,
+   * run it once at deploy; Redis: nothing, resolves at once, there so both are used alike). */
   migrate() {
     return callAsync(async () => {
       await NATIVE.get(this).migrate()
@@ -386,8 +372,15 @@ class PostgresTokenStores {
   }
   /** The store for one user, under a key the app chooses. */
   forUser(key) {
-    expectString('PostgresTokenStores.forUser', 'key', key)
-    return new PostgresTokenStore(INTERNAL, callSync(() => NATIVE.get(this).forUser(key)))
+    expectString(`${this.constructor.name}.forUser`, 'key', key)
+    return new this.#UserStore(INTERNAL, callSync(() => NATIVE.get(this).forUser(key)))
+  }
+}
+
+class PostgresTokenStores extends ServerTokenStores {
+  constructor(url) {
+    expectString('new PostgresTokenStores', 'url', url)
+    super(callSync(() => new native.NativePostgresTokenStores(url)), PostgresTokenStore)
   }
   toJSON() {
     return { type: 'PostgresTokenStores', url: '[redacted]' }
@@ -400,29 +393,18 @@ class PostgresTokenStores {
   }
 }
 
-class RedisTokenStores {
+class RedisTokenStores extends ServerTokenStores {
   constructor(url, options) {
     const where = 'new RedisTokenStores'
     expectString(where, 'url', url)
     optional(options, (v) => expect(isPlainObject(v), where, 'options', 'an object', v))
     const prefix = options?.prefix
     optional(prefix, (v) => expectString(where, 'options.prefix', v))
-    NATIVE.set(this, callSync(() => new native.NativeRedisTokenStores(url, prefix ?? undefined)))
+    super(callSync(() => new native.NativeRedisTokenStores(url, prefix ?? undefined)), RedisTokenStore)
   }
   /** The prefix of every key (`enduco:` unless chosen). */
   get prefix() {
     return callSync(() => NATIVE.get(this).prefix)
-  }
-  /** Nothing to create in Redis: resolves at once (there so both stores are used alike). */
-  migrate() {
-    return callAsync(async () => {
-      await NATIVE.get(this).migrate()
-    })
-  }
-  /** The store for one user, under a key the app chooses. */
-  forUser(key) {
-    expectString('RedisTokenStores.forUser', 'key', key)
-    return new RedisTokenStore(INTERNAL, callSync(() => NATIVE.get(this).forUser(key)))
   }
   toJSON() {
     return { type: 'RedisTokenStores', prefix: this.prefix, url: '[redacted]' }
@@ -479,7 +461,7 @@ function lockMethods(where, store) {
 }
 
 function storeHandle(where, store) {
-  if (store instanceof MemoryTokenStore || store instanceof FileTokenStore || store instanceof ServerTokenStore) {
+  if (store instanceof CoreTokenStore) {
     return callSync(() => NATIVE.get(store).handle())
   }
   const isStore =
@@ -621,9 +603,8 @@ class AuthorizationRequest {
   }
 
   [util.inspect.custom](depth, options, inspect) {
-    if (depth < 0) return options.stylize('[AuthorizationRequest]', 'special')
     const shown = { ...this, codeVerifier: this.codeVerifier === null ? null : REDACTED }
-    return `AuthorizationRequest ${inspect(shown, { ...options, depth: options.depth === null ? null : options.depth - 1 })}`
+    return inspectAs('AuthorizationRequest', shown, depth, options, inspect)
   }
 }
 
