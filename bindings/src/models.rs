@@ -633,5 +633,5 @@ pub(crate) fn parse_webhook_with(
 /// type): `invalid_input` naming the defect, or the file's size in bytes.
 #[uniffi::export]
 pub fn check_fit(bytes: Vec<u8>) -> Result<i64> {
-    guard::sync(|| Ok(saturating_i64(enduco::fit::check(&bytes)?.file_size)))
+    guard::sync(|| Ok(saturating_i64(enduco::check_fit(&bytes)?.file_size)))
 }

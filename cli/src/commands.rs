@@ -152,7 +152,7 @@ pub async fn upload(global: &Global, args: UploadArgs) -> Result<()> {
     // with its defect whether or not the user is logged in.
     let mut defects = Vec::new();
     for file in &args.files {
-        if let Err(e) = enduco::fit::check_file(file).await {
+        if let Err(e) = enduco::check_fit_file(file).await {
             defects.push(format!(
                 "{}: {}",
                 file.display(),

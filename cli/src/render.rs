@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use comfy_table::{Table, presets::UTF8_BORDERS_ONLY};
-use enduco::api::plans::ResolvedTarget;
+use enduco::ResolvedTarget;
 use enduco::{IntensityZones, PlannedWorkout, UploadProgress};
 use indicatif::{ProgressBar, ProgressStyle};
 

@@ -27,17 +27,19 @@
 //!
 //! Methods that change what the token store holds say so with **💾 Persists** in their docs.
 
-pub mod api;
-pub mod client;
-pub mod config;
-pub mod error;
-pub mod fit;
-pub mod oauth;
+// Topic modules are private: every public item has one path, `enduco::Name` (re-exported
+// below). The machinery they share lives in `internal`.
+mod api;
+mod client;
+mod config;
+mod error;
+mod fit;
+mod oauth;
 mod scope;
-pub mod session;
-pub mod store;
-pub mod token;
-pub mod webhook;
+mod session;
+mod store;
+mod token;
+mod webhook;
 
 mod internal;
 
@@ -107,23 +109,28 @@ pub mod fuzzing {
 }
 
 pub use api::plans::{
-    PlannedWorkout, Repeat, ResolvedTarget, Step, StepKind, StepTarget, TimelineSegment,
+    MAX_PLAN_DAYS, MAX_TIMELINE_SEGMENTS, MAX_TIMELINE_STEPS_VISITED, PlannedWorkout, Repeat,
+    ResolvedTarget, Step, StepKind, StepTarget, TimelineSegment, check_window, local_today,
+    parse_plans, upcoming_window,
 };
 pub use api::upload::{UploadOptions, UploadProgress, UploadResult, WorkoutSource};
-pub use api::zones::{IntensityZones, Metric, Sport, SportZones, Zone};
+pub use api::zones::{IntensityZones, Metric, Sport, SportZones, Zone, parse_zones};
 pub use api::{RawResponse, parse_date};
 pub use client::EnducoClient;
 pub use config::{
     ClientConfig, ClientOptions, Endpoints, Environment, OptionsShapeError, RetryPolicy, Timeouts,
 };
 pub use error::{Error, OAuthError, Result};
-pub use fit::{FitCheck, FitSummary};
-pub use oauth::{AuthorizationRequest, Scope};
+pub use fit::{FitCheck, FitSummary, check as check_fit, check_file as check_fit_file};
+pub use oauth::{AUTHORIZATION_REQUEST_SCHEMA_VERSION, AuthorizationRequest, Scope};
 pub use session::Session;
 pub use store::{FileTokenStore, MemoryTokenStore, TokenStore};
 #[cfg(feature = "postgres")]
 pub use store::{PostgresTokenStore, PostgresTokenStores};
 #[cfg(feature = "redis")]
 pub use store::{RedisTokenStore, RedisTokenStores};
-pub use token::TokenSet;
+pub use token::{
+    AccessToken, AuthorizationCode, ClientSecret, CodeVerifier, RefreshToken,
+    TOKEN_SET_SCHEMA_VERSION, TokenSet,
+};
 pub use webhook::{WebhookEvent, parse_webhook};

@@ -5,7 +5,7 @@ mod common;
 use std::sync::{Arc, Mutex};
 
 use common::Harness;
-use enduco::fit::FitSummary;
+use enduco::FitSummary;
 use enduco::{Error, Metric, Scope, Sport, StepKind, UploadOptions, WebhookEvent};
 use enduco_sandbox::fit::{ActivityFile, Corruption, corrupt};
 use jiff::civil::date;
@@ -383,7 +383,7 @@ async fn a_401_during_upload_refreshes_and_replays_the_stream() {
 #[tokio::test]
 async fn fit_summary_of_a_generated_activity() {
     let bytes = ActivityFile::new(3).records(10).to_bytes();
-    let summary: FitSummary = enduco::fit::check(&bytes).unwrap();
+    let summary: FitSummary = enduco::check_fit(&bytes).unwrap();
     assert_eq!(summary.file_type, 4);
     assert_eq!(summary.file_size, bytes.len() as u64);
 }

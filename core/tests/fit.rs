@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use enduco::Error;
-use enduco::fit::{self, FitCheck, FitSummary};
+use enduco::{FitCheck, FitSummary, check_fit};
 use enduco_sandbox::fit::{ActivityFile, Corruption, corrupt, fit_crc};
 
 fn message<T: std::fmt::Debug>(result: enduco::Result<T>) -> String {
@@ -30,7 +30,7 @@ fn data_size(bytes: &[u8]) -> u32 {
 fn generated_activities_pass() {
     for (seed, records) in [(1, 0), (2, 1), (3, 600), (4, 3_600)] {
         let bytes = ActivityFile::new(seed).records(records).to_bytes();
-        let summary = fit::check(&bytes).unwrap();
+        let summary = check_fit(&bytes).unwrap();
         assert_eq!(summary.header_size, 14);
         assert_eq!(summary.file_size, bytes.len() as u64);
         assert_eq!(summary.data_size as usize, bytes.len() - 14 - 2);
@@ -44,7 +44,7 @@ fn generated_activities_pass() {
 #[test]
 fn odd_chunk_sizes_give_the_same_summary() {
     let bytes = ActivityFile::new(7).records(1_000).to_bytes();
-    let whole = fit::check(&bytes).unwrap();
+    let whole = check_fit(&bytes).unwrap();
     for chunk in [1, 2, 3, 7, 13, 4096, 65_536, bytes.len()] {
         assert_eq!(
             streamed(&bytes, chunk).unwrap(),
@@ -94,7 +94,7 @@ fn every_corruption_is_named() {
     for how in Corruption::ALL {
         let bad = corrupt(&valid, how);
         let want = expected(how, &bad);
-        assert_eq!(message(fit::check(&bad)), want, "{how:?}");
+        assert_eq!(message(check_fit(&bad)), want, "{how:?}");
         for chunk in [1, 7, 4096] {
             assert_eq!(
                 message(streamed(&bad, chunk)),
@@ -111,12 +111,12 @@ fn every_corruption_is_named() {
 fn non_activity_types_are_named_by_the_profile() {
     let workout = ActivityFile::new(1).records(5).file_type(5).to_bytes();
     assert_eq!(
-        message(fit::check(&workout)),
+        message(check_fit(&workout)),
         "FIT file type is 5 (workout), expected 4 (activity)"
     );
     let course = ActivityFile::new(1).records(5).file_type(6).to_bytes();
     assert_eq!(
-        message(fit::check(&course)),
+        message(check_fit(&course)),
         "FIT file type is 6 (course), expected 4 (activity)"
     );
 }
@@ -128,13 +128,13 @@ fn appended_bytes_and_chained_files_are_refused() {
     let mut padded = valid.clone();
     padded.extend_from_slice(&[0; 5]);
     assert_eq!(
-        message(fit::check(&padded)),
+        message(check_fit(&padded)),
         "FIT file has 5 trailing bytes after the CRC"
     );
 
     let mut chained = valid.clone();
     chained.extend_from_slice(&ActivityFile::new(6).records(10).to_bytes());
-    let msg = message(fit::check(&chained));
+    let msg = message(check_fit(&chained));
     assert!(
         msg.starts_with("FIT file has ")
             && msg.contains("trailing bytes after the CRC: it holds several chained FIT files"),
@@ -160,9 +160,9 @@ async fn check_file_streams_from_disk() {
     let written = activity.write_to(file.as_file_mut()).unwrap();
     file.flush().unwrap();
 
-    let summary = fit::check_file(file.path()).await.unwrap();
+    let summary = enduco::check_fit_file(file.path()).await.unwrap();
     assert_eq!(summary.file_size, written);
-    assert_eq!(summary, fit::check(&activity.to_bytes()).unwrap());
+    assert_eq!(summary, check_fit(&activity.to_bytes()).unwrap());
 
     let bad = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(
@@ -170,22 +170,25 @@ async fn check_file_streams_from_disk() {
         corrupt(&activity.to_bytes(), Corruption::BadFileCrc),
     )
     .unwrap();
-    assert!(message(fit::check_file(bad.path()).await).starts_with("FIT CRC mismatch"));
+    assert!(message(enduco::check_fit_file(bad.path()).await).starts_with("FIT CRC mismatch"));
 }
 
 #[tokio::test]
 async fn unreadable_paths_are_invalid_input() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("missing.fit");
-    let msg = message(fit::check_file(&missing).await);
+    let msg = message(enduco::check_fit_file(&missing).await);
     assert!(
         msg.starts_with(&format!("cannot read {}: ", missing.display())),
         "{msg}"
     );
-    let msg = message(fit::check_file(dir.path()).await);
+    let msg = message(enduco::check_fit_file(dir.path()).await);
     assert!(msg.starts_with("cannot read "), "{msg}");
 
     let empty = dir.path().join("empty.fit");
     std::fs::write(&empty, b"").unwrap();
-    assert_eq!(message(fit::check_file(&empty).await), "FIT file is empty");
+    assert_eq!(
+        message(enduco::check_fit_file(&empty).await),
+        "FIT file is empty"
+    );
 }

@@ -1,12 +1,10 @@
 //! Zones, plans and webhook models: tolerant parsing, timeline expansion, zone resolution, plan
 //! windows and time zones (DST included).
 
-use enduco::api::plans::{
-    self, ResolvedTarget, check_window, local_today, parse_plans, upcoming_window,
-};
-use enduco::api::zones::parse_zones;
 use enduco::{
-    Error, Metric, PlannedWorkout, Sport, StepKind, StepTarget, WebhookEvent, parse_webhook,
+    Error, MAX_TIMELINE_SEGMENTS, Metric, PlannedWorkout, ResolvedTarget, Sport, StepKind,
+    StepTarget, WebhookEvent, check_window, local_today, parse_plans, parse_webhook, parse_zones,
+    upcoming_window,
 };
 use jiff::Timestamp;
 use jiff::civil::{Date, date};
@@ -358,7 +356,7 @@ fn timeline_expansion_is_capped() {
         ]}}
     ]}]"#;
     let t = parse_plans(huge).unwrap()[0].timeline(None);
-    assert_eq!(t.len(), plans::MAX_TIMELINE_SEGMENTS);
+    assert_eq!(t.len(), MAX_TIMELINE_SEGMENTS);
     assert_eq!(t[1].start_offset_seconds, Some(4_000_000_000));
     assert_eq!(t[2].start_offset_seconds, None); // overflow: unknown, not wrapped
 

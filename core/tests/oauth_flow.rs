@@ -236,7 +236,7 @@ async fn the_sandbox_refuses_a_raw_basic_header() {
 async fn wrong_client_secret_is_a_typed_api_error() {
     let h = Harness::start().await;
     let mut config = common::client_config(h.sandbox.url());
-    config.client_secret = enduco::token::ClientSecret::new("not-the-secret");
+    config.client_secret = enduco::ClientSecret::new("not-the-secret");
     let client = enduco::EnducoClient::new(config).unwrap();
     let request = client.authorization_request(&[Scope::UserRead]).unwrap();
     let callback = h.browser_callback(&request).await;

@@ -1,4 +1,4 @@
-//! FIT pre-flight: `fit::check` on the whole input, and the streaming `FitCheck` fed the same
+//! FIT pre-flight: `check_fit` on the whole input, and the streaming `FitCheck` fed the same
 //! bytes in chunks (including empty ones) whose sizes come from the input's bytes 1..=3 (the
 //! FIT header's protocol and profile version, which the check does not constrain, so a seed
 //! keeps its meaning while the fuzzer varies the chunking). Both must give the same verdict,
@@ -12,7 +12,7 @@
 //! The input is a plain FIT file: seeds are real files from `enduco-sandbox fit`.
 #![no_main]
 
-use enduco::fit::{self, FitCheck, FitSummary};
+use enduco::{FitCheck, FitSummary, check_fit};
 use libfuzzer_sys::fuzz_target;
 
 /// The verdict in a comparable form (the error's code and message).
@@ -94,7 +94,7 @@ fuzz_target!(|data: &[u8]| {
 });
 
 fn same_verdict_in_any_chunking(data: &[u8]) -> Result<FitSummary, (String, String)> {
-    let whole = verdict(fit::check(data));
+    let whole = verdict(check_fit(data));
 
     if let Ok(summary) = &whole {
         assert!(matches!(summary.header_size, 12 | 14));

@@ -12,8 +12,8 @@ mod common;
 use std::sync::LazyLock;
 
 use enduco::IntensityZones;
-use enduco::api::plans::{MAX_TIMELINE_SEGMENTS, parse_plans};
-use enduco::api::zones::parse_zones;
+use enduco::{MAX_TIMELINE_SEGMENTS, parse_plans};
+use enduco::parse_zones;
 use libfuzzer_sys::fuzz_target;
 
 /// A realistic zone table (cycling power with a threshold, running heart rate and pace), so

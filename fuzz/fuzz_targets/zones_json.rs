@@ -9,7 +9,7 @@
 #[path = "common.rs"]
 mod common;
 
-use enduco::api::zones::parse_zones;
+use enduco::parse_zones;
 use enduco::{Metric, Sport, StepTarget};
 use libfuzzer_sys::fuzz_target;
 

@@ -49,9 +49,8 @@ fn build_client(
         }
         None => "{}".into(),
     };
-    let options = ClientOptions::from_json(&json).map_err(|e| {
-        PyTypeError::new_err(format!("invalid option: {}", e.message))
-    })?;
+    let options = ClientOptions::from_json(&json)
+        .map_err(|e| PyTypeError::new_err(format!("invalid option: {}", e.message)))?;
     let options = ClientOptions {
         client_id,
         client_secret,

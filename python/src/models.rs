@@ -1,8 +1,8 @@
 //! The core's value types as Python classes: typed read-only attributes, `__repr__`, `__eq__`.
 //! Dates become `datetime.date`, instants tz-aware `datetime.datetime` (UTC), enums `str`.
 
-use enduco::api::plans::PlannedWorkout;
-use enduco::token::{AccessToken, RefreshToken, TOKEN_SET_SCHEMA_VERSION};
+use enduco::PlannedWorkout;
+use enduco::{AccessToken, RefreshToken, TOKEN_SET_SCHEMA_VERSION};
 use enduco::{
     IntensityZones, Metric, RawResponse, Repeat, ResolvedTarget, Sport, SportZones, Step,
     StepTarget, TimelineSegment, TokenSet, UploadResult, WebhookEvent, Zone,

@@ -148,7 +148,7 @@ mod calls {
         s.intensity_zones().await.map(PyIntensityZones)
     }
 
-    fn workouts(list: Vec<enduco::api::plans::PlannedWorkout>) -> Vec<PyPlannedWorkout> {
+    fn workouts(list: Vec<enduco::PlannedWorkout>) -> Vec<PyPlannedWorkout> {
         list.into_iter().map(PyPlannedWorkout).collect()
     }
 

@@ -1,4 +1,4 @@
-//! Where the SDK's FIT pre-flight spends its time: `enduco::fit::FitCheck` over a file in
+//! Where the SDK's FIT pre-flight spends its time: `enduco::FitCheck` over a file in
 //! memory, against CRC-16/ARC alone with the `crc` crate's byte-wise table (`Crc<u16>`, what
 //! `core/src/fit.rs` uses) and with its slice-by-16 table (what the sandbox's checker uses).
 //! Not part of `bench/run`:
@@ -17,7 +17,7 @@ fn main() {
     let slice16 = crc::Crc::<u16, crc::Table<16>>::new(&crc::CRC_16_ARC);
     for _ in 0..3 {
         let t = Instant::now();
-        let mut check = enduco::fit::FitCheck::new();
+        let mut check = enduco::FitCheck::new();
         for chunk in bytes.chunks(64 * 1024) {
             check.update(chunk).expect("a valid FIT file");
         }

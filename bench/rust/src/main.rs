@@ -617,7 +617,7 @@ async fn bench_upload(args: &Args, sandbox: &Sandbox, rows: &mut Vec<Value>) -> 
                 // The SDK's FIT pre-flight alone (header, sizes, CRCs, record framing), which
                 // it runs over the whole file before sending; a raw upload does not check.
                 let t = Instant::now();
-                enduco::fit::check_file(&file).await?;
+                enduco::check_fit_file(&file).await?;
                 preflight.push(t.elapsed().as_secs_f64() * 1e3);
             }
         }

@@ -4,7 +4,7 @@
 pub(crate) mod authorize;
 pub(crate) mod token_endpoint;
 
-pub use authorize::AuthorizationRequest;
+pub use authorize::{AUTHORIZATION_REQUEST_SCHEMA_VERSION, AuthorizationRequest};
 pub(crate) use authorize::{build_authorization_request, parse_callback};
 
 pub use crate::scope::Scope;
