@@ -5,7 +5,8 @@ import http from 'node:http'
 import { createInterface } from 'node:readline'
 import { EnducoClient, MemoryTokenStore } from 'enduco'
 
-const sandbox = spawn('npx', ['--no-install', 'enduco', 'sandbox', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] })
+// The package's `enduco` command (what `npx enduco` runs).
+const sandbox = spawn('node_modules/.bin/enduco', ['sandbox', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] })
 try {
   const line = await new Promise((resolve) => createInterface({ input: sandbox.stdout }).once('line', resolve))
   if (!line.startsWith('listening on ')) throw new Error(line)
@@ -23,4 +24,5 @@ try {
   console.log(`node smoke: user ${zones.userId}, ${zones.zones.length} zone tables, ${plans.length} planned workouts, upload ${result.id} (${result.status}), revoked`)
 } finally {
   sandbox.kill()
+  sandbox.stdout.destroy()
 }

@@ -3,7 +3,7 @@
 // `npx enduco …`: runs the prebuilt `enduco` CLI that ships in this platform's package
 // (enduco-linux-x64-gnu, …), passing arguments, standard streams, exit code and signals through.
 
-const { spawnSync } = require('node:child_process')
+const { spawn } = require('node:child_process')
 const path = require('node:path')
 
 const platformPackages = {
@@ -28,10 +28,20 @@ try {
   console.error(`enduco: ${e.message}`)
   process.exit(1)
 }
-const result = spawnSync(binary, process.argv.slice(2), { stdio: 'inherit' })
-if (result.error) {
-  console.error(`enduco: cannot run ${binary}: ${result.error.message}`)
+// Asynchronous, so this process can pass on Ctrl-C and termination (`kill` of the `npx`
+// process must not leave the CLI — e.g. `enduco sandbox` — running on its own).
+const child = spawn(binary, process.argv.slice(2), { stdio: 'inherit' })
+const forward = (signal) => child.kill(signal)
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, forward)
+child.on('error', (e) => {
+  console.error(`enduco: cannot run ${binary}: ${e.message}`)
   process.exit(1)
-}
-if (result.signal) process.kill(process.pid, result.signal)
-process.exit(result.status ?? 1)
+})
+child.on('exit', (code, signal) => {
+  if (signal) {
+    process.removeAllListeners(signal)
+    process.kill(process.pid, signal)
+  } else {
+    process.exit(code ?? 1)
+  }
+})

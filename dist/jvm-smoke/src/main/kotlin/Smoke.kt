@@ -4,6 +4,7 @@
 import app.enduco.sdk.EnducoClient
 import app.enduco.sdk.MemoryTokenStore
 import app.enduco.sdk.Scope
+import app.enduco.sdk.connect
 import java.net.HttpURLConnection
 import java.net.URI
 import java.nio.file.Files
