@@ -134,16 +134,12 @@ impl AuthorizationRequest {
         scopes: Vec<Scope>,
     ) -> Result<Arc<Self>> {
         guard::sync(|| {
-            let scopes: Vec<String> = scopes
-                .into_iter()
-                .map(|s| enduco::Scope::from(s).as_str().to_owned())
-                .collect();
             let inner = enduco::AuthorizationRequest::from_parts(
                 &url,
                 state,
                 code_verifier,
                 redirect_uri,
-                &scopes,
+                scopes.into_iter().map(Into::into).collect(),
             )?;
             Ok(Arc::new(AuthorizationRequest { inner }))
         })

@@ -59,6 +59,33 @@ secret_type!(
 /// [`TokenSet::from_json`].
 pub const TOKEN_SET_SCHEMA_VERSION: u32 = 1;
 
+/// The first step of reading a stored document (`what`: "stored token set", "saved
+/// authorization request"): it must be JSON with the `schema_version` this SDK writes. Read
+/// before the fields, so a newer schema says so instead of failing on a field it changed.
+/// The errors quote no value of the document.
+pub(crate) fn check_schema_version(json: &str, what: &str, supported: u32) -> Result<()> {
+    #[derive(Deserialize)]
+    struct Version {
+        schema_version: Option<u32>,
+    }
+    let version: Version = serde_json::from_str(json).map_err(|e| {
+        Error::invalid_input(format!(
+            "not a {what} (line {}, column {})",
+            e.line(),
+            e.column()
+        ))
+    })?;
+    match version.schema_version {
+        Some(v) if v == supported => Ok(()),
+        Some(v) => Err(Error::invalid_input(format!(
+            "{what} has schema version {v}; this SDK reads version {supported}"
+        ))),
+        None => Err(Error::invalid_input(format!(
+            "{what} has no schema_version"
+        ))),
+    }
+}
+
 /// One user's grant as the host app stores it.
 ///
 /// Serializes to JSON (`to_json` / `from_json`) for the host's storage. `Debug` shows the
@@ -196,30 +223,7 @@ impl TokenSet {
     /// Reads what [`TokenSet::to_json`] wrote. A newer schema than this SDK knows, or anything
     /// that is not a token set, is an `invalid_input` error that names no token value.
     pub fn from_json(json: &str) -> Result<TokenSet> {
-        #[derive(Deserialize)]
-        struct Version {
-            schema_version: Option<u32>,
-        }
-        let version: Version = serde_json::from_str(json).map_err(|e| {
-            Error::invalid_input(format!(
-                "not a stored token set (line {}, column {})",
-                e.line(),
-                e.column()
-            ))
-        })?;
-        match version.schema_version {
-            Some(TOKEN_SET_SCHEMA_VERSION) => {}
-            Some(v) => {
-                return Err(Error::invalid_input(format!(
-                    "stored token set has schema version {v}; this SDK reads version {TOKEN_SET_SCHEMA_VERSION}"
-                )));
-            }
-            None => {
-                return Err(Error::invalid_input(
-                    "stored token set has no schema_version",
-                ));
-            }
-        }
+        check_schema_version(json, "stored token set", TOKEN_SET_SCHEMA_VERSION)?;
         let tokens: TokenSet = serde_json::from_str(json).map_err(|e| {
             // serde's message quotes offending values only for enums/unknown fields; the
             // classification alone is enough to act on.

@@ -181,7 +181,7 @@ impl EnducoClient {
                 pending
                     .redirect_uri
                     .unwrap_or_else(|| config.redirect_uri.clone()),
-                &pending.scopes.unwrap_or_default(),
+                parse_scopes(&pending.scopes.unwrap_or_default())?,
             )
             .or_throw()?;
             let client = self.inner.clone();

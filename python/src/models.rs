@@ -523,7 +523,8 @@ impl PyAuthorizationRequest {
         redirect_uri: String,
         scopes: Vec<String>,
     ) -> PyResult<Self> {
-        enduco::AuthorizationRequest::from_parts(url, state, code_verifier, redirect_uri, &scopes)
+        let scopes = crate::client::parse_scopes(py, &scopes)?;
+        enduco::AuthorizationRequest::from_parts(url, state, code_verifier, redirect_uri, scopes)
             .map(PyAuthorizationRequest)
             .map_err(|e| to_pyerr(py, e))
     }

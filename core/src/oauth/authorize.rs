@@ -12,7 +12,7 @@ use super::Scope;
 use crate::config::ClientConfig;
 use crate::error::{Error, OAuthError, Result};
 use crate::internal::random::random_token;
-use crate::token::{AuthorizationCode, CodeVerifier};
+use crate::token::{AuthorizationCode, CodeVerifier, check_schema_version};
 
 /// A started authorization: the URL to open, and what must be kept until the callback.
 ///
@@ -60,14 +60,14 @@ impl AuthorizationRequest {
     /// Rebuilds a pending request from the parts an app kept between the redirect and the
     /// callback. Only `state` and `code_verifier` take part in completing it (the token
     /// exchange sends the client's configured redirect URI); `url` must still be an absolute
-    /// URL and `scopes` enduco's names, so a garbled record is an `invalid_input` error here
-    /// rather than a puzzling one later. Every binding's constructor is this function.
+    /// URL, so a garbled record is an `invalid_input` error here rather than a puzzling one
+    /// later. Every binding's constructor is this function (each reads scope names its own way).
     pub fn from_parts(
         url: &str,
         state: String,
         code_verifier: Option<String>,
         redirect_uri: String,
-        scopes: &[String],
+        scopes: Vec<Scope>,
     ) -> Result<Self> {
         let url = Url::parse(url).map_err(|e| {
             Error::invalid_input(format!(
@@ -79,10 +79,7 @@ impl AuthorizationRequest {
             state,
             code_verifier: code_verifier.map(CodeVerifier::new),
             redirect_uri,
-            scopes: scopes
-                .iter()
-                .map(|s| s.parse())
-                .collect::<Result<Vec<Scope>>>()?,
+            scopes,
         })
     }
 
@@ -105,25 +102,27 @@ impl AuthorizationRequest {
     /// Reads what [`AuthorizationRequest::to_json`] wrote. Anything else — another schema
     /// version, another document — is an `invalid_input` error that quotes no value.
     pub fn from_json(json: &str) -> Result<Self> {
+        const WHAT: &str = "saved authorization request";
+        check_schema_version(json, WHAT, AUTHORIZATION_REQUEST_SCHEMA_VERSION)?;
         let saved: SavedRequest = serde_json::from_str(json).map_err(|e| {
             Error::invalid_input(format!(
-                "not a saved authorization request (line {}, column {})",
+                "{WHAT} is incomplete or malformed ({:?} at line {}, column {})",
+                e.classify(),
                 e.line(),
                 e.column()
             ))
         })?;
-        if saved.schema_version != AUTHORIZATION_REQUEST_SCHEMA_VERSION {
-            return Err(Error::invalid_input(format!(
-                "saved authorization request has schema version {}; this SDK reads version {AUTHORIZATION_REQUEST_SCHEMA_VERSION}",
-                saved.schema_version
-            )));
-        }
+        let scopes = saved
+            .scopes
+            .iter()
+            .map(|s| s.parse())
+            .collect::<Result<Vec<Scope>>>()?;
         Self::from_parts(
             &saved.url,
             saved.state,
             saved.code_verifier,
             saved.redirect_uri,
-            &saved.scopes,
+            scopes,
         )
     }
 
