@@ -26,6 +26,11 @@ use crate::error::{Error, Result};
 // table made it most of the pre-flight's cost (bench/rust/examples/preflight.rs).
 static FIT_CRC: Crc<u16, Table<16>> = Crc::<u16, Table<16>>::new(&CRC_16_ARC);
 
+/// FIT's CRC of `bytes`: the one implementation, shared with the workout writer in `export`.
+pub(crate) fn crc(bytes: &[u8]) -> u16 {
+    FIT_CRC.checksum(bytes)
+}
+
 /// Global message number of `file_id`.
 const FILE_ID: u16 = 0;
 /// `file_id.type` for an activity, the only kind enduco accepts.

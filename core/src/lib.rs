@@ -33,6 +33,7 @@ mod api;
 mod client;
 mod config;
 mod error;
+mod export;
 mod fit;
 mod oauth;
 mod scope;
@@ -42,6 +43,14 @@ mod token;
 mod webhook;
 
 mod internal;
+
+/// The UniFFI component of the core's models (for `bindings/`, the Kotlin and Swift exports).
+#[cfg(feature = "uniffi")]
+mod ffi;
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!("enduco");
+#[cfg(feature = "uniffi")]
+pub use ffi::{CalendarDate, CheckedTimeline, scope_name};
 
 /// Entry points for the fuzz targets in `fuzz/`: the parsers of bytes that come from outside,
 /// reachable without a network. Not part of the API.
@@ -121,6 +130,7 @@ pub use config::{
     ClientConfig, ClientOptions, Endpoints, Environment, OptionsShapeError, RetryPolicy, Timeouts,
 };
 pub use error::{Error, OAuthError, Result};
+pub use export::{ExportFormat, MAX_EXPORT_DEPTH, MAX_EXPORT_TEXT_BYTES};
 pub use fit::{FitCheck, FitSummary, check as check_fit, check_file as check_fit_file};
 pub use oauth::{AUTHORIZATION_REQUEST_SCHEMA_VERSION, AuthorizationRequest, Scope};
 pub use session::Session;

@@ -1,8 +1,9 @@
 //! `GET /api/v1/plans?from=YYYY-MM-DD&to=YYYY-MM-DD` (scope `plans_read`).
 //!
 //! A plan exists for every date, chosen by weekday, so any window works without set-up:
-//! Mon rest, Tue bike intervals, Wed endurance run, Thu swim, Fri rest, Sat long ride,
-//! Sun run repeats. Targets come from the user's own zones.
+//! Mon rest, Tue bike intervals, Wed endurance run, Thu swim, Fri rest, Sat long ride (nested
+//! repeats), Sun run repeats (ending in an open cool-down). Between them every sport, every step
+//! kind, time, distance and open durations. Targets come from the user's own zones.
 
 use std::sync::{Arc, LazyLock};
 
@@ -279,13 +280,27 @@ fn plan_for(user: &str, athlete: &Athlete, date: Date) -> PlanItem {
             item.start_time = start_time(date, 9, 0);
             item.sport = "cycling";
             item.title = "Long ride";
-            item.description = Some("Three hours in power zone 2.");
+            item.description =
+                Some("Three hours in power zone 2, three blocks each ending in 2 × 5 min tempo.");
             item.duration_seconds = Some(10_800);
             item.distance_meters = Some(90_000);
             item.load = Some(165);
+            // Nested repeats: 3 × (30 min zone 2, then 2 × (5 min tempo, 5 min zone 2)).
             item.steps = vec![
                 step("warmup", Some(900), None, target(&power, 1)),
-                step("active", Some(9000), None, target(&power, 2)),
+                repeat(
+                    3,
+                    vec![
+                        step("active", Some(1800), None, target(&power, 2)),
+                        repeat(
+                            2,
+                            vec![
+                                step("active", Some(300), None, target(&power, 3)),
+                                step("recovery", Some(300), None, target(&power, 2)),
+                            ],
+                        ),
+                    ],
+                ),
                 step("cooldown", Some(900), None, target(&power, 1)),
             ];
         }
@@ -293,7 +308,9 @@ fn plan_for(user: &str, athlete: &Athlete, date: Date) -> PlanItem {
             item.start_time = start_time(date, 9, 0);
             item.sport = "running";
             item.title = "Run 6 × 1 km";
-            item.description = Some("6 × 1 km at threshold pace, 2 min jog between.");
+            item.description = Some(
+                "6 × 1 km at threshold pace, 2 min jog between; cool down as long as you like.",
+            );
             item.duration_seconds = Some(900 + 6 * (athlete.run_pace + 120) + 600);
             item.distance_meters = Some(2_500 + 6_000 + 1_500);
             item.load = Some(70);
@@ -306,7 +323,8 @@ fn plan_for(user: &str, athlete: &Athlete, date: Date) -> PlanItem {
                         step("recovery", Some(120), None, target(&run_hr, 1)),
                     ],
                 ),
-                step("cooldown", Some(600), None, target(&run_hr, 1)),
+                // Open: the athlete jogs until they stop (a lap press on the watch).
+                step("cooldown", None, None, target(&run_hr, 1)),
             ];
         }
     }
