@@ -6,12 +6,12 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use enduco::{
-    ClientConfig, EnducoClient, Environment, FileTokenStore, PostgresTokenStores, RedisTokenStores,
-    Session, TokenStore, UploadOptions,
+    ClientConfig, EnducoClient, Environment, ExportFormat, FileTokenStore, IntensityZones,
+    PlannedWorkout, PostgresTokenStores, RedisTokenStores, Session, TokenStore, UploadOptions,
 };
 use serde_json::json;
 
-use crate::{Global, render};
+use crate::{Global, chart, render};
 
 /// The redirect URI `enduco login` registers on loopback (RFC 8252 §7.3: any port).
 pub const LOOPBACK_REDIRECT: &str = "http://127.0.0.1/callback";
@@ -114,6 +114,10 @@ pub async fn zones(global: &Global) -> Result<()> {
 }
 
 #[derive(Args)]
+#[command(after_help = "Export writes one file per workout into --out, named \
+<date>-<title>.<format> (rest days skipped): fit for Garmin, Wahoo and Hammerhead devices, zwo \
+for Zwift-style apps, erg (watts) and mrc (% FTP) for trainer software. A workout a format \
+cannot hold (a run as ERG, a heart-rate step in ZWO) is listed with the reason and skipped.")]
 pub struct PlansArgs {
     /// How many days from today (1-7).
     #[arg(long, conflicts_with_all = ["from", "to"])]
@@ -124,6 +128,19 @@ pub struct PlansArgs {
     /// Last day, YYYY-MM-DD.
     #[arg(long, requires = "from")]
     to: Option<jiff::civil::Date>,
+    /// Write each workout as a device file: fit, zwo, erg or mrc (needs --out).
+    #[arg(long, value_name = "FORMAT", value_parser = parse_format, requires = "out")]
+    export: Option<ExportFormat>,
+    /// Folder for --export (created if missing).
+    #[arg(long, value_name = "DIR", requires = "export")]
+    out: Option<PathBuf>,
+    /// Draw each workout's target profile (blocks over time, coloured by zone on a terminal).
+    #[arg(long, conflicts_with = "export")]
+    chart: bool,
+}
+
+fn parse_format(name: &str) -> Result<ExportFormat, String> {
+    ExportFormat::parse(name).map_err(|e| e.to_string())
 }
 
 pub async fn plans(global: &Global, args: PlansArgs) -> Result<()> {
@@ -132,12 +149,110 @@ pub async fn plans(global: &Global, args: PlansArgs) -> Result<()> {
         (Some(from), Some(to)) => session.training_plans(from, to).await?,
         _ => session.upcoming_plans(args.days.unwrap_or(7)).await?,
     };
+    if let (Some(format), Some(dir)) = (args.export, &args.out) {
+        let zones = zones_if_granted(&session).await?;
+        return export(global, &plans, zones.as_ref(), format, dir);
+    }
+    if args.chart {
+        let zones = zones_if_granted(&session).await?;
+        if global.json {
+            // Charts are pictures; with --json the plans' timelines are the data behind them.
+            let timelines: Vec<_> = plans
+                .iter()
+                .map(|p| json!({"date": p.date, "title": p.title, "timeline": p.timeline(zones.as_ref())}))
+                .collect();
+            render::print_json(&timelines);
+        } else {
+            for plan in plans.iter().filter(|p| !p.is_rest_day()) {
+                anstream::println!("{}", chart::workout_chart(plan, zones.as_ref()));
+            }
+        }
+        return Ok(());
+    }
     if global.json {
         render::print_json(&plans);
     } else {
         println!("{}", render::plans_table(&plans, None));
     }
     Ok(())
+}
+
+/// The user's zones, or `None` when the grant lacks `user_read` (FIT and ERG can still be
+/// written from explicit bounds; what needs zones says so).
+async fn zones_if_granted(session: &Session) -> Result<Option<IntensityZones>> {
+    match session.intensity_zones().await {
+        Ok(zones) => Ok(Some(zones)),
+        Err(enduco::Error::InsufficientScope { .. }) => {
+            eprintln!("note: no user_read grant, so zone targets stay unresolved");
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `enduco plans --export`: one file per workout, named `<date>-<slug of the title>.<ext>`
+/// (`-2`, `-3` … when two share a name); rest days skipped; a workout the format cannot hold is
+/// reported with the core's reason and skipped, and the others are still written.
+fn export(
+    global: &Global,
+    plans: &[PlannedWorkout],
+    zones: Option<&IntensityZones>,
+    format: ExportFormat,
+    dir: &std::path::Path,
+) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut taken = std::collections::HashSet::new();
+    let mut report = Vec::new();
+    for plan in plans {
+        if plan.is_rest_day() {
+            report.push(json!({"date": plan.date, "title": plan.title, "skipped": "rest day"}));
+            continue;
+        }
+        match plan.export(format, zones) {
+            Ok(bytes) => {
+                let path = dir.join(file_name(plan, format, &mut taken));
+                std::fs::write(&path, &bytes)
+                    .with_context(|| format!("writing {}", path.display()))?;
+                if !global.json {
+                    println!("{}: {}", plan.date, path.display());
+                }
+                report.push(json!({"date": plan.date, "title": plan.title, "file": path}));
+            }
+            Err(e) => {
+                if !global.json {
+                    eprintln!("{}: skipped: {e} [{}]", plan.date, e.code());
+                }
+                report.push(json!({"date": plan.date, "title": plan.title, "skipped": e.to_string(), "code": e.code()}));
+            }
+        }
+    }
+    if global.json {
+        render::print_json(&report);
+    }
+    Ok(())
+}
+
+/// `2026-03-28-long-ride.fit`: the date, then the title as a slug (ASCII, so every file system
+/// and device takes it), unique within this export.
+fn file_name(
+    plan: &PlannedWorkout,
+    format: ExportFormat,
+    taken: &mut std::collections::HashSet<String>,
+) -> String {
+    let title = slug::slugify(&plan.title);
+    let title: String = title.chars().take(60).collect();
+    let base = if title.is_empty() {
+        format!("{}-{}", plan.date, plan.sport.as_str())
+    } else {
+        format!("{}-{}", plan.date, title.trim_end_matches('-'))
+    };
+    let mut name = format!("{base}.{format}");
+    let mut n = 2;
+    while !taken.insert(name.clone()) {
+        name = format!("{base}-{n}.{format}");
+        n += 1;
+    }
+    name
 }
 
 #[derive(Args)]

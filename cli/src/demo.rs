@@ -118,8 +118,14 @@ pub async fn run() -> Result<()> {
     );
     ok("zone targets resolved into absolute bounds (ERG watts) from the user's zones");
 
-    step(8, "Upload a finished activity (workouts_write)");
+    step(
+        8,
+        "Put the week on the athlete's devices (FIT workouts, ZWO, ERG)",
+    );
     let dir = tempfile::tempdir()?;
+    export_week(&plans, &zones, dir.path())?;
+
+    step(9, "Upload a finished activity (workouts_write)");
     let path = dir.path().join("morning-ride.fit");
     let seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
@@ -161,7 +167,7 @@ pub async fn run() -> Result<()> {
         first.id, first.status
     ));
 
-    step(9, "Upload the same file again");
+    step(10, "Upload the same file again");
     let again = upload("    morning-ride.fit").await.0?;
     ensure!(
         again.duplicate && again.id == first.id,
@@ -173,7 +179,7 @@ pub async fn run() -> Result<()> {
         again.id
     ));
 
-    step(10, "Refresh the access token");
+    step(11, "Refresh the access token");
     let refreshed = session.refresh().await?;
     ensure!(
         refreshed.access_token != tokens.access_token,
@@ -189,12 +195,12 @@ pub async fn run() -> Result<()> {
         if rotated { "rotated" } else { "kept" }
     ));
 
-    step(11, "Revoke: the user disconnects enduco");
+    step(12, "Revoke: the user disconnects enduco");
     session.revoke().await?;
     ensure!(store.get().is_none(), "the store still holds tokens");
     ok("grant revoked at enduco and the store cleared");
 
-    step(12, "A call after revoke");
+    step(13, "A call after revoke");
     match session.intensity_zones().await {
         Err(e @ Error::ReauthorizationRequired { .. }) => ok(format!("fails as it should: {e}")),
         Err(e) => bail!("expected reauthorization_required, got {e}"),
@@ -202,7 +208,75 @@ pub async fn run() -> Result<()> {
     }
 
     sandbox.shutdown().await;
-    println!("\nAll 12 steps did what they should.");
+    println!("\nAll 13 steps did what they should.");
+    Ok(())
+}
+
+/// Every workout as a FIT workout file, every ride also as ZWO and ERG where the format can
+/// hold it; each file read back (FIT: header, type and CRC; text: its duration).
+fn export_week(
+    plans: &[enduco::PlannedWorkout],
+    zones: &enduco::IntensityZones,
+    dir: &std::path::Path,
+) -> Result<()> {
+    use enduco::ExportFormat;
+    let mut written = 0;
+    for plan in plans.iter().filter(|p| !p.is_rest_day()) {
+        let fit = plan.to_fit_workout(Some(zones))?;
+        // The core's upload pre-flight reads every FIT file's framing and CRCs; for a workout
+        // file it stops at the type, which must be 5.
+        match enduco::check_fit(&fit) {
+            Err(e) if e.to_string().contains("FIT file type is 5 (workout)") => {}
+            other => bail!("{}: the FIT workout does not check: {other:?}", plan.title),
+        }
+        let name = format!("{}.fit", plan.date);
+        std::fs::write(dir.join(&name), &fit)?;
+        written += 1;
+        let mut also = Vec::new();
+        for format in [ExportFormat::Zwo, ExportFormat::Erg] {
+            match plan.export(format, Some(zones)) {
+                Ok(bytes) => {
+                    std::fs::write(dir.join(format!("{}.{format}", plan.date)), &bytes)?;
+                    written += 1;
+                    also.push(format.as_str().to_owned());
+                }
+                Err(Error::InvalidInput { .. }) if plan.sport != enduco::Sport::Cycling => {}
+                Err(e @ Error::InvalidInput { .. }) => also.push(format!("no {format}: {e}")),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        ok(format!(
+            "{} {}: {name} ({} bytes, {} steps){}",
+            plan.date,
+            plan.title,
+            fit.len(),
+            plan.timeline(Some(zones)).len(),
+            if also.is_empty() {
+                String::new()
+            } else {
+                format!("; {}", also.join("; "))
+            }
+        ));
+    }
+    let long_ride = plans
+        .iter()
+        .find(|p| p.sport == enduco::Sport::Cycling && p.to_erg(Some(zones)).is_ok())
+        .context("a ride that ERG can hold")?;
+    let erg = long_ride.to_erg(Some(zones))?;
+    let last_minute: f64 = erg
+        .lines()
+        .rev()
+        .find_map(|l| l.split_once('\t'))
+        .and_then(|(m, _)| m.parse().ok())
+        .context("ERG rows")?;
+    ensure!(
+        Some((last_minute * 60.0).round() as u32) == long_ride.duration_seconds,
+        "the ERG file lasts {last_minute} min, the plan {:?} s",
+        long_ride.duration_seconds
+    );
+    ok(format!(
+        "{written} files; what a format cannot hold is refused naming the step, never written wrong"
+    ));
     Ok(())
 }
 

@@ -1,5 +1,6 @@
 //! `enduco`: the command-line tool for enduco's API, and the SDK's runnable demo.
 
+mod chart;
 mod commands;
 mod demo;
 mod login;
@@ -77,7 +78,8 @@ enum Command {
     Whoami,
     /// Show the intensity zones.
     Zones,
-    /// Show the planned workouts (default: the next 7 days).
+    /// Show the planned workouts (default: the next 7 days), draw them (--chart) or export them
+    /// as device files (--export fit|zwo|erg|mrc --out DIR).
     Plans(commands::PlansArgs),
     /// Upload finished workouts (FIT files). Every file is checked before anything is sent.
     Upload(commands::UploadArgs),

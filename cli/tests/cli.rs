@@ -182,6 +182,183 @@ async fn login_then_every_command() {
     assert_eq!(stderr.lines().count(), 1, "one clear line: {stderr}");
 }
 
+/// `plans --export` on the sandbox's week (Monday 2026-03-23 to Sunday): one file per workout
+/// that the format can hold, rest days skipped, the rest reported with the core's reason.
+#[tokio::test(flavor = "multi_thread")]
+async fn plans_export_writes_one_file_per_workout() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let tokens = dir.path().join("tokens.json");
+    login(&sandbox, &tokens).await;
+    let week = ["--from", "2026-03-23", "--to", "2026-03-29"];
+    let names = |folder: &Path| {
+        let mut names: Vec<String> = std::fs::read_dir(folder)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        names
+    };
+
+    let fit_dir = dir.path().join("fit");
+    let output = enduco(&sandbox, &tokens)
+        .args(["plans", "--export", "fit", "--out"])
+        .arg(&fit_dir)
+        .args(week)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        names(&fit_dir),
+        [
+            "2026-03-24-bike-intervals-5-x-4-min.fit",
+            "2026-03-25-endurance-run.fit",
+            "2026-03-26-swim-8-x-100-m.fit",
+            "2026-03-28-long-ride.fit",
+            "2026-03-29-run-6-x-1-km.fit",
+        ]
+    );
+    for name in names(&fit_dir) {
+        let bytes = std::fs::read(fit_dir.join(&name)).unwrap();
+        // The core's pre-flight checks framing and CRCs and stops at the type: 5, a workout.
+        let verdict = enduco::check_fit(&bytes).unwrap_err().to_string();
+        assert!(
+            verdict.contains("FIT file type is 5 (workout)"),
+            "{name}: {verdict}"
+        );
+    }
+
+    // ERG: only the long ride can be one; the others are named with their reason.
+    let erg_dir = dir.path().join("erg");
+    let output = enduco(&sandbox, &tokens)
+        .args(["plans", "--export", "ERG", "--out"])
+        .arg(&erg_dir)
+        .args(week)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert_eq!(names(&erg_dir), ["2026-03-28-long-ride.erg"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("2026-03-24: skipped: invalid input: step 3 (cooldown): ERG needs a power target, this one is heart_rate [invalid_input]"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("ERG is a cycling trainer format, this workout is running"),
+        "{stderr}"
+    );
+    let erg = std::fs::read_to_string(erg_dir.join("2026-03-28-long-ride.erg")).unwrap();
+    assert!(erg.starts_with("[COURSE HEADER]\n") && erg.contains("MINUTES WATTS\n"));
+    let last = erg.lines().rev().nth(1).unwrap();
+    assert_eq!(
+        last, "180.000\t0",
+        "three hours, cooling down to zone 1's floor"
+    );
+
+    // --json reports every day; ZWO and MRC need the zones the CLI reads (user_read).
+    let report = json(
+        &enduco(&sandbox, &tokens)
+            .args(["--json", "plans", "--export", "zwo", "--out"])
+            .arg(dir.path().join("zwo"))
+            .args(week)
+            .output()
+            .unwrap(),
+    );
+    let report = report.as_array().unwrap();
+    assert_eq!(report.len(), 7);
+    assert_eq!(report[0]["skipped"], "rest day");
+    assert_eq!(report[1]["code"], "invalid_input");
+    let zwo = std::fs::read_to_string(report[5]["file"].as_str().unwrap()).unwrap();
+    assert!(
+        zwo.contains("<sportType>bike</sportType>") && zwo.contains("<IntervalsT Repeat=\"2\"")
+    );
+
+    let bad = enduco(&sandbox, &tokens)
+        .args(["plans", "--export", "tcx", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown export format"));
+}
+
+/// `plans --chart`: plain blocks through a pipe, zone colours when colour is forced (as on a
+/// terminal).
+#[tokio::test(flavor = "multi_thread")]
+async fn plans_chart_draws_each_workout() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let tokens = dir.path().join("tokens.json");
+    login(&sandbox, &tokens).await;
+    let chart = |colour: bool| {
+        let mut command = enduco(&sandbox, &tokens);
+        command.env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE");
+        if colour {
+            command.env("CLICOLOR_FORCE", "1");
+        }
+        let output = command
+            .args([
+                "plans",
+                "--chart",
+                "--from",
+                "2026-03-23",
+                "--to",
+                "2026-03-29",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let plain = chart(false);
+    assert!(!plain.contains('\x1b'), "no colour codes into a pipe");
+    for title in [
+        "Tue  Bike intervals 5 × 4 min  (cycling, 1h00)",
+        "Wed  Endurance run  (running, 1h00)",
+        "Sat  Long ride  (cycling, 3h00)",
+        "Sun  Run 6 × 1 km",
+    ] {
+        assert!(plain.contains(title), "{title} in:\n{plain}");
+    }
+    assert!(!plain.contains("Rest day"), "rest days are not drawn");
+    // The intervals reach zone 4: that row has blocks.
+    let intervals: Vec<&str> = plain
+        .split("\n\n")
+        .find(|c| c.contains("Bike intervals"))
+        .unwrap()
+        .lines()
+        .collect();
+    let row = |zone: &str| {
+        intervals
+            .iter()
+            .find(|l| l.starts_with(zone))
+            .unwrap()
+            .to_owned()
+    };
+    assert!(
+        row("  Z4").contains('█') && !row("  Z5").contains('█'),
+        "{intervals:#?}"
+    );
+    // The swim's distance steps and the run's open cool-down are drawn as estimates.
+    assert!(plain.contains("partly estimated") && plain.contains('░'));
+
+    let coloured = chart(true);
+    assert!(coloured.contains("\x1b[33m█"), "zone 4 in yellow");
+    assert_eq!(
+        coloured.lines().count(),
+        plain.lines().count(),
+        "the same chart, coloured"
+    );
+}
+
 #[tokio::test]
 async fn a_corrupt_file_is_reported_before_credentials_are_needed() {
     let sandbox = Sandbox::start().await.unwrap();
@@ -233,7 +410,9 @@ fn demo_walks_every_step_and_exits_zero() {
         "refresh token rotated",
         "store cleared",
         "fails as it should",
-        "All 12 steps",
+        "Put the week on the athlete's devices",
+        "refused naming the step",
+        "All 13 steps",
     ] {
         assert!(stdout.contains(marker), "missing {marker:?} in:\n{stdout}");
     }
