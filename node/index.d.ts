@@ -462,93 +462,12 @@ export declare class Session {
 
 // ---------------------------------------------------------------------------------------------
 // Models (plain objects)
+//
+// Declared once, in the core: models.d.ts is generated from the Rust definitions (ts-rs), the
+// same ones whose JSON form the addon hands out.
 
-export type Sport = 'cycling' | 'running' | 'swimming' | 'other'
-export type Metric = 'power' | 'heart_rate' | 'pace' | 'speed' | 'cadence' | 'rpe' | 'other'
-export type StepKind = 'warmup' | 'active' | 'recovery' | 'cooldown' | 'rest' | 'repeat' | 'other'
-
-/** Everything `intensityZones()` returns: one zone table per sport and metric. */
-export interface IntensityZones {
-  userId: string
-  /** When the zones last changed. */
-  updatedAt: IsoInstant | null
-  zones: SportZones[]
-}
-
-/** The zone table of one sport and metric. */
-export interface SportZones {
-  sport: Sport
-  metric: Metric
-  /** Unit of `threshold` and of every bound, e.g. `"W"`, `"bpm"`, `"s/km"`. */
-  unit: string
-  /** The threshold the zones derive from (FTP, threshold heart rate, threshold pace). */
-  threshold: number | null
-  zones: Zone[]
-}
-
-/** One zone; an open-ended zone has no `lower` or no `upper`. */
-export interface Zone {
-  /** The zone number plans refer to (`target.zone`). */
-  index: number
-  name: string | null
-  lower: number | null
-  upper: number | null
-}
-
-/** One planned workout (or rest day) on the athlete's calendar. */
-export interface PlannedWorkout {
-  id: string
-  /** The athlete's local calendar date. */
-  date: IsoDate
-  /** The planned start, when the athlete scheduled a time of day. */
-  startTime: IsoInstant | null
-  /** The athlete's IANA time zone, e.g. `Europe/Berlin`. */
-  timeZone: string
-  sport: Sport
-  title: string
-  description: string | null
-  durationSeconds: number | null
-  distanceMeters: number | null
-  /** Training load (enduco's own scale). */
-  load: number | null
-  /** Structured steps; empty for a rest day or an unstructured workout. */
-  steps: Step[]
-}
-
-/** One step of a workout; a repeat step carries its body in `repeat`. */
-export interface Step {
-  kind: StepKind
-  durationSeconds: number | null
-  distanceMeters: number | null
-  target: StepTarget | null
-  repeat: Repeat | null
-}
-
-/** `count` times the nested `steps`. */
-export interface Repeat {
-  count: number
-  steps: Step[]
-}
-
-/** A step's intensity: a zone of the user's table, or explicit bounds. */
-export interface StepTarget {
-  metric: Metric
-  zone: number | null
-  lower: number | null
-  upper: number | null
-  /** Unit of `lower`/`upper`; a percentage unit (`%`, `%ftp`) is relative to the threshold. */
-  unit: string | null
-}
-
-/** enduco's answer to an upload. */
-export interface UploadResult {
-  /** enduco's id of the workout (the earlier one for a duplicate). */
-  id: string
-  /** enduco's processing status, e.g. `processing`; `duplicate` for a repeat. */
-  status: string
-  /** The same file was uploaded before. Not an error. */
-  duplicate: boolean
-}
+import type { IntensityZones, PlannedWorkout, UploadResult } from './models'
+export * from './models'
 
 // ---------------------------------------------------------------------------------------------
 // Webhooks
@@ -584,6 +503,21 @@ export type WebhookBody = string | Uint8Array | ArrayBuffer | { [key: string]: J
 /** Reads a webhook body enduco POSTed to your app. Never throws on content: whatever it cannot
  * read comes back as `{ type: 'unknown', raw }`. */
 export declare function parseWebhook(body: WebhookBody): WebhookEvent
+
+// ---------------------------------------------------------------------------------------------
+// Planned workouts as device files (the core's writers; identical in every language)
+
+/** The workout as a FIT workout file (file type 5) for Garmin, Wahoo and Hammerhead devices:
+ * repeats kept as FIT repeat steps, zone targets resolved with `zones` (else FIT zone numbers).
+ * A step FIT cannot hold throws `InvalidInputError` naming the step. */
+export declare function toFitWorkout(plan: PlannedWorkout, zones?: IntensityZones | null): Buffer
+/** The workout as ZWO (Zwift workout XML), power as a fraction of the FTP in `zones`: cycling,
+ * time-based, power targets only (else `InvalidInputError`). */
+export declare function toZwo(plan: PlannedWorkout, zones?: IntensityZones | null): string
+/** The workout as an ERG file: rows of minutes and watts, repeats written out. */
+export declare function toErg(plan: PlannedWorkout, zones?: IntensityZones | null): string
+/** The workout as an MRC file: rows of minutes and percent of the FTP in `zones`. */
+export declare function toMrc(plan: PlannedWorkout, zones?: IntensityZones | null): string
 
 // ---------------------------------------------------------------------------------------------
 // Errors

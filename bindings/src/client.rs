@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::error::{EnducoError, Result, saturating_i64};
 use crate::guard;
 use crate::models::{
-    CalendarDate, IntensityZones, PlannedWorkout, QueryParam, RawResponse, Scope, UploadResult,
+    IntensityZones, PlanDate, PlannedWorkout, QueryParam, RawResponse, Scope, UploadResult,
     WebhookEvent,
 };
 use crate::store::{RefreshLock, TokenStore, bridge};
@@ -113,7 +113,6 @@ impl EnducoClient {
     /// switched off) a PKCE S256 challenge. Keep the result until the callback.
     pub fn authorization_request(&self, scopes: Vec<Scope>) -> Result<Arc<AuthorizationRequest>> {
         guard::sync(|| {
-            let scopes: Vec<enduco::Scope> = scopes.into_iter().map(Into::into).collect();
             let inner = self.inner.authorization_request(&scopes)?;
             Ok(Arc::new(AuthorizationRequest { inner }))
         })
@@ -241,7 +240,7 @@ pub struct Session {
 impl Session {
     /// The user's intensity zones per sport and metric. Needs `user_read`.
     pub async fn intensity_zones(&self) -> Result<IntensityZones> {
-        guard::run(async { Ok(self.inner.intensity_zones().await?.into()) }).await
+        guard::run(async { Ok(self.inner.intensity_zones().await?) }).await
     }
 
     /// Planned workouts from `from` to `to` (inclusive), the athlete's local calendar dates.
@@ -249,14 +248,10 @@ impl Session {
     /// request. Needs `plans_read`.
     pub async fn training_plans(
         &self,
-        from: CalendarDate,
-        to: CalendarDate,
+        from: PlanDate,
+        to: PlanDate,
     ) -> Result<Vec<PlannedWorkout>> {
-        guard::run(async {
-            let plans = self.inner.training_plans(from.0, to.0).await?;
-            Ok(plans.into_iter().map(Into::into).collect())
-        })
-        .await
+        guard::run(async { Ok(self.inner.training_plans(from.0, to.0).await?) }).await
     }
 
     /// The next `days` days (1 to 7) of plans, starting today in the athlete's time zone (the
@@ -265,8 +260,7 @@ impl Session {
         guard::run(async {
             // A negative count is out of the core's 1..=7 range like any other; it says so.
             let days = u32::try_from(days).unwrap_or(u32::MAX);
-            let plans = self.inner.upcoming_plans(days).await?;
-            Ok(plans.into_iter().map(Into::into).collect())
+            Ok(self.inner.upcoming_plans(days).await?)
         })
         .await
     }
@@ -283,7 +277,7 @@ impl Session {
     ) -> Result<UploadResult> {
         guard::run(async {
             let options = upload_options(file_name, progress);
-            Ok(self.inner.upload_workout(fit, options).await?.into())
+            Ok(self.inner.upload_workout(fit, options).await?)
         })
         .await
     }
@@ -300,7 +294,7 @@ impl Session {
         guard::run(async {
             let options = upload_options(file_name, progress);
             let path = std::path::PathBuf::from(path);
-            Ok(self.inner.upload_workout(path, options).await?.into())
+            Ok(self.inner.upload_workout(path, options).await?)
         })
         .await
     }
@@ -332,7 +326,7 @@ impl Session {
                 .inner
                 .request(&method, &path, &query, body.as_ref())
                 .await?;
-            Ok(response.into())
+            Ok(response)
         })
         .await
     }

@@ -27,9 +27,9 @@ pub use client::{EnducoClient, Session, UploadProgress};
 pub use error::EnducoError;
 pub use guard::panic_for_tests;
 pub use models::{
-    CalendarDate, CheckedTimeline, IntensityZones, Metric, PlannedWorkout, QueryParam, RawResponse,
+    CheckedTimeline, IntensityZones, Metric, PlanDate, PlannedWorkout, QueryParam, RawResponse,
     Repeat, ResolvedTarget, Scope, Sport, SportZones, Step, StepKind, StepTarget, TimelineSegment,
-    UploadResult, WebhookEvent, Zone, check_fit, parse_webhook, scope_name,
+    UploadResult, WebhookEvent, Zone, check_fit, parse_webhook,
 };
 pub use store::{FileTokenStore, MemoryTokenStore, RefreshLock, TokenStore};
 pub use tokens::{AuthorizationRequest, TokenSet};

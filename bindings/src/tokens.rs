@@ -76,7 +76,7 @@ impl TokenSet {
 
     /// Whether enduco granted `scope`.
     pub fn has_scope(&self, scope: Scope) -> bool {
-        self.inner.has_scope(scope.into())
+        self.inner.has_scope(scope)
     }
 
     /// Always `Bearer`.
@@ -139,7 +139,7 @@ impl AuthorizationRequest {
                 state,
                 code_verifier,
                 redirect_uri,
-                scopes.into_iter().map(Into::into).collect(),
+                scopes,
             )?;
             Ok(Arc::new(AuthorizationRequest { inner }))
         })
@@ -183,7 +183,7 @@ impl AuthorizationRequest {
     }
 
     pub fn scopes(&self) -> Vec<Scope> {
-        self.inner.scopes.iter().copied().map(Into::into).collect()
+        self.inner.scopes.to_vec()
     }
 }
 

@@ -7,6 +7,7 @@ use std::str::FromStr;
 use crate::error::Error;
 
 /// The permissions an app can ask enduco for.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Scope {
     /// Upload finished workouts as FIT files.

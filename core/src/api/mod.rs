@@ -20,6 +20,7 @@ use plans::PlannedWorkout;
 use zones::IntensityZones;
 
 /// A successful answer to [`Session::request`].
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawResponse {
     pub status: u16,

@@ -33,6 +33,8 @@ pub const MAX_TIMELINE_STEPS_VISITED: usize = 200_000;
 const MAX_REPEAT_DEPTH: usize = 32;
 
 /// One planned workout (or rest day) on the athlete's calendar.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PlannedWorkout {
@@ -64,6 +66,8 @@ pub struct PlannedWorkout {
 }
 
 /// One step of a workout; a repeat step carries its body in `repeat`.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Step {
@@ -80,6 +84,8 @@ pub struct Step {
 }
 
 /// `count` times the nested `steps`.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Repeat {
@@ -102,6 +108,8 @@ tolerant_enum! {
 }
 
 /// One step of the flattened workout, as a device or a UI would play it.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TimelineSegment {

@@ -11,6 +11,8 @@ use super::lenient::{de, json_error, tolerant_enum};
 use crate::error::Result;
 
 /// Everything `GET /api/v1/zones` returns: one zone table per sport and metric.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IntensityZones {
@@ -26,6 +28,8 @@ pub struct IntensityZones {
 }
 
 /// The zone table of one sport and metric.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SportZones {
@@ -45,6 +49,8 @@ pub struct SportZones {
 
 /// One zone. Bounds are absolute values in the table's unit; an open-ended zone (the lowest or
 /// the highest) has no `lower` or no `upper`.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Zone {

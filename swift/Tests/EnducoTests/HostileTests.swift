@@ -30,7 +30,7 @@ final class HostileTests: XCTestCase {
             distanceMeters: nil, load: nil, steps: steps)
     }
 
-    private func step(_ kind: StepKind = .active, seconds: Int64? = 60, repeat body: Repeat? = nil) -> Step {
+    private func step(_ kind: StepKind = .active, seconds: UInt32? = 60, repeat body: Repeat? = nil) -> Step {
         Step(kind: kind, durationSeconds: seconds, distanceMeters: nil, target: nil, repeat: body)
     }
 

@@ -3,7 +3,7 @@
 // or a C compiler: java -cp 'enduco-sdk.jar:lib/*:smoke.jar' SmokeKt SANDBOX_URL FIT_FILE
 import app.enduco.sdk.EnducoClient
 import app.enduco.sdk.MemoryTokenStore
-import app.enduco.sdk.Scope
+import app.enduco.sdk.model.Scope
 import app.enduco.sdk.connect
 import java.net.HttpURLConnection
 import java.net.URI

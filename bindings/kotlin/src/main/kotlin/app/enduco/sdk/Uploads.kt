@@ -1,5 +1,6 @@
 package app.enduco.sdk
 
+import app.enduco.sdk.model.*
 import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.buffer

@@ -1,5 +1,6 @@
 package app.enduco.sdk
 
+import app.enduco.sdk.model.*
 import java.io.IOException
 import java.nio.file.Files
 import java.nio.file.attribute.PosixFilePermission
@@ -368,11 +369,11 @@ class EnducoTest {
     fun `api errors keep enduco's code, and the raw request escape hatch`() = runBlocking<Unit> {
         val session = client.session(MemoryTokenStore(authorize()))
         val raw = session.request("GET", "/api/v1/zones")
-        assertEquals(200, raw.status)
+        assertEquals(200, raw.status.toInt())
         assertTrue(raw.contentType!!.startsWith("application/json"))
         assertTrue(String(raw.body).contains(Sandbox.USER))
         val plans = session.request("GET", "/api/v1/plans", listOf(QueryParam("from", "2025-06-02"), QueryParam("to", "2025-06-03")))
-        assertEquals(200, plans.status)
+        assertEquals(200, plans.status.toInt())
 
         val e = expectThrows<EnducoException.Api> { session.request("GET", "/api/v1/nothing-here") }
         assertEquals(404, e.status)

@@ -1,5 +1,6 @@
 package app.enduco.sdk
 
+import app.enduco.sdk.model.*
 import java.time.LocalDate
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.AfterAll
@@ -60,16 +61,16 @@ class HostileTest {
         steps = steps,
     )
 
-    private fun step(kind: StepKind = StepKind.ACTIVE, seconds: Long? = 60, repeat: Repeat? = null) =
+    private fun step(kind: StepKind = StepKind.ACTIVE, seconds: UInt? = 60u, repeat: Repeat? = null) =
         Step(kind = kind, durationSeconds = seconds, distanceMeters = null, target = null, repeat = repeat)
 
     @Test
     fun `a hostile plan's timeline returns, flagged truncated`() {
         // One repeat of 10,000 wrapping 1,000 empty repeats and one step: 10 million steps to
         // visit. The core stops after its visit budget and says so.
-        val empty = step(kind = StepKind.REPEAT, seconds = null, repeat = Repeat(count = 1_000, steps = emptyList()))
+        val empty = step(kind = StepKind.REPEAT, seconds = null, repeat = Repeat(count = 1_000u, steps = emptyList()))
         val body = List(1_000) { empty } + step()
-        val hostilePlan = plan(listOf(step(kind = StepKind.REPEAT, seconds = null, repeat = Repeat(count = 10_000, steps = body))))
+        val hostilePlan = plan(listOf(step(kind = StepKind.REPEAT, seconds = null, repeat = Repeat(count = 10_000u, steps = body))))
 
         val checked = hostilePlan.timelineChecked(null)
         assertTrue(checked.truncated, "the hostile plan is flagged truncated")
@@ -77,7 +78,7 @@ class HostileTest {
         assertTrue(checked.segments.size < 10_000, "${checked.segments.size} segments")
         assertEquals(checked.segments, hostilePlan.timeline(null), "timeline is timelineChecked's segments")
 
-        val honest = plan(listOf(step(StepKind.WARMUP), step(kind = StepKind.REPEAT, seconds = null, repeat = Repeat(3, listOf(step(), step(StepKind.RECOVERY))))))
+        val honest = plan(listOf(step(StepKind.WARMUP), step(kind = StepKind.REPEAT, seconds = null, repeat = Repeat(3u, listOf(step(), step(StepKind.RECOVERY))))))
         val whole = honest.timelineChecked(null)
         assertFalse(whole.truncated)
         assertEquals(7, whole.segments.size)

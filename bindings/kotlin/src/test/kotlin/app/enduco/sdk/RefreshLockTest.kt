@@ -1,5 +1,6 @@
 package app.enduco.sdk
 
+import app.enduco.sdk.model.*
 import java.io.IOException
 import java.nio.file.Files
 import java.util.concurrent.atomic.AtomicInteger

@@ -1,5 +1,6 @@
 package app.enduco.sdk
 
+import app.enduco.sdk.model.*
 import java.io.File
 import java.net.URI
 import java.net.http.HttpClient

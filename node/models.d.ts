@@ -1,0 +1,142 @@
+// Generated from the core's models by core/tests/typescript.rs (ts-rs); do not edit.
+// Numbers are JSON numbers; dates are `YYYY-MM-DD` text, instants RFC 3339 text.
+
+/**
+ * The sport a zone table or a planned workout is for.
+ */
+export type Sport = "cycling" | "running" | "swimming" | "other";
+
+/**
+ * What a zone table or a step target measures.
+ */
+export type Metric = "power" | "heart_rate" | "pace" | "speed" | "cadence" | "rpe" | "other";
+
+/**
+ * What a step is for.
+ */
+export type StepKind = "warmup" | "active" | "recovery" | "cooldown" | "rest" | "repeat" | "other";
+
+/**
+ * Everything `GET /api/v1/zones` returns: one zone table per sport and metric.
+ */
+export type IntensityZones = { 
+/**
+ * The enduco user these zones belong to.
+ */
+userId: string, 
+/**
+ * When the athlete (or enduco) last changed the zones.
+ */
+updatedAt: string | null, 
+/**
+ * One entry per sport and metric, e.g. cycling power and running heart rate.
+ */
+zones: Array<SportZones>, };
+
+/**
+ * The zone table of one sport and metric.
+ */
+export type SportZones = { sport: Sport, metric: Metric, 
+/**
+ * Unit of `threshold` and of every zone bound, e.g. `"W"`, `"bpm"`, `"s/km"`.
+ */
+unit: string, 
+/**
+ * The threshold the zones derive from (FTP, threshold heart rate, threshold pace).
+ */
+threshold: number | null, zones: Array<Zone>, };
+
+/**
+ * One zone. Bounds are absolute values in the table's unit; an open-ended zone (the lowest or
+ * the highest) has no `lower` or no `upper`.
+ */
+export type Zone = { 
+/**
+ * The zone number plans refer to (`target.zone`); matched by value, not by position.
+ */
+index: number, name: string | null, lower: number | null, upper: number | null, };
+
+/**
+ * One planned workout (or rest day) on the athlete's calendar.
+ */
+export type PlannedWorkout = { id: string, 
+/**
+ * The athlete's local calendar date, exactly as enduco sent it (never shifted to UTC).
+ */
+date: string, 
+/**
+ * The planned start instant, when the athlete scheduled a time of day.
+ */
+startTime: string | null, 
+/**
+ * The athlete's IANA time zone, e.g. `Europe/Berlin`.
+ */
+timeZone: string, sport: Sport, title: string, description: string | null, durationSeconds: number | null, distanceMeters: number | null, 
+/**
+ * Training load (enduco's own scale).
+ */
+load: number | null, 
+/**
+ * The structured steps; empty for a rest day or an unstructured workout.
+ */
+steps: Array<Step>, };
+
+/**
+ * One step of a workout; a repeat step carries its body in `repeat`.
+ */
+export type Step = { kind: StepKind, durationSeconds: number | null, distanceMeters: number | null, target: StepTarget | null, repeat: Repeat | null, };
+
+/**
+ * `count` times the nested `steps`.
+ */
+export type Repeat = { count: number, steps: Array<Step>, };
+
+/**
+ * A step's intensity: a zone of the user's table for this sport and metric, or explicit bounds.
+ */
+export type StepTarget = { metric: Metric, zone: number | null, lower: number | null, upper: number | null, 
+/**
+ * Unit of `lower`/`upper`; a percentage unit (`%`, `%ftp`, …) is relative to the threshold.
+ */
+unit: string | null, };
+
+/**
+ * A target as absolute bounds, ready for a device (e.g. watts for a trainer's ERG mode).
+ */
+export type ResolvedTarget = { metric: Metric, lower: number | null, upper: number | null, unit: string, };
+
+/**
+ * One step of the flattened workout, as a device or a UI would play it.
+ */
+export type TimelineSegment = { 
+/**
+ * Position in the timeline, from 0.
+ */
+index: number, kind: StepKind, 
+/**
+ * Seconds from the workout's start; `None` once an earlier step had no duration (e.g. a
+ * distance-only step), because from there on the time is unknown.
+ */
+startOffsetSeconds: number | null, durationSeconds: number | null, distanceMeters: number | null, target: StepTarget | null, 
+/**
+ * The target as absolute bounds, when it could be resolved.
+ */
+resolved: ResolvedTarget | null, };
+
+/**
+ * enduco's answer to an upload.
+ */
+export type UploadResult = { 
+/**
+ * enduco's id of the workout (the earlier one for a duplicate).
+ */
+id: string, 
+/**
+ * enduco's processing status, e.g. `processing`; `duplicate` for a repeat.
+ */
+status: string, 
+/**
+ * The same file was uploaded before (enduco answered 409). Not an error.
+ */
+duplicate: boolean, };
+
