@@ -256,6 +256,17 @@ class PlannedWorkout:
     ) -> Tuple[List[TimelineSegment], bool]:
         """``(timeline(zones), truncated)``: ``truncated`` is True when the plan was too large
         (hostile or broken) to unroll completely."""
+    def to_fit_workout(self, zones: Optional[IntensityZones] = None) -> bytes:
+        """The workout as a FIT workout file (file type 5): repeats kept as FIT repeat steps,
+        zone targets resolved with ``zones`` (else FIT zone numbers). A step FIT cannot hold
+        raises ``InvalidInputError`` naming the step."""
+    def to_zwo(self, zones: Optional[IntensityZones] = None) -> str:
+        """The workout as ZWO (Zwift workout XML), power as a fraction of the FTP in ``zones``;
+        cycling, time-based, power targets only (else ``InvalidInputError``)."""
+    def to_erg(self, zones: Optional[IntensityZones] = None) -> str:
+        """The workout as an ERG file: rows of minutes and watts, repeats written out."""
+    def to_mrc(self, zones: Optional[IntensityZones] = None) -> str:
+        """The workout as an MRC file: rows of minutes and percent of the FTP in ``zones``."""
     def __eq__(self, other: object, /) -> bool: ...
 
 @final

@@ -237,6 +237,43 @@ model! {
         ) -> (Vec<PyTimelineSegment>, bool) {
             self.checked(py, zones)
         }
+
+        /// The workout as a FIT workout file (file type 5) for Garmin, Wahoo and Hammerhead
+        /// devices; `zones` resolve zone targets to bounds (else FIT zone numbers). A step
+        /// FIT cannot hold raises `InvalidInputError` naming the step.
+        #[pyo3(signature = (zones=None))]
+        fn to_fit_workout<'py>(
+            &self,
+            py: Python<'py>,
+            zones: Option<PyRef<'_, PyIntensityZones>>,
+        ) -> PyResult<Bound<'py, PyBytes>> {
+            let zones = zones.as_deref().map(|z| &z.0);
+            let bytes = py
+                .detach(|| self.0.to_fit_workout(zones))
+                .map_err(|e| to_pyerr(py, e))?;
+            Ok(PyBytes::new(py, &bytes))
+        }
+
+        /// The workout as ZWO (Zwift workout XML); power as a fraction of the FTP in `zones`.
+        #[pyo3(signature = (zones=None))]
+        fn to_zwo(&self, py: Python<'_>, zones: Option<PyRef<'_, PyIntensityZones>>) -> PyResult<String> {
+            let zones = zones.as_deref().map(|z| &z.0);
+            py.detach(|| self.0.to_zwo(zones)).map_err(|e| to_pyerr(py, e))
+        }
+
+        /// The workout as an ERG file (minutes, watts).
+        #[pyo3(signature = (zones=None))]
+        fn to_erg(&self, py: Python<'_>, zones: Option<PyRef<'_, PyIntensityZones>>) -> PyResult<String> {
+            let zones = zones.as_deref().map(|z| &z.0);
+            py.detach(|| self.0.to_erg(zones)).map_err(|e| to_pyerr(py, e))
+        }
+
+        /// The workout as an MRC file (minutes, percent of the FTP in `zones`).
+        #[pyo3(signature = (zones=None))]
+        fn to_mrc(&self, py: Python<'_>, zones: Option<PyRef<'_, PyIntensityZones>>) -> PyResult<String> {
+            let zones = zones.as_deref().map(|z| &z.0);
+            py.detach(|| self.0.to_mrc(zones)).map_err(|e| to_pyerr(py, e))
+        }
     }
 }
 
