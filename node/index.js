@@ -829,6 +829,34 @@ function parseWebhook(body) {
   return callSync(() => native.parseWebhook(bytes))
 }
 
+// ---------------------------------------------------------------------------------------------
+// Planned workouts as device files
+
+/** The core's export of `plan` (a PlannedWorkout object) as `format`, zones optional. */
+function exportWorkout(where, plan, zones, format) {
+  if (!isPlainObject(plan)) throw invalidInput(`${where}: plan must be a planned workout object, got ${kindOf(plan)}`)
+  if (zones !== undefined && zones !== null && !isPlainObject(zones)) {
+    throw invalidInput(`${where}: zones must be the intensityZones() object or null, got ${kindOf(zones)}`)
+  }
+  return callSync(() => native.exportWorkout(plan, zones ?? null, format))
+}
+
+function toFitWorkout(plan, zones) {
+  return exportWorkout('toFitWorkout', plan, zones, 'fit')
+}
+
+function toZwo(plan, zones) {
+  return exportWorkout('toZwo', plan, zones, 'zwo').toString('utf8')
+}
+
+function toErg(plan, zones) {
+  return exportWorkout('toErg', plan, zones, 'erg').toString('utf8')
+}
+
+function toMrc(plan, zones) {
+  return exportWorkout('toMrc', plan, zones, 'mrc').toString('utf8')
+}
+
 /**
  * FOR THE SDK'S OWN TESTS ONLY, not part of the API: panics on purpose inside the addon's
  * wrappers every real call goes through. `_panicForTests(false)` throws, `_panicForTests(true)`
@@ -852,6 +880,10 @@ module.exports = {
   RedisTokenStore,
   RawResponse,
   parseWebhook,
+  toFitWorkout,
+  toZwo,
+  toErg,
+  toMrc,
   EnducoError,
   InvalidInputError: errorClasses.invalid_input,
   AuthorizationDeniedError: errorClasses.authorization_denied,

@@ -10,6 +10,7 @@
 
 mod client;
 mod error;
+mod export;
 mod guard;
 mod server_store;
 mod session;
