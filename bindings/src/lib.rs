@@ -27,9 +27,9 @@ pub use client::{EnducoClient, Session, UploadProgress};
 pub use error::EnducoError;
 pub use guard::panic_for_tests;
 pub use models::{
-    CheckedTimeline, IntensityZones, Metric, PlanDate, PlannedWorkout, QueryParam, RawResponse,
-    Repeat, ResolvedTarget, Scope, Sport, SportZones, Step, StepKind, StepTarget, TimelineSegment,
-    UploadResult, WebhookEvent, Zone, check_fit, parse_webhook,
+    CheckedTimeline, ExportFormat, IntensityZones, Metric, PlanDate, PlannedWorkout, QueryParam,
+    RawResponse, Repeat, ResolvedTarget, Scope, Sport, SportZones, Step, StepKind, StepTarget,
+    TimelineSegment, UploadResult, WebhookEvent, Zone, check_fit, export_plan, parse_webhook,
 };
 pub use store::{FileTokenStore, MemoryTokenStore, RefreshLock, TokenStore};
 pub use tokens::{AuthorizationRequest, TokenSet};

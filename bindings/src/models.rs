@@ -5,9 +5,9 @@
 //! `Session.request`, and the functions whose errors or panics need this crate's `guard`.
 
 pub use enduco::{
-    CheckedTimeline, IntensityZones, Metric, PlannedWorkout, RawResponse, Repeat, ResolvedTarget,
-    Scope, Sport, SportZones, Step, StepKind, StepTarget, TimelineSegment, UploadResult,
-    WebhookEvent, Zone,
+    CheckedTimeline, ExportFormat, IntensityZones, Metric, PlannedWorkout, RawResponse, Repeat,
+    ResolvedTarget, Scope, Sport, SportZones, Step, StepKind, StepTarget, TimelineSegment,
+    UploadResult, WebhookEvent, Zone,
 };
 
 use crate::error::{Result, saturating_i64};
@@ -54,4 +54,16 @@ pub(crate) fn parse_webhook_with(
 #[uniffi::export]
 pub fn check_fit(bytes: Vec<u8>) -> Result<i64> {
     guard::sync(|| Ok(saturating_i64(enduco::check_fit(&bytes)?.file_size)))
+}
+
+/// `plan` as a file of `format` for a trainer or head unit (the core's `PlannedWorkout::export`):
+/// zone targets resolved with `zones`; a step the format cannot hold fails with `invalid_input`
+/// naming it. Kotlin and Swift call it as `plan.toFitWorkout(zones)`, `toZwo`, `toErg`, `toMrc`.
+#[uniffi::export]
+pub fn export_plan(
+    plan: PlannedWorkout,
+    format: ExportFormat,
+    zones: Option<IntensityZones>,
+) -> Result<Vec<u8>> {
+    guard::sync(|| Ok(plan.export(format, zones.as_ref())?))
 }

@@ -34,6 +34,7 @@ pub const MAX_EXPORT_TEXT_BYTES: usize = 1024;
 
 /// The file formats a [`PlannedWorkout`] can be written as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[serde(rename_all = "lowercase")]
 pub enum ExportFormat {
     /// FIT workout file (file type 5) for Garmin, Wahoo and Hammerhead devices.

@@ -61,3 +61,28 @@ extension Session {
         try await uploadWorkoutFile(path: path, fileName: fileName, progress: ProgressClosure(progress))
     }
 }
+
+// The core's plan writers (`PlannedWorkout::export`) as methods of the model. Zone targets are
+// resolved with `zones` (the user's `intensityZones()`); a step the format cannot hold throws
+// `EnducoError.InvalidInput` naming it.
+extension PlannedWorkout {
+    /// A FIT workout file (file type 5) for Garmin, Wahoo and Hammerhead head units.
+    public func toFitWorkout(zones: IntensityZones? = nil) throws -> Data {
+        try exportPlan(plan: self, format: .fit, zones: zones)
+    }
+
+    /// A Zwift workout (`.zwo` XML), power relative to the threshold in `zones`.
+    public func toZwo(zones: IntensityZones? = nil) throws -> String {
+        String(decoding: try exportPlan(plan: self, format: .zwo, zones: zones), as: UTF8.self)
+    }
+
+    /// An ERG file: minutes and absolute watts.
+    public func toErg(zones: IntensityZones? = nil) throws -> String {
+        String(decoding: try exportPlan(plan: self, format: .erg, zones: zones), as: UTF8.self)
+    }
+
+    /// An MRC file: minutes and percent of the threshold.
+    public func toMrc(zones: IntensityZones? = nil) throws -> String {
+        String(decoding: try exportPlan(plan: self, format: .mrc, zones: zones), as: UTF8.self)
+    }
+}

@@ -157,6 +157,33 @@ final class EnducoTests: XCTestCase {
         XCTAssertEqual(error?.code, "reauthorization_required")
     }
 
+    func testTheWeeksPlansExportToDeviceFiles() async throws {
+        let session = try await client.connect(store: MemoryTokenStore(), tokens: try await authorize())
+        let zones = try await session.intensityZones()
+        let week = try await session.trainingPlans(from: "2025-06-02", to: "2025-06-08")
+        let workouts = week.filter { !$0.isRestDay() && !$0.steps.isEmpty }
+        XCTAssertGreaterThanOrEqual(workouts.count, 3, "the sandbox week has structured workouts")
+        var ergWritten = 0, ergRefused = 0
+        for plan in workouts {
+            let fit = try plan.toFitWorkout(zones: zones)
+            XCTAssertEqual(String(decoding: fit[8..<12], as: UTF8.self), ".FIT", "a FIT file for \(plan.title)")
+            XCTAssertFalse(try plan.toFitWorkout().isEmpty, "zone numbers without zones")
+            do {
+                let erg = try plan.toErg(zones: zones)
+                XCTAssertTrue(erg.contains("[COURSE DATA]"), erg)
+                let mrc = try plan.toMrc(zones: zones), zwo = try plan.toZwo(zones: zones)
+                XCTAssertTrue(mrc.contains("[COURSE DATA]"), mrc)
+                XCTAssertTrue(zwo.contains("<workout_file>"), zwo)
+                ergWritten += 1
+            } catch EnducoError.InvalidInput(let message) {
+                // What a format cannot hold is named: the step, or the workout's sport.
+                XCTAssertTrue(message.contains("ERG"), "a typed refusal: \(message)")
+                ergRefused += 1
+            }
+        }
+        XCTAssertTrue(ergWritten > 0 && ergRefused > 0, "ERG: \(ergWritten) written, \(ergRefused) refused")
+    }
+
     func testUploadFromAFileWithProgress() async throws {
         let session = try await client.connect(store: MemoryTokenStore(), tokens: try await authorize())
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("ride-\(UUID().uuidString).fit")

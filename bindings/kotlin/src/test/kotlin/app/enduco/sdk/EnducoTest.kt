@@ -166,6 +166,34 @@ class EnducoTest {
     }
 
     @Test
+    fun `the week's plans export to FIT workouts, ZWO, ERG and MRC`() = runBlocking<Unit> {
+        val session = client.session(MemoryTokenStore(authorize()))
+        val zones = session.intensityZones()
+        val monday = LocalDate.of(2025, 6, 2)
+        val workouts = session.trainingPlans(monday, monday.plusDays(6)).filter { !it.isRestDay() && it.steps.isNotEmpty() }
+        assertTrue(workouts.size >= 3, "the sandbox week has structured workouts")
+        var ergWritten = 0
+        var ergRefused = 0
+        for (plan in workouts) {
+            val fit = plan.toFitWorkout(zones)
+            assertEquals(".FIT", String(fit.copyOfRange(8, 12)), "a FIT file for ${plan.title}")
+            assertTrue(plan.toFitWorkout(null).isNotEmpty(), "zone numbers without zones")
+            try {
+                val erg = plan.toErg(zones)
+                assertTrue(erg.contains("[COURSE DATA]"), erg)
+                assertTrue(plan.toMrc(zones).contains("[COURSE DATA]"))
+                assertTrue(plan.toZwo(zones).contains("<workout_file>"))
+                ergWritten++
+            } catch (e: EnducoException.InvalidInput) {
+                // What a format cannot hold is named: the step, or the workout's sport.
+                assertTrue(e.detail.contains("ERG"), "a typed refusal: ${e.detail}")
+                ergRefused++
+            }
+        }
+        assertTrue(ergWritten > 0 && ergRefused > 0, "ERG: $ergWritten written, $ergRefused refused")
+    }
+
+    @Test
     fun `upload progress as a Flow, and from a file`() = runBlocking<Unit> {
         val session = client.connect(MemoryTokenStore(), authorize())
         val fit = sandbox.fit(seed = 11)
