@@ -19,7 +19,7 @@ use crate::webhook::{self, WebhookEvent};
 /// Cheap to clone; clones share the connection pool.
 #[derive(Clone)]
 pub struct EnducoClient {
-    inner: Arc<ClientInner>,
+    pub(crate) inner: Arc<ClientInner>,
 }
 
 impl std::fmt::Debug for EnducoClient {

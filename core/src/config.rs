@@ -38,24 +38,7 @@ impl Environment {
     /// A custom base URL. Refuses `http://` unless the host is loopback: tokens and the client
     /// secret must never cross a network in the clear.
     pub fn custom(url: Url) -> Result<Self> {
-        match url.scheme() {
-            "https" => {}
-            "http" if is_loopback(&url) => {}
-            "http" => {
-                return Err(Error::invalid_input(format!(
-                    "plain http is only allowed for loopback hosts, not {}",
-                    url.host_str().unwrap_or("")
-                )));
-            }
-            scheme => {
-                return Err(Error::invalid_input(format!(
-                    "unsupported URL scheme {scheme:?} for the enduco base URL"
-                )));
-            }
-        }
-        if url.cannot_be_a_base() || url.host_str().is_none() {
-            return Err(Error::invalid_input("the enduco base URL needs a host"));
-        }
+        check_base_url(&url, "the enduco base URL")?;
         Ok(Environment::Custom(url))
     }
 
@@ -69,6 +52,37 @@ impl Environment {
             Environment::Custom(url) => url.clone(),
         }
     }
+}
+
+/// A base URL tokens will cross: `https`, or plain `http` for loopback hosts only (tokens,
+/// codes and the client secret must never cross a network in the clear).
+fn check_base_url(url: &Url, what: &str) -> Result<()> {
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(url) => {}
+        "http" => {
+            return Err(Error::invalid_input(format!(
+                "plain http is only allowed for loopback hosts, not {} ({what})",
+                url.host_str().unwrap_or("")
+            )));
+        }
+        scheme => {
+            return Err(Error::invalid_input(format!(
+                "unsupported URL scheme {scheme:?} for {what}"
+            )));
+        }
+    }
+    if url.cannot_be_a_base() || url.host_str().is_none() {
+        return Err(Error::invalid_input(format!("{what} needs a host")));
+    }
+    Ok(())
+}
+
+/// `base` with `path` appended to its own path (a proxy prefix is kept, unlike `Url::join`).
+fn append_path(mut base: Url, path: &str) -> Url {
+    let prefix = base.path().trim_end_matches('/').to_owned();
+    base.set_path(&format!("{prefix}{path}"));
+    base
 }
 
 pub(crate) fn is_loopback(url: &Url) -> bool {
@@ -168,7 +182,14 @@ impl RetryPolicy {
 pub struct ClientConfig {
     pub environment: Environment,
     pub client_id: String,
+    /// Empty in relay mode: an app distributed to users cannot keep a secret.
     pub client_secret: ClientSecret,
+    /// Relay mode (apps on phones, desktops, the CLI): the partner's token relay, which holds
+    /// the client secret. Code exchange, refresh and revoke go to `{relay}/token` and
+    /// `{relay}/revoke` without client credentials; the relay adds them and forwards to enduco
+    /// ([`crate::TokenRelay`]). Everything else — state, PKCE, the lifecycle rules, data calls
+    /// with the access token straight to enduco — is unchanged. docs/relay.md.
+    pub token_relay: Option<Url>,
     /// Must match a redirect URI registered with enduco exactly.
     pub redirect_uri: String,
     pub endpoints: Endpoints,
@@ -206,6 +227,7 @@ impl ClientConfig {
             environment,
             client_id: client_id.into(),
             client_secret: ClientSecret::new(client_secret.into()),
+            token_relay: None,
             redirect_uri: redirect_uri.into(),
             endpoints: Endpoints::default(),
             timeouts: Timeouts::default(),
@@ -217,6 +239,20 @@ impl ClientConfig {
             store_timeout: Duration::from_secs(10),
             lock_lease: None,
             max_response_bytes: 8 * 1024 * 1024,
+        }
+    }
+
+    /// A client in relay mode: no secret; token requests go to `relay` (see
+    /// [`ClientConfig::token_relay`]).
+    pub fn relayed(
+        environment: Environment,
+        client_id: impl Into<String>,
+        redirect_uri: impl Into<String>,
+        relay: Url,
+    ) -> Self {
+        ClientConfig {
+            token_relay: Some(relay),
+            ..ClientConfig::new(environment, client_id, String::new(), redirect_uri)
         }
     }
 
@@ -234,8 +270,21 @@ impl ClientConfig {
         if self.client_id.trim().is_empty() {
             return Err(Error::invalid_input("client_id is empty"));
         }
-        if self.client_secret.secret().is_empty() {
-            return Err(Error::invalid_input("client_secret is empty"));
+        match (&self.token_relay, self.client_secret.secret().is_empty()) {
+            (None, true) => {
+                return Err(Error::invalid_input(
+                    "the client needs a client secret (a backend) or a token relay URL (an app \
+                     distributed to users, which cannot keep a secret); it has neither",
+                ));
+            }
+            (Some(_), false) => {
+                return Err(Error::invalid_input(
+                    "give the client a client secret or a token relay URL, not both: an app that \
+                     uses a relay must not carry the secret",
+                ));
+            }
+            (Some(relay), true) => check_base_url(relay, "the token relay URL")?,
+            (None, false) => {}
         }
         Url::parse(&self.redirect_uri).map_err(|e| {
             Error::invalid_input(format!(
@@ -267,12 +316,26 @@ impl ClientConfig {
 
     /// The absolute URL of an endpoint path.
     pub(crate) fn url(&self, path: &str) -> Result<Url> {
-        let mut base = self.environment.base_url();
-        // Keep a base path (a proxy prefix) instead of letting `join` replace it.
-        let prefix = base.path().trim_end_matches('/').to_owned();
-        base.set_path(&format!("{prefix}{path}"));
-        Ok(base)
+        Ok(append_path(self.environment.base_url(), path))
     }
+
+    /// Where a token request goes: enduco's endpoint (`token` or `revoke`), or the relay's
+    /// `/token` or `/revoke` in relay mode.
+    pub(crate) fn token_call_url(&self, call: TokenCall) -> Result<Url> {
+        match (&self.token_relay, call) {
+            (Some(relay), TokenCall::Token) => Ok(append_path(relay.clone(), "/token")),
+            (Some(relay), TokenCall::Revoke) => Ok(append_path(relay.clone(), "/revoke")),
+            (None, TokenCall::Token) => self.url(&self.endpoints.token),
+            (None, TokenCall::Revoke) => self.url(&self.endpoints.revoke),
+        }
+    }
+}
+
+/// The two back-channel calls, wherever they go (enduco or a relay).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TokenCall {
+    Token,
+    Revoke,
 }
 
 /// A flat, string-and-number description of a [`ClientConfig`], the shape every language
@@ -285,8 +348,11 @@ impl ClientConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct ClientOptions {
     pub client_id: String,
+    /// Empty in relay mode.
     pub client_secret: String,
     pub redirect_uri: String,
+    /// Relay mode: the partner's token relay (see [`ClientConfig::token_relay`]).
+    pub token_relay_url: Option<String>,
     /// `"beta"` (the default), `"production"` or a base URL.
     pub environment: Option<String>,
     pub use_pkce: Option<bool>,
@@ -332,12 +398,14 @@ impl std::fmt::Debug for ClientOptions {
             client_id,
             environment,
             redirect_uri,
+            token_relay_url,
             ..
         } = self;
         f.debug_struct("ClientOptions")
             .field("client_id", client_id)
             .field("client_secret", &"[redacted]")
             .field("redirect_uri", redirect_uri)
+            .field("token_relay_url", token_relay_url)
             .field("environment", environment)
             .finish_non_exhaustive()
     }
@@ -376,6 +444,13 @@ impl ClientOptions {
             self.client_secret,
             self.redirect_uri,
         );
+        if let Some(relay) = &self.token_relay_url {
+            config.token_relay = Some(Url::parse(relay.trim()).map_err(|e| {
+                Error::invalid_input(format!(
+                    "token_relay_url {relay:?} is not an absolute URL ({e})"
+                ))
+            })?);
+        }
         if let Some(pkce) = self.use_pkce {
             config.use_pkce = pkce;
         }

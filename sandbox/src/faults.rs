@@ -19,6 +19,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use crate::net::Peer;
+use crate::state::Caller;
 use crate::state::AppState;
 use crate::util::{Params, bad_request};
 
@@ -160,7 +161,16 @@ pub(crate) async fn observe(
         let user = params
             .as_ref()
             .and_then(|p| inner.token_request_user(grant_type.as_deref(), p));
-        inner.log_request(method, path.clone(), grant_type, user)
+        let caller = Caller {
+            authenticated_client: crate::oauth::token::authenticate_client(&app, request.headers())
+                .ok(),
+            user_agent: request
+                .headers()
+                .get(axum::http::header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+        };
+        inner.log_request(method, path.clone(), grant_type, user, caller)
     };
     let fault = take_fault(&app, &path);
     let response = match &fault {

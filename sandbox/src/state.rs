@@ -108,6 +108,13 @@ pub(crate) struct AccessToken {
     pub revoked: bool,
 }
 
+/// Who sent a request, as far as the log tells: the client its credentials prove, its agent.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Caller {
+    pub authenticated_client: Option<String>,
+    pub user_agent: Option<String>,
+}
+
 /// One line of `GET /_sandbox/requests`. Never carries token values, codes or secrets.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -122,6 +129,13 @@ pub(crate) struct LogEntry {
     /// when the request arrived (absent for unknown codes and tokens).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
+    /// The client id of valid Basic client credentials on the request (token and revoke
+    /// requests made with the client secret; absent without them). Never the secret.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authenticated_client: Option<String>,
+    /// The `User-Agent` header, which tells an app's requests from a token relay's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
     /// The status sent; 0 while the request is in flight or when no HTTP response was sent
     /// (a `reset` fault). Always a number, so every language's test helper can type it so.
     pub status: u16,
@@ -192,6 +206,7 @@ impl Inner {
         path: String,
         grant_type: Option<String>,
         user_id: Option<String>,
+        caller: Caller,
     ) -> u64 {
         let seq = self.next_id();
         self.log.push(LogEntry {
@@ -200,6 +215,8 @@ impl Inner {
             path,
             grant_type,
             user_id,
+            authenticated_client: caller.authenticated_client,
+            user_agent: caller.user_agent,
             status: 0,
             fault: None,
         });

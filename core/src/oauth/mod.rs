@@ -2,9 +2,11 @@
 //! state and PKCE, the callback, and the token endpoint (exchange, refresh, revoke).
 
 pub(crate) mod authorize;
+pub(crate) mod relay;
 pub(crate) mod token_endpoint;
 
 pub use authorize::{AUTHORIZATION_REQUEST_SCHEMA_VERSION, AuthorizationRequest};
+pub use relay::{MAX_RELAY_REQUEST_BYTES, RelayResponse, TokenRelay};
 pub(crate) use authorize::{build_authorization_request, parse_callback};
 
 pub use crate::scope::Scope;

@@ -8,6 +8,7 @@ use base64::engine::general_purpose::STANDARD;
 use reqwest::header::{AUTHORIZATION, HeaderValue};
 use url::form_urlencoded;
 
+use crate::config::TokenCall;
 use crate::error::{Error, OAuthError, Result};
 use crate::internal::client::{ClientInner, CodeGrant};
 use crate::internal::http::{Reply, RetryMode, TOKEN_RESPONSE_LIMIT};
@@ -28,14 +29,19 @@ fn basic_auth(client: &ClientInner) -> Result<HeaderValue> {
     Ok(value)
 }
 
-async fn post_form(
+/// POSTs a token or revocation form. Straight to enduco it carries the client's Basic
+/// credentials; in relay mode it goes to the relay without any (the relay adds them).
+pub(crate) async fn post_form(
     client: &ClientInner,
-    path: &str,
+    call: TokenCall,
     form: &[(&str, &str)],
     mode: RetryMode,
 ) -> Result<Reply> {
-    let url = client.config.url(path)?;
-    let auth = basic_auth(client)?;
+    let url = client.config.token_call_url(call)?;
+    let auth = match client.config.token_relay {
+        Some(_) => None,
+        None => Some(basic_auth(client)?),
+    };
     client
         .transport
         .send(
@@ -43,12 +49,11 @@ async fn post_form(
             client.config.timeouts.request,
             TOKEN_RESPONSE_LIMIT,
             || {
-                Ok(client
-                    .transport
-                    .client()
-                    .post(url.clone())
-                    .header(AUTHORIZATION, auth.clone())
-                    .form(form))
+                let request = client.transport.client().post(url.clone()).form(form);
+                Ok(match &auth {
+                    Some(auth) => request.header(AUTHORIZATION, auth.clone()),
+                    None => request,
+                })
             },
         )
         .await
@@ -97,13 +102,7 @@ pub(crate) async fn exchange_code(
             form.push(("code_verifier", v.secret()));
         }
         let sent_at = SystemTime::now();
-        let reply = post_form(
-            client,
-            &client.config.endpoints.token,
-            &form,
-            RetryMode::Refusals,
-        )
-        .await?;
+        let reply = post_form(client, TokenCall::Token, &form, RetryMode::Refusals).await?;
         let unsupported = !reply.is_success()
             && reply.oauth_error().as_deref().map(OAuthError::parse)
                 == Some(OAuthError::UnsupportedGrantType);
@@ -136,13 +135,7 @@ pub(crate) async fn refresh(
         ("clientId", client.config.client_id.as_str()),
     ];
     let sent_at = SystemTime::now();
-    let reply = post_form(
-        client,
-        &client.config.endpoints.token,
-        &form,
-        RetryMode::Refusals,
-    )
-    .await?;
+    let reply = post_form(client, TokenCall::Token, &form, RetryMode::Refusals).await?;
     token_reply(reply, sent_at, Some(previous))
 }
 
@@ -150,13 +143,7 @@ pub(crate) async fn refresh(
 /// means the grant is gone.
 pub(crate) async fn revoke(client: &ClientInner, token: &str, hint: &str) -> Result<()> {
     let form = [("token", token), ("token_type_hint", hint)];
-    let reply = post_form(
-        client,
-        &client.config.endpoints.revoke,
-        &form,
-        RetryMode::Idempotent,
-    )
-    .await?;
+    let reply = post_form(client, TokenCall::Revoke, &form, RetryMode::Idempotent).await?;
     if reply.is_success() {
         Ok(())
     } else {

@@ -3,7 +3,7 @@
 
 mod authorize;
 pub(crate) mod jwt;
-mod token;
+pub(crate) mod token;
 
 use std::sync::Arc;
 

@@ -62,7 +62,7 @@ fn invalid_client(description: &str) -> Response {
 /// `client_secret_basic` only (RFC 6749 §2.3.1): base64 of `urlencode(id):urlencode(secret)`.
 /// enduco's document shows the pair without base64; that form is refused here as Spring
 /// Authorization Server refuses it.
-fn authenticate_client(app: &AppState, headers: &HeaderMap) -> Result<String, Response> {
+pub(crate) fn authenticate_client(app: &AppState, headers: &HeaderMap) -> Result<String, Response> {
     const HOW: &str = "Send Authorization: Basic base64(urlencode(client_id):urlencode(client_secret)) (RFC 6749 §2.3.1).";
     let Some(value) = headers
         .get(header::AUTHORIZATION)
