@@ -134,7 +134,7 @@ pub use export::{ExportFormat, MAX_EXPORT_DEPTH, MAX_EXPORT_TEXT_BYTES};
 pub use fit::{FitCheck, FitSummary, check as check_fit, check_file as check_fit_file};
 pub use oauth::{
     AUTHORIZATION_REQUEST_SCHEMA_VERSION, AuthorizationRequest, MAX_RELAY_REQUEST_BYTES,
-    RelayResponse, Scope, TokenRelay,
+    RELAY_USER_AGENT, RelayResponse, Scope, TokenRelay,
 };
 pub use session::Session;
 pub use store::{FileTokenStore, MemoryTokenStore, TokenStore};

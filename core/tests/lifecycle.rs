@@ -9,6 +9,28 @@ use async_trait::async_trait;
 use common::Harness;
 use enduco::{Error, MemoryTokenStore, Scope, TokenSet, TokenStore};
 
+/// Declares a lifecycle test that runs twice: with the client secret, and in relay mode
+/// (docs/relay.md), where only the place token requests go changes — so every rule must hold.
+macro_rules! in_both_modes {
+    (async fn $name:ident($h:ident: Harness) $body:block) => {
+        mod $name {
+            use super::*;
+
+            async fn run($h: Harness) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn with_the_secret() {
+                run(Harness::start().await).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn through_a_relay() {
+                run(Harness::start_relayed().await).await
+            }
+        }
+    };
+}
+
 fn expired(mut tokens: TokenSet) -> TokenSet {
     tokens.expires_at = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -18,9 +40,8 @@ fn expired(mut tokens: TokenSet) -> TokenSet {
     tokens
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_hundred_concurrent_calls_on_an_expired_token_make_one_refresh() {
-    let h = Harness::start().await;
+in_both_modes! {
+async fn a_hundred_concurrent_calls_on_an_expired_token_make_one_refresh(h: Harness) {
     let tokens = expired(h.authorize(&Scope::ALL).await);
     h.expire_access_tokens().await;
     let store = Arc::new(MemoryTokenStore::with_tokens(tokens));
@@ -41,10 +62,10 @@ async fn a_hundred_concurrent_calls_on_an_expired_token_make_one_refresh() {
             .expires_within(std::time::Duration::from_secs(60))
     );
 }
+}
 
-#[tokio::test]
-async fn a_401_refreshes_once_and_replays_once() {
-    let h = Harness::start().await;
+in_both_modes! {
+async fn a_401_refreshes_once_and_replays_once(h: Harness) {
     let (session, _store) = h.session().await;
     h.expire_access_tokens().await;
     let response = session
@@ -68,6 +89,7 @@ async fn a_401_refreshes_once_and_replays_once() {
             ("GET".to_owned(), "/api/v1/zones".to_owned(), 200),
         ]
     );
+}
 }
 
 /// A host store whose `save` fails a given number of times.
@@ -95,9 +117,8 @@ impl TokenStore for FlakyStore {
     }
 }
 
-#[tokio::test]
-async fn a_failed_save_keeps_the_tokens_and_saves_them_on_the_next_call() {
-    let h = Harness::start().await;
+in_both_modes! {
+async fn a_failed_save_keeps_the_tokens_and_saves_them_on_the_next_call(h: Harness) {
     let original = expired(h.authorize(&Scope::ALL).await);
     let store = Arc::new(FlakyStore {
         inner: MemoryTokenStore::with_tokens(original.clone()),
@@ -137,6 +158,7 @@ async fn a_failed_save_keeps_the_tokens_and_saves_them_on_the_next_call() {
     let saved = store.inner.get().unwrap();
     assert_ne!(saved.refresh_token, original.refresh_token);
     assert_eq!(store.saves.load(Ordering::SeqCst), 2);
+}
 }
 
 #[tokio::test]

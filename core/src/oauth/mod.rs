@@ -6,7 +6,7 @@ pub(crate) mod relay;
 pub(crate) mod token_endpoint;
 
 pub use authorize::{AUTHORIZATION_REQUEST_SCHEMA_VERSION, AuthorizationRequest};
-pub use relay::{MAX_RELAY_REQUEST_BYTES, RelayResponse, TokenRelay};
 pub(crate) use authorize::{build_authorization_request, parse_callback};
+pub use relay::{MAX_RELAY_REQUEST_BYTES, RELAY_USER_AGENT, RelayResponse, TokenRelay};
 
 pub use crate::scope::Scope;

@@ -27,6 +27,9 @@ pub const MAX_RELAY_REQUEST_BYTES: usize = 16 * 1024;
 /// What a relay's own `redirect_uri` is set to: it forwards the app's, and never uses its own.
 const RELAY_REDIRECT_URI: &str = "urn:enduco:token-relay";
 
+/// Added to the relay's `User-Agent`.
+pub const RELAY_USER_AGENT: &str = "enduco-token-relay";
+
 /// The parameters forwarded per operation; anything else in the app's form is dropped.
 const TOKEN_PARAMS: &[&str] = &[
     "grant_type",
@@ -60,7 +63,10 @@ impl std::fmt::Debug for RelayResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RelayResponse")
             .field("status", &self.status)
-            .field("body", &format_args!("[{} bytes, redacted]", self.body.len()))
+            .field(
+                "body",
+                &format_args!("[{} bytes, redacted]", self.body.len()),
+            )
             .field("user_id", &self.user_id)
             .finish()
     }
@@ -90,6 +96,12 @@ impl TokenRelay {
         if config.redirect_uri.trim().is_empty() {
             config.redirect_uri = RELAY_REDIRECT_URI.into();
         }
+        // enduco's logs (and the sandbox's) tell the relay's requests from the apps' own.
+        let agent = config.user_agent.take();
+        config.user_agent = Some(match agent {
+            Some(agent) => format!("{agent} {RELAY_USER_AGENT}"),
+            None => RELAY_USER_AGENT.into(),
+        });
         Ok(TokenRelay {
             client: EnducoClient::new(config)?,
         })
@@ -133,7 +145,10 @@ impl TokenRelay {
         }
         let is_form = content_type
             .and_then(|v| v.split(';').next())
-            .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
+            .is_some_and(|v| {
+                v.trim()
+                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            });
         if !is_form {
             return RelayResponse::refused(
                 400,
@@ -149,10 +164,7 @@ impl TokenRelay {
     }
 
     async fn forward(&self, call: TokenCall, form: &[(String, String)]) -> RelayResponse {
-        let pairs: Vec<(&str, &str)> = form
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let mode = match call {
             // A code is single-use and a refresh may rotate: resend only what surely did not
             // arrive. The app's own client applies the same rule to the relay.
@@ -164,8 +176,16 @@ impl TokenRelay {
         let reply = match post_form(&self.client.inner, call, &pairs, mode).await {
             Ok(reply) => reply,
             Err(e) => {
-                tracing::warn!(operation, code = e.code(), "token relay: enduco unreachable");
-                let status = if matches!(e, Error::Timeout) { 504 } else { 502 };
+                tracing::warn!(
+                    operation,
+                    code = e.code(),
+                    "token relay: enduco unreachable"
+                );
+                let status = if matches!(e, Error::Timeout) {
+                    504
+                } else {
+                    502
+                };
                 return RelayResponse::refused(
                     status,
                     "temporarily_unavailable",

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use enduco::{
-    AuthorizationRequest, ClientConfig, EnducoClient, Environment, MemoryTokenStore, Scope,
-    Session, TokenSet,
+    AuthorizationRequest, ClientConfig, EnducoClient, Environment, MAX_RELAY_REQUEST_BYTES,
+    MemoryTokenStore, Scope, Session, TokenRelay, TokenSet,
 };
 use enduco_sandbox::{Sandbox, SandboxConfig};
 use serde::Deserialize;
@@ -29,16 +29,77 @@ pub struct LoggedRequest {
     pub status: u16,
     #[serde(default)]
     pub user_id: Option<String>,
+    #[serde(default)]
+    pub authenticated_client: Option<String>,
+    #[serde(default)]
+    pub user_agent: Option<String>,
 }
 
 pub fn client_config(base_url: &str) -> ClientConfig {
     let env = Environment::parse(base_url).expect("sandbox URL");
-    let mut config = ClientConfig::new(env, "sandbox-client", "sandbox-secret", REDIRECT_URI);
-    // Keep fault tests quick: short backoffs, a deadline well inside the test timeout.
+    quick_retries(ClientConfig::new(
+        env,
+        "sandbox-client",
+        "sandbox-secret",
+        REDIRECT_URI,
+    ))
+}
+
+/// A client in relay mode: no secret, token requests to `relay_url`.
+pub fn relayed_config(base_url: &str, relay_url: &str) -> ClientConfig {
+    let env = Environment::parse(base_url).expect("sandbox URL");
+    let relay = url::Url::parse(relay_url).expect("relay URL");
+    quick_retries(ClientConfig::relayed(
+        env,
+        "sandbox-client",
+        REDIRECT_URI,
+        relay,
+    ))
+}
+
+/// Keep fault tests quick: short backoffs, a deadline well inside the test timeout.
+fn quick_retries(mut config: ClientConfig) -> ClientConfig {
     config.retry.initial_backoff = std::time::Duration::from_millis(20);
     config.retry.max_backoff = std::time::Duration::from_millis(200);
     config.retry.deadline = std::time::Duration::from_secs(10);
     config
+}
+
+/// Serves `relay` on a loopback port the way a backend mounts it (any path; the body read up
+/// to the relay's limit + 1 byte) and returns its base URL.
+pub async fn serve_relay(relay: TokenRelay) -> String {
+    use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+    let app = axum::Router::new().fallback(move |request: axum::extract::Request| {
+        let relay = relay.clone();
+        async move {
+            let path = request.uri().path().to_owned();
+            let content_type = request
+                .headers()
+                .get(CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            // A body past the limit is cut at limit + 1 bytes: enough for the relay to refuse.
+            let body = match axum::body::to_bytes(request.into_body(), MAX_RELAY_REQUEST_BYTES + 1)
+                .await
+            {
+                Ok(body) => body.to_vec(),
+                Err(_) => vec![0; MAX_RELAY_REQUEST_BYTES + 1],
+            };
+            let answer = relay.handle(&path, content_type.as_deref(), &body).await;
+            (
+                axum::http::StatusCode::from_u16(answer.status).unwrap(),
+                [
+                    (CONTENT_TYPE, "application/json"),
+                    (CACHE_CONTROL, "no-store"),
+                ],
+                answer.body,
+            )
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{address}/relay")
 }
 
 impl Harness {
@@ -54,6 +115,27 @@ impl Harness {
         let mut config = client_config(sandbox.url());
         tweak(&mut config);
         let client = EnducoClient::new(config).expect("client");
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Harness {
+            sandbox,
+            http,
+            client,
+        }
+    }
+
+    /// A sandbox, a token relay in front of its token endpoint (holding the secret), and a
+    /// client in relay mode: the setup of a mobile app and its partner's backend.
+    pub async fn start_relayed() -> Harness {
+        let sandbox = Sandbox::start_with(SandboxConfig::default())
+            .await
+            .expect("sandbox starts");
+        let relay = TokenRelay::new(client_config(sandbox.url())).expect("relay");
+        let relay_url = serve_relay(relay).await;
+        let client =
+            EnducoClient::new(relayed_config(sandbox.url(), &relay_url)).expect("relay client");
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
