@@ -22,11 +22,24 @@ pub fn client(global: &Global, redirect_uri: &str) -> Result<EnducoClient> {
         .client_id
         .clone()
         .context("no client id: pass --client-id or set ENDUCO_CLIENT_ID")?;
-    let client_secret = global
-        .client_secret
-        .clone()
-        .context("no client secret: set ENDUCO_CLIENT_SECRET (or pass --client-secret)")?;
-    let mut config = ClientConfig::new(environment, client_id, client_secret, redirect_uri);
+    let mut config = match &global.relay {
+        // Relay mode: the core refuses a secret given as well.
+        Some(relay) => {
+            let relay = url::Url::parse(relay)
+                .with_context(|| format!("--relay {relay:?} is not a URL"))?;
+            let mut config = ClientConfig::relayed(environment, client_id, redirect_uri, relay);
+            config.client_secret =
+                enduco::ClientSecret::new(global.client_secret.clone().unwrap_or_default());
+            config
+        }
+        None => {
+            let client_secret = global.client_secret.clone().context(
+                "no client secret: set ENDUCO_CLIENT_SECRET (or pass --client-secret), \
+                 or use a token relay (--relay URL)",
+            )?;
+            ClientConfig::new(environment, client_id, client_secret, redirect_uri)
+        }
+    };
     config.user_agent = Some(format!("enduco-cli/{}", env!("CARGO_PKG_VERSION")));
     Ok(EnducoClient::new(config)?)
 }

@@ -4,6 +4,7 @@ mod chart;
 mod commands;
 mod demo;
 mod login;
+mod relay;
 mod render;
 
 use std::path::PathBuf;
@@ -41,6 +42,10 @@ pub struct Global {
         hide_env_values = true
     )]
     pub client_secret: Option<String>,
+    /// Relay mode, for a CLI handed to users: the partner's token relay, which holds the
+    /// client secret (code exchange, refresh and revoke go there; no secret on this machine).
+    #[arg(long, global = true, env = "ENDUCO_TOKEN_RELAY")]
+    pub relay: Option<String>,
     /// Where tokens are kept (default: the user's config folder, one file per environment).
     #[arg(long, global = true, env = "ENDUCO_TOKEN_FILE")]
     pub token_file: Option<PathBuf>,
@@ -87,6 +92,8 @@ enum Command {
     Revoke,
     /// Create the tables of a `--token-store` database (idempotent).
     Migrate,
+    /// Serve a token relay for apps in relay mode (holds the client secret; docs/relay.md).
+    Relay(relay::RelayArgs),
 }
 
 fn main() -> ExitCode {
@@ -110,6 +117,7 @@ fn main() -> ExitCode {
             Command::Upload(args) => commands::upload(&global, args).await,
             Command::Revoke => commands::revoke(&global).await,
             Command::Migrate => commands::migrate(&global).await,
+            Command::Relay(args) => relay::run(&global, args).await,
         }
     });
     match outcome {

@@ -34,7 +34,12 @@ fn json(output: &Output) -> serde_json::Value {
 /// Logs in by playing the browser: GET the printed URL, follow the redirect to the CLI's
 /// loopback listener.
 async fn login(sandbox: &Sandbox, token_file: &Path) {
-    let mut child = enduco(sandbox, token_file)
+    login_with(enduco(sandbox, token_file)).await
+}
+
+/// [`login`] with a prepared `enduco` command (e.g. one in relay mode).
+async fn login_with(mut command: Command) {
+    let mut child = command
         .args(["login", "--no-browser", "--timeout", "30"])
         .stdout(Stdio::piped())
         .spawn()
@@ -417,4 +422,93 @@ fn demo_walks_every_step_and_exits_zero() {
         assert!(stdout.contains(marker), "missing {marker:?} in:\n{stdout}");
     }
     assert!(!stdout.contains("sandbox-secret"));
+}
+
+/// A child process that is killed when the test ends, however it ends.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `enduco relay` serving on a free loopback port: the child and its base URL.
+fn start_relay(sandbox: &Sandbox) -> (KillOnDrop, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_enduco"))
+        .env("ENDUCO_CLIENT_ID", "sandbox-client")
+        .env("ENDUCO_CLIENT_SECRET", "sandbox-secret")
+        .args(["--env", sandbox.url(), "relay", "--port", "0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("enduco relay printed {line:?}"))
+        .to_owned();
+    (KillOnDrop(child), url)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn login_and_revoke_through_a_relay_without_the_secret() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let (_relay, relay_url) = start_relay(&sandbox);
+    let dir = tempfile::tempdir().unwrap();
+    let tokens = dir.path().join("tokens.json");
+    let relayed = || {
+        let mut command = enduco(&sandbox, &tokens);
+        command
+            .env_remove("ENDUCO_CLIENT_SECRET")
+            .args(["--relay", &format!("{relay_url}/enduco")]);
+        command
+    };
+    login_with(relayed()).await;
+    let zones = json(&relayed().args(["--json", "zones"]).output().unwrap());
+    assert!(!zones["zones"].as_array().unwrap().is_empty());
+    let revoked = relayed().arg("revoke").output().unwrap();
+    assert!(
+        revoked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&revoked.stderr)
+    );
+
+    // With the secret as well, relay mode is refused: an app with a relay must not carry it.
+    let both = enduco(&sandbox, &tokens)
+        .args(["--relay", &relay_url, "whoami"])
+        .output()
+        .unwrap();
+    assert!(!both.status.success());
+    assert!(String::from_utf8_lossy(&both.stderr).contains("not both"));
+
+    let log: serde_json::Value = reqwest::get(format!("{}/_sandbox/requests", sandbox.url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let back_channel: Vec<_> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["path"] == "/oauth2/token" || r["path"] == "/oauth2/revoke")
+        .collect();
+    assert_eq!(back_channel.len(), 2, "exchange and revoke: {log:#}");
+    for request in back_channel {
+        assert_eq!(
+            request["authenticatedClient"], "sandbox-client",
+            "{request}"
+        );
+        assert!(
+            request["userAgent"]
+                .as_str()
+                .unwrap()
+                .contains("enduco-token-relay")
+        );
+    }
 }
