@@ -19,8 +19,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use crate::net::Peer;
-use crate::state::Caller;
-use crate::state::AppState;
+use crate::state::{AppState, Caller};
 use crate::util::{Params, bad_request};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
