@@ -14,6 +14,10 @@ intensity zones::
     session = client.connect(enduco.FileTokenStore("tokens.json"), tokens)
     zones = session.intensity_zones()
 
+An app distributed to users (desktop, CLI) leaves the secret out and names the partner's token
+relay instead: ``EnducoClient(client_id, redirect_uri=…, token_relay_url="https://…/relay")``;
+the backend mounts :class:`TokenRelay` (``enduco.relay``; docs/relay.md).
+
 ``AsyncEnducoClient`` offers the same with coroutines. Every failure is an
 :class:`EnducoError` subclass with a stable ``code``. Log records go to the ``enduco`` logger.
 """
@@ -62,6 +66,7 @@ from ._errors import (
     StateMismatchError,
     StoreError,
 )
+from ._relay import MAX_RELAY_REQUEST_BYTES, RelayResponse, TokenRelay
 from ._store import AsyncTokenStore, AsyncTokenStoreLock, TokenStore, TokenStoreLock
 
 #: ``enduco.TimeoutError`` is :class:`EnducoTimeoutError` (also a builtin ``TimeoutError``).
@@ -84,6 +89,7 @@ __all__ = [
     "RawResponse",
     "RedisTokenStore",
     "RedisTokenStores",
+    "RelayResponse",
     "Repeat",
     "ResolvedTarget",
     "Session",
@@ -93,6 +99,7 @@ __all__ = [
     "TimelineSegment",
     "TokenSet",
     "TokenStore",
+    "TokenRelay",
     "TokenStoreLock",
     "UploadResult",
     "WebhookEvent",
@@ -112,5 +119,6 @@ __all__ = [
     "ServerError",
     "StateMismatchError",
     "StoreError",
+    "MAX_RELAY_REQUEST_BYTES",
     "__version__",
 ]

@@ -5,9 +5,13 @@ import os
 import pathlib
 from typing import Any, Callable, Coroutine, List, Mapping, Optional, Sequence, Tuple, Union, final
 
+from typing_extensions import Self, disjoint_base
+
 from ._store import AsyncTokenStore, AsyncTokenStoreLock, TokenStore, TokenStoreLock
 
 __version__: str
+#: The largest request body a token relay reads (16 KiB); adapters read at most one byte more.
+MAX_RELAY_REQUEST_BYTES: int
 
 # The module's own ``__all__`` (pyo3 lists everything the module adds, in that order).
 __all__ = [
@@ -36,6 +40,9 @@ __all__ = [
     "UploadResult",
     "RawResponse",
     "WebhookEvent",
+    "_TokenRelay",
+    "RelayResponse",
+    "MAX_RELAY_REQUEST_BYTES",
     "parse_webhook",
     "_panic_for_tests",
     "_wait_for_sdk_threads",
@@ -439,9 +446,12 @@ class EnducoClient:
     def __new__(
         cls,
         client_id: str,
-        client_secret: str,
-        redirect_uri: str,
+        client_secret: Optional[str] = None,
+        # Required (a missing one raises ``TypeError``); a default (``...``, as the runtime
+        # signature shows it) only so that a relay client can name it and leave the secret out.
+        redirect_uri: str = ...,
         *,
+        token_relay_url: Optional[str] = None,
         environment: Optional[str] = None,
         use_pkce: Optional[bool] = None,
         time_zone: Optional[str] = None,
@@ -458,6 +468,12 @@ class EnducoClient:
         endpoints: Optional[Mapping[str, str]] = None,
     ) -> "EnducoClient":
         """Keyword arguments mirror the core's ``ClientOptions`` (all optional):
+
+        - ``token_relay_url``: relay mode, for an app distributed to users (desktop, CLI),
+          which cannot keep a secret: pass no ``client_secret``; code exchange, refresh and
+          revoke go to ``{token_relay_url}/token`` and ``/revoke`` (the partner's
+          ``TokenRelay``), data calls still straight to enduco. Neither a secret nor a relay,
+          or both, raises ``InvalidInputError``;
 
         - ``refresh_margin_seconds``: refresh when less than this is left on the access token
           (default 60; 0 = only once it has expired);
@@ -496,9 +512,12 @@ class AsyncEnducoClient:
     def __new__(
         cls,
         client_id: str,
-        client_secret: str,
-        redirect_uri: str,
+        client_secret: Optional[str] = None,
+        # Required (a missing one raises ``TypeError``); a default (``...``, as the runtime
+        # signature shows it) only so that a relay client can name it and leave the secret out.
+        redirect_uri: str = ...,
         *,
+        token_relay_url: Optional[str] = None,
         environment: Optional[str] = None,
         use_pkce: Optional[bool] = None,
         time_zone: Optional[str] = None,
@@ -515,6 +534,12 @@ class AsyncEnducoClient:
         endpoints: Optional[Mapping[str, str]] = None,
     ) -> "AsyncEnducoClient":
         """Keyword arguments mirror the core's ``ClientOptions`` (all optional):
+
+        - ``token_relay_url``: relay mode, for an app distributed to users (desktop, CLI),
+          which cannot keep a secret: pass no ``client_secret``; code exchange, refresh and
+          revoke go to ``{token_relay_url}/token`` and ``/revoke`` (the partner's
+          ``TokenRelay``), data calls still straight to enduco. Neither a secret nor a relay,
+          or both, raises ``InvalidInputError``;
 
         - ``refresh_margin_seconds``: refresh when less than this is left on the access token
           (default 60; 0 = only once it has expired);
@@ -543,3 +568,48 @@ class AsyncEnducoClient:
         store: Union[_Store, Callable[[str], Optional[_Store]], None],
     ) -> Coroutine[Any, Any, Optional[str]]:
         """``EnducoClient.clear_deregistered_user`` as a coroutine."""
+
+@final
+class RelayResponse:
+    """One token relay answer: send ``status``, ``headers`` and ``body`` as they are. ``body``
+    holds tokens: ``repr()`` shows its length only."""
+
+    @property
+    def status(self) -> int: ...
+    @property
+    def headers(self) -> List[Tuple[str, str]]:
+        """``Content-Type: application/json`` and ``Cache-Control: no-store``."""
+    @property
+    def body(self) -> bytes: ...
+    @property
+    def user_id(self) -> Optional[str]:
+        """enduco's user id after a successful code exchange or refresh, else ``None``."""
+
+@disjoint_base
+class _TokenRelay:
+    """The native half of ``enduco.TokenRelay`` (which adds the hook and the adapters)."""
+
+    def __new__(
+        cls,
+        client_id: str,
+        client_secret: str,
+        *,
+        environment: Optional[str] = None,
+        redirect_uri: Optional[str] = None,
+        user_agent: Optional[str] = None,
+        connect_timeout_seconds: Optional[float] = None,
+        request_timeout_seconds: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        retry_deadline_seconds: Optional[float] = None,
+        endpoints: Optional[Mapping[str, str]] = None,
+    ) -> Self:
+        """Keyword options are ``EnducoClient``'s (those about enduco's side matter here);
+        ``token_relay_url`` is refused (``InvalidInputError``), as is an empty secret."""
+    def respond(self, path: str, content_type: Optional[str], body: bytes) -> RelayResponse:
+        """One app request, blocking (GIL released): ``path``'s last segment names the
+        operation (``token`` or ``revoke``); ``body`` at most ``MAX_RELAY_REQUEST_BYTES + 1``
+        bytes of the request's. Refusals are 400 answers with an OAuth error body."""
+    def respond_async(
+        self, path: str, content_type: Optional[str], body: bytes
+    ) -> Coroutine[Any, Any, RelayResponse]:
+        """``respond`` as a coroutine."""

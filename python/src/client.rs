@@ -28,10 +28,31 @@ pub(crate) fn parse_scopes(py: Python<'_>, scopes: &[String]) -> PyResult<Vec<Sc
 fn build_client(
     py: Python<'_>,
     client_id: String,
-    client_secret: String,
-    redirect_uri: String,
+    client_secret: Option<String>,
+    redirect_uri: Option<String>,
     options: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<EnducoClient> {
+    // Optional in the signature only so that a relay client can leave the secret out and still
+    // name the redirect URI (`EnducoClient("id", redirect_uri=…, token_relay_url=…)`).
+    let redirect_uri = redirect_uri
+        .ok_or_else(|| PyTypeError::new_err("missing required argument: 'redirect_uri'"))?;
+    let options = core_options(py, options)?;
+    let options = ClientOptions {
+        client_id,
+        // None: relay mode (the core checks there is a relay URL instead).
+        client_secret: client_secret.unwrap_or_default(),
+        redirect_uri,
+        ..options
+    };
+    in_runtime(|| options.into_config().and_then(EnducoClient::new)).map_err(|e| to_pyerr(py, e))
+}
+
+/// Keyword options as the core's `ClientOptions` (shared with `TokenRelay`): a wrong name or
+/// type is a `TypeError`, a non-finite number `InvalidInputError`.
+pub(crate) fn core_options(
+    py: Python<'_>,
+    options: Option<&Bound<'_, PyDict>>,
+) -> PyResult<ClientOptions> {
     let json: String = match options {
         Some(options) => {
             // JSON has no NaN or infinity; the core refuses them as numbers of seconds.
@@ -49,15 +70,8 @@ fn build_client(
         }
         None => "{}".into(),
     };
-    let options = ClientOptions::from_json(&json)
-        .map_err(|e| PyTypeError::new_err(format!("invalid option: {}", e.message)))?;
-    let options = ClientOptions {
-        client_id,
-        client_secret,
-        redirect_uri,
-        ..options
-    };
-    in_runtime(|| options.into_config().and_then(EnducoClient::new)).map_err(|e| to_pyerr(py, e))
+    ClientOptions::from_json(&json)
+        .map_err(|e| PyTypeError::new_err(format!("invalid option: {}", e.message)))
 }
 
 /// A webhook body as bytes (`bytes`, `bytearray`, `memoryview` or `str`).
@@ -120,8 +134,12 @@ pub(crate) fn parse_webhook(body: &Bound<'_, PyAny>) -> PyResult<PyWebhookEvent>
 fn client_repr(py: Python<'_>, name: &str, client: &EnducoClient) -> PyResult<String> {
     let config = client.config();
     let quote = |text: &str| PyString::new(py, text).repr()?.extract::<String>();
+    let relay = match &config.token_relay {
+        Some(url) => format!(", token_relay_url={}", quote(url.as_str())?),
+        None => String::new(),
+    };
     Ok(format!(
-        "{name}(environment={}, client_id={}, redirect_uri={})",
+        "{name}(environment={}, client_id={}, redirect_uri={}{relay})",
         quote(config.environment.base_url().as_str().trim_end_matches('/'))?,
         quote(&config.client_id)?,
         quote(&config.redirect_uri)?,
@@ -138,12 +156,14 @@ pub struct PyEnducoClient {
 #[pymethods]
 impl PyEnducoClient {
     #[new]
-    #[pyo3(signature = (client_id, client_secret, redirect_uri, **options))]
+    // `redirect_uri` is required: its default (shown as `...`) only lets a relay client skip
+    // the secret and still name it; `build_client` raises `TypeError` without it.
+    #[pyo3(signature = (client_id, client_secret=None, redirect_uri=Option::<String>::None, **options))]
     fn new(
         py: Python<'_>,
         client_id: String,
-        client_secret: String,
-        redirect_uri: String,
+        client_secret: Option<String>,
+        redirect_uri: Option<String>,
         options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
         let inner = build_client(py, client_id, client_secret, redirect_uri, options)?;
@@ -260,12 +280,14 @@ pub struct PyAsyncEnducoClient {
 #[pymethods]
 impl PyAsyncEnducoClient {
     #[new]
-    #[pyo3(signature = (client_id, client_secret, redirect_uri, **options))]
+    // `redirect_uri` is required: its default (shown as `...`) only lets a relay client skip
+    // the secret and still name it; `build_client` raises `TypeError` without it.
+    #[pyo3(signature = (client_id, client_secret=None, redirect_uri=Option::<String>::None, **options))]
     fn new(
         py: Python<'_>,
         client_id: String,
-        client_secret: String,
-        redirect_uri: String,
+        client_secret: Option<String>,
+        redirect_uri: Option<String>,
         options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
         let inner = build_client(py, client_id, client_secret, redirect_uri, options)?;

@@ -8,6 +8,7 @@ mod client;
 mod errors;
 mod logging;
 mod models;
+mod relay;
 mod runtime;
 mod server_store;
 mod session;
@@ -41,6 +42,9 @@ fn _enduco(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<models::PyUploadResult>()?;
     m.add_class::<models::PyRawResponse>()?;
     m.add_class::<models::PyWebhookEvent>()?;
+    m.add_class::<relay::PyTokenRelay>()?;
+    m.add_class::<relay::PyRelayResponse>()?;
+    m.add("MAX_RELAY_REQUEST_BYTES", enduco::MAX_RELAY_REQUEST_BYTES)?;
     m.add_function(wrap_pyfunction!(client::parse_webhook, m)?)?;
     m.add_function(wrap_pyfunction!(runtime::_panic_for_tests, m)?)?;
     m.add_function(wrap_pyfunction!(runtime::_wait_for_sdk_threads, m)?)?;

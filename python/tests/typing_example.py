@@ -12,6 +12,7 @@ import pathlib
 from typing import Dict, List, Optional, Union
 
 import enduco
+import enduco.relay
 
 
 class DictStore:
@@ -241,6 +242,34 @@ async def async_flow(environment: str, callback_url: str) -> None:
     refreshed: enduco.TokenSet = await session.refresh()
     print(refreshed, await session.tokens())
     await session.revoke()
+
+
+def relay_mode(environment: str, relay_url: str) -> None:
+    """The app without the secret; the backend's relay with it (docs/relay.md)."""
+    app = enduco.EnducoClient(
+        "client-id", redirect_uri="com.example.app:/enduco", token_relay_url=relay_url,
+        environment=environment,
+    )
+    positional: enduco.AsyncEnducoClient = enduco.AsyncEnducoClient(
+        "client-id", None, "https://app.example/callback", token_relay_url=relay_url
+    )
+    request: enduco.AuthorizationRequest = app.authorization_request(["user_read"])
+    del positional, request
+
+    relay = enduco.TokenRelay("client-id", "secret", environment=environment)
+    seen: List[str] = []
+    status, headers, body = relay.handle(
+        "/enduco/relay/token", "application/x-www-form-urlencoded", b"grant_type=refresh_token&refresh_token=r",
+        on_tokens=seen.append,
+    )
+    response: enduco.RelayResponse = relay.respond("/enduco/relay/revoke", None, b"token=t")
+    limit: int = enduco.MAX_RELAY_REQUEST_BYTES
+    asgi: enduco.relay.AsgiApp = relay.asgi_app(on_tokens=seen.append)
+    wsgi: enduco.relay.WsgiApp = relay.wsgi_app()
+    server = enduco.relay.make_server(relay, "127.0.0.1", 0)
+    url: str = enduco.relay.server_url(server)
+    server.server_close()
+    del status, headers, body, response, limit, asgi, wsgi, url
 
 
 def stores() -> List[Union[enduco.TokenStore, enduco.AsyncTokenStore]]:
