@@ -39,12 +39,32 @@ export type EndpointName = 'authorize' | 'token' | 'revoke' | 'zones' | 'plans' 
 // ---------------------------------------------------------------------------------------------
 // Client
 
-/** `new EnducoClient(options)`: mirrors the core's `ClientOptions`. */
-export interface ClientOptions {
+/**
+ * `new EnducoClient(options)`: mirrors the core's `ClientOptions`. Give `clientSecret` (a
+ * backend) or `tokenRelayUrl` (an app distributed to users, which cannot keep a secret), not
+ * both and not neither (`InvalidInputError`). docs/relay.md.
+ */
+export type ClientOptions = ClientOptionsBase &
+  (
+    | {
+        /** The client secret enduco issued to your app. Never logged or shown. */
+        clientSecret: string
+        tokenRelayUrl?: undefined | null
+      }
+    | {
+        clientSecret?: undefined | null
+        /** Relay mode: your backend's {@link TokenRelay}, e.g.
+         * `"https://api.example.com/enduco/relay"`. Code exchange, refresh and revoke go to
+         * `{tokenRelayUrl}/token` and `/revoke` without client credentials; data calls still go
+         * straight to enduco. Plain http only for loopback. */
+        tokenRelayUrl: string
+      }
+  )
+
+/** What every {@link ClientOptions} has, in both modes. */
+export interface ClientOptionsBase {
   /** The client id enduco issued to your app. */
   clientId: string
-  /** The client secret enduco issued to your app. Never logged or shown. */
-  clientSecret: string
   /** Must match a redirect URI registered with enduco exactly. */
   redirectUri: string
   /** `"beta"` (default), `"production"` or a base URL. */
@@ -518,6 +538,73 @@ export declare function toZwo(plan: PlannedWorkout, zones?: IntensityZones | nul
 export declare function toErg(plan: PlannedWorkout, zones?: IntensityZones | null): string
 /** The workout as an MRC file: rows of minutes and percent of the FTP in `zones`. */
 export declare function toMrc(plan: PlannedWorkout, zones?: IntensityZones | null): string
+
+// ---------------------------------------------------------------------------------------------
+// Token relay (the server half of relay mode, docs/relay.md)
+
+/** The largest request body a relay reads (16 KiB); its handler reads at most one byte more. */
+export declare const MAX_RELAY_REQUEST_BYTES: number
+
+/** `new TokenRelay(options)`: your app's id and secret, and where enduco is. */
+export interface TokenRelayOptions {
+  clientId: string
+  /** Never logged or shown. */
+  clientSecret: string
+  /** `"beta"` (default), `"production"` or a base URL. */
+  environment?: Environment
+  /** Prepended to the relay's User-Agent (which names it `enduco-token-relay`). */
+  userAgent?: string
+  connectTimeoutSeconds?: number
+  requestTimeoutSeconds?: number
+  maxRetries?: number
+  retryDeadlineSeconds?: number
+  /** Path overrides of enduco's `token` and `revoke` endpoints. */
+  endpoints?: Partial<Record<EndpointName, string>>
+}
+
+/** One relay answer: send `status`, `headers` and `body` as they are. `body` holds tokens. */
+export interface RelayAnswer {
+  status: number
+  /** `Content-Type: application/json`, `Cache-Control: no-store`. */
+  headers: Record<string, string>
+  body: Buffer
+  /** enduco's user id after a successful code exchange or refresh, else `null`. */
+  userId: string | null
+}
+
+/** Options of {@link TokenRelay.handler}. */
+export interface RelayHandlerOptions {
+  /** Called with enduco's user id after a successful exchange or refresh through the relay
+   * (never with a token), before the answer goes out: record which of your users holds which
+   * enduco account. If it throws or rejects, a warning is emitted and the app still gets its
+   * tokens. */
+  onTokens?: (userId: string) => void | Promise<void>
+}
+
+/** A `node:http` request listener; also Express/Connect middleware. */
+export type RelayRequestHandler = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void
+
+/**
+ * The server half of relay mode, on the backend that holds the client secret: checks each app
+ * request (size, operation, form), forwards it to enduco with the client credentials and hands
+ * enduco's answer back. It keeps no tokens, logs none, and never shows its secret
+ * (`toString`, `JSON.stringify`, `util.inspect`). Create one per process.
+ */
+export declare class TokenRelay {
+  /** @throws {InvalidInputError} on unusable options (no secret, a `tokenRelayUrl`). */
+  constructor(options: TokenRelayOptions)
+  /** One app request: `path`'s last segment names the operation (`…/token`, `…/revoke`),
+   * `body` at most {@link MAX_RELAY_REQUEST_BYTES} + 1 bytes of it. A longer body, another
+   * path, a non-form body, a missing or repeated parameter or another grant type is a 400 with
+   * an OAuth error body, and nothing is forwarded. */
+  handle(path: string, contentType: string | null | undefined, body: Uint8Array | string): Promise<RelayAnswer>
+  /** `http.createServer(relay.handler())`, or `app.use('/enduco/relay', relay.handler())`
+   * before any body parser: serves `POST …/token` and `POST …/revoke` under any prefix,
+   * reading at most {@link MAX_RELAY_REQUEST_BYTES} + 1 bytes of a body. */
+  handler(options?: RelayHandlerOptions): RelayRequestHandler
+  /** `{ environment, clientId, clientSecret: '[redacted]' }`. */
+  toJSON(): { environment: string; clientId: string; clientSecret: '[redacted]' }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Errors

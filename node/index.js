@@ -525,6 +525,8 @@ function storeHandle(where, store) {
 // Client and session
 
 const OPTION_TYPES = {
+  clientSecret: 'string',
+  tokenRelayUrl: 'string',
   environment: 'string',
   usePkce: 'boolean',
   timeZone: 'string',
@@ -543,12 +545,12 @@ const OPTION_TYPES = {
 function clientOptions(options) {
   const where = 'new EnducoClient'
   expect(isPlainObject(options), where, 'options', 'an object', options)
-  for (const name of ['clientId', 'clientSecret', 'redirectUri']) {
+  // No clientSecret in relay mode (tokenRelayUrl instead): the core checks it has one of them.
+  for (const name of ['clientId', 'redirectUri']) {
     expectString(where, `options.${name}`, options[name])
   }
   const converted = {
     clientId: options.clientId,
-    clientSecret: options.clientSecret,
     redirectUri: options.redirectUri,
   }
   for (const [name, type] of Object.entries(OPTION_TYPES)) {
@@ -818,6 +820,189 @@ class Session {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Token relay (the server half of relay mode, docs/relay.md)
+
+const MAX_RELAY_REQUEST_BYTES = native.MAX_RELAY_REQUEST_BYTES
+/** The most of an over-long body a handler reads and throws away before it drops the connection. */
+const RELAY_DISCARD_BYTES = 1024 * 1024
+const RELAY_OPTION_TYPES = {
+  environment: 'string',
+  userAgent: 'string',
+  connectTimeoutSeconds: 'number',
+  requestTimeoutSeconds: 'number',
+  maxRetries: 'number',
+  retryDeadlineSeconds: 'number',
+}
+
+function relayHeaders() {
+  return { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }
+}
+
+function relayError(error, description) {
+  return Buffer.from(JSON.stringify({ error, error_description: description }), 'utf8')
+}
+
+/** Writes one relay answer on a `node:http` response. */
+function sendRelayAnswer(res, status, headers, body) {
+  if (res.headersSent || res.writableEnded) return
+  res.writeHead(status, { ...headers, 'Content-Length': String(body.length) })
+  res.end(body)
+}
+
+/** Runs the `onTokens` hook; a failure is reported, never thrown: the app gets its tokens. */
+async function notifyTokens(onTokens, userId) {
+  try {
+    await onTokens(userId)
+  } catch (error) {
+    process.emitWarning(`enduco: onTokens failed for enduco user ${userId} (${describeThrown(error)}); the answer was sent`, {
+      code: 'ENDUCO_RELAY_HOOK',
+    })
+  }
+}
+
+/**
+ * The relay for one enduco app: holds the client secret, checks each app request (size,
+ * operation, form), forwards it to enduco with the client credentials and hands enduco's
+ * answer back. Create one per process. It keeps no tokens and never shows its secret.
+ */
+class TokenRelay {
+  #description
+  constructor(options) {
+    const where = 'new TokenRelay'
+    expect(isPlainObject(options), where, 'options', 'an object', options)
+    expectString(where, 'options.clientId', options.clientId)
+    expectString(where, 'options.clientSecret', options.clientSecret)
+    if (options.tokenRelayUrl != null) {
+      throw invalidInput(`${where}: a token relay talks to enduco with the client secret; it cannot use a relay itself (no tokenRelayUrl)`)
+    }
+    const converted = { clientId: options.clientId, clientSecret: options.clientSecret }
+    for (const [name, type] of Object.entries(RELAY_OPTION_TYPES)) {
+      const value = options[name]
+      optional(value, (v) => expect(typeof v === type, where, `options.${name}`, `a ${type}`, v))
+      if (value != null) converted[name] = value
+    }
+    optional(options.endpoints, (endpoints) => {
+      expect(isPlainObject(endpoints), where, 'options.endpoints', 'an object of paths', endpoints)
+      for (const [name, path] of Object.entries(endpoints)) expectString(where, `options.endpoints.${name}`, path)
+      converted.endpoints = { ...endpoints }
+    })
+    NATIVE.set(this, callSync(() => new native.NativeTokenRelay(converted)))
+    this.#description = { environment: options.environment ?? 'beta', clientId: options.clientId }
+  }
+
+  /**
+   * One app request: `path`'s last segment names the operation (`…/token` or `…/revoke`),
+   * `contentType` is the request's header, `body` at most `MAX_RELAY_REQUEST_BYTES + 1` bytes
+   * of it. Resolves with `{ status, headers, body, userId }` (send the first three as they are;
+   * `userId` is enduco's user id after a successful exchange or refresh). Refusals are 400s
+   * with an OAuth error body; nothing refused is forwarded.
+   */
+  handle(path, contentType, body) {
+    return callAsync(async () => {
+      const where = 'TokenRelay.handle'
+      expectString(where, 'path', path)
+      optional(contentType, (v) => expectString(where, 'contentType', v))
+      const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : toBuffer(body ?? Buffer.alloc(0))
+      if (!bytes) throw invalidInput(`${where}: body must be a Buffer, a Uint8Array or a string, got ${kindOf(body)}`)
+      const answer = await NATIVE.get(this).handle(path, contentType ?? undefined, bytes)
+      return { status: answer.status, headers: relayHeaders(), body: answer.body, userId: answer.userId ?? null }
+    })
+  }
+
+  /**
+   * A `node:http` request listener that serves `POST …/token` and `POST …/revoke` under any
+   * prefix: `http.createServer(relay.handler())`, or Express/Connect middleware
+   * (`app.use('/enduco/relay', relay.handler())`, before any body parser). It reads at most
+   * `MAX_RELAY_REQUEST_BYTES + 1` bytes of a body. `onTokens(userId)` (may be async) runs after
+   * a successful exchange or refresh, before the answer is sent; if it fails, a warning is
+   * emitted and the app still gets its tokens.
+   */
+  handler(options = {}) {
+    const where = 'TokenRelay.handler'
+    expect(isPlainObject(options), where, 'options', 'an object', options)
+    const { onTokens } = options
+    optional(onTokens, (v) => expect(typeof v === 'function', where, 'options.onTokens', 'a function', v))
+    const relay = this
+    const limit = MAX_RELAY_REQUEST_BYTES + 1
+
+    const answer = async (req, res, body) => {
+      let result
+      try {
+        const path = String(req.url ?? '').split('?')[0]
+        const contentType = typeof req.headers['content-type'] === 'string' ? req.headers['content-type'] : undefined
+        result = await relay.handle(path, contentType, body)
+      } catch (error) {
+        sendRelayAnswer(res, 500, relayHeaders(), relayError('server_error', 'the relay failed; try again later'))
+        process.emitWarning(`enduco: token relay failed (${describeThrown(error)})`, { code: 'ENDUCO_RELAY' })
+        return
+      }
+      if (onTokens && result.userId && result.status >= 200 && result.status < 300) {
+        await notifyTokens(onTokens, result.userId)
+      }
+      sendRelayAnswer(res, result.status, result.headers, result.body)
+    }
+
+    return (req, res) => {
+      if (req.method !== 'POST') {
+        const body = relayError('invalid_request', 'the relay serves POST …/token and POST …/revoke')
+        sendRelayAnswer(res, 405, { ...relayHeaders(), Allow: 'POST' }, body)
+        req.resume()
+        return
+      }
+      // A body parser that ran first (express.raw) left the bytes; one that parsed them into
+      // an object cannot give the exact form back.
+      if (Buffer.isBuffer(req.body)) {
+        answer(req, res, req.body.subarray(0, limit))
+        return
+      }
+      if (req.readableEnded) {
+        const body = relayError('server_error', 'the relay needs the raw body: mount it before any body parser')
+        sendRelayAnswer(res, 500, relayHeaders(), body)
+        return
+      }
+      const chunks = []
+      let size = 0
+      let discarded = 0
+      let done = false
+      const finish = () => {
+        if (done) return
+        done = true
+        answer(req, res, Buffer.concat(chunks, size))
+      }
+      req.on('data', (chunk) => {
+        if (done) {
+          // Past the limit: throw the rest away (bounded) so the client reads the 400 instead
+          // of a reset connection.
+          discarded += chunk.length
+          if (discarded > RELAY_DISCARD_BYTES) req.destroy()
+          return
+        }
+        const take = Math.min(chunk.length, limit - size)
+        chunks.push(take === chunk.length ? chunk : chunk.subarray(0, take))
+        size += take
+        if (size >= limit) finish()
+      })
+      req.on('end', finish)
+      req.on('error', () => {
+        done = true
+      })
+    }
+  }
+
+  toString() {
+    return `TokenRelay(environment ${this.#description.environment}, client ${this.#description.clientId}, secret redacted)`
+  }
+
+  toJSON() {
+    return { ...this.#description, clientSecret: REDACTED }
+  }
+
+  [util.inspect.custom](depth, options, inspect) {
+    return inspectAs('TokenRelay', this.toJSON(), depth, options, inspect)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Webhooks
 
 function parseWebhook(body) {
@@ -879,6 +1064,8 @@ module.exports = {
   RedisTokenStores,
   RedisTokenStore,
   RawResponse,
+  TokenRelay,
+  MAX_RELAY_REQUEST_BYTES,
   parseWebhook,
   toFitWorkout,
   toZwo,

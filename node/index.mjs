@@ -16,6 +16,8 @@ export const {
   RedisTokenStores,
   RedisTokenStore,
   RawResponse,
+  TokenRelay,
+  MAX_RELAY_REQUEST_BYTES,
   parseWebhook,
   toFitWorkout,
   toZwo,

@@ -17,8 +17,12 @@ use crate::tokens::TokenSet;
 #[napi(object)]
 pub struct ClientOptions {
     pub client_id: String,
-    pub client_secret: String,
+    /// Absent in relay mode (an app distributed to users cannot keep a secret).
+    pub client_secret: Option<String>,
     pub redirect_uri: String,
+    /// Relay mode: the partner's token relay (`{relay}/token`, `{relay}/revoke`), instead of
+    /// the client secret.
+    pub token_relay_url: Option<String>,
     /// `"beta"` (default), `"production"` or a base URL (plain http only for loopback).
     pub environment: Option<String>,
     pub use_pkce: Option<bool>,
@@ -48,8 +52,9 @@ impl ClientOptions {
         endpoints.sort();
         Ok(enduco::ClientOptions {
             client_id: self.client_id,
-            client_secret: self.client_secret,
+            client_secret: self.client_secret.unwrap_or_default(),
             redirect_uri: self.redirect_uri,
+            token_relay_url: self.token_relay_url,
             environment: self.environment,
             use_pkce: self.use_pkce,
             time_zone: self.time_zone,

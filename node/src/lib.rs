@@ -12,6 +12,7 @@ mod client;
 mod error;
 mod export;
 mod guard;
+mod relay;
 mod server_store;
 mod session;
 mod store;

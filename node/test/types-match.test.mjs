@@ -223,6 +223,7 @@ async function makeSamples() {
     PostgresTokenStore: postgres.forUser('user-1'),
     RedisTokenStores: redis,
     RedisTokenStore: redis.forUser('user-1'),
+    TokenRelay: new enduco.TokenRelay({ clientId: CLIENT.clientId, clientSecret: CLIENT.clientSecret, environment: sandbox.url }),
     EnducoError: new enduco.EnducoError('internal', 'made by hand'),
     InvalidInputError: await failure(() => client.authorizationRequest(['admin'])),
     AuthorizationDeniedError: await failure(async () => client.completeAuthorization(denied, await sandbox.cancel(denied.url))),
