@@ -23,6 +23,11 @@ pub struct EnducoClient {
 impl EnducoClient {
     /// Checks the configuration and builds the HTTP client; makes no request.
     ///
+    /// Give `client_secret` (a backend) or `token_relay_url` (an app distributed to users, which
+    /// cannot keep a secret: code exchange, refresh and revoke go to `{relay}/token` and
+    /// `{relay}/revoke`, the partner's token relay, which holds the secret; docs/relay.md), not
+    /// both and not neither (`invalid_input`).
+    ///
     /// `environment` is `"beta"` (the default), `"production"` or a base URL (plain `http://`
     /// only for loopback, i.e. the sandbox). `endpoints` overrides paths by name: `authorize`,
     /// `token`, `revoke`, `zones`, `plans`, `workouts`. Unset values keep the core's defaults.
@@ -35,6 +40,8 @@ impl EnducoClient {
     /// from a data endpoint (default 8 MiB, at least 1024); a bigger one fails with
     /// `invalid_response` without being read whole. Token answers have a fixed 64 KiB cap.
     #[uniffi::constructor(default(
+        client_secret = None,
+        token_relay_url = None,
         environment = None,
         use_pkce = None,
         time_zone = None,
@@ -53,8 +60,9 @@ impl EnducoClient {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         client_id: String,
-        client_secret: String,
+        client_secret: Option<String>,
         redirect_uri: String,
+        token_relay_url: Option<String>,
         environment: Option<String>,
         use_pkce: Option<bool>,
         time_zone: Option<String>,
@@ -87,8 +95,10 @@ impl EnducoClient {
                 .transpose()?;
             let options = enduco::ClientOptions {
                 client_id,
-                client_secret,
+                // None: relay mode (the core checks that a relay URL is there instead).
+                client_secret: client_secret.unwrap_or_default(),
                 redirect_uri,
+                token_relay_url,
                 environment,
                 use_pkce,
                 time_zone,
