@@ -1,0 +1,149 @@
+//! The server half of relay mode: the core's `enduco::TokenRelay` as `enduco._enduco._TokenRelay`.
+//! The framework adapters (ASGI, WSGI, the standard-library server) and the `on_tokens` hook
+//! are plain Python in `enduco/relay.py`, whose `TokenRelay` subclasses this class.
+
+use enduco::{ClientOptions, RelayResponse, TokenRelay};
+use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedBytes;
+use pyo3::types::{PyBytes, PyDict, PyString};
+
+use crate::client::core_options;
+use crate::errors::to_pyerr;
+use crate::runtime::{coroutine, in_runtime, wait};
+
+/// The relay never uses its own redirect URI (it forwards the app's), but the core's options
+/// require an absolute one: the core's relay puts this same placeholder in when it has none.
+const RELAY_REDIRECT_URI: &str = "urn:enduco:token-relay";
+
+/// The headers every relay answer goes out with: JSON, never cached (it may hold tokens).
+const RELAY_HEADERS: [(&str, &str); 2] = [
+    ("Content-Type", "application/json"),
+    ("Cache-Control", "no-store"),
+];
+
+/// One relay answer. `body` holds tokens: `repr()` shows its length only.
+#[pyclass(name = "RelayResponse", module = "enduco", frozen)]
+pub struct PyRelayResponse {
+    inner: RelayResponse,
+}
+
+#[pymethods]
+impl PyRelayResponse {
+    #[getter]
+    fn status(&self) -> u16 {
+        self.inner.status
+    }
+
+    /// `Content-Type: application/json` and `Cache-Control: no-store`.
+    #[getter]
+    fn headers(&self) -> Vec<(&'static str, &'static str)> {
+        RELAY_HEADERS.to_vec()
+    }
+
+    #[getter]
+    fn body<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.inner.body)
+    }
+
+    /// enduco's user id after a successful code exchange or refresh, else `None`.
+    #[getter]
+    fn user_id(&self) -> Option<&str> {
+        self.inner.user_id.as_deref()
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let user = match &self.inner.user_id {
+            Some(user) => PyString::new(py, user).repr()?.extract::<String>()?,
+            None => "None".into(),
+        };
+        Ok(format!(
+            "RelayResponse(status={}, body=<{} bytes, redacted>, user_id={user})",
+            self.inner.status,
+            self.inner.body.len()
+        ))
+    }
+}
+
+/// The relay: holds the client secret, checks each app request and forwards it to enduco.
+/// One per backend process (it holds one connection pool); `repr()` never shows the secret.
+#[pyclass(name = "_TokenRelay", module = "enduco._enduco", subclass, frozen)]
+pub struct PyTokenRelay {
+    inner: TokenRelay,
+    /// `environment=…, client_id=…` for `repr()`.
+    described: String,
+}
+
+#[pymethods]
+impl PyTokenRelay {
+    #[new]
+    #[pyo3(signature = (client_id, client_secret, **options))]
+    fn new(
+        py: Python<'_>,
+        client_id: String,
+        client_secret: String,
+        options: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Self> {
+        let options = core_options(py, options)?;
+        let redirect_uri = if options.redirect_uri.trim().is_empty() {
+            RELAY_REDIRECT_URI.to_owned()
+        } else {
+            options.redirect_uri.clone()
+        };
+        let options = ClientOptions {
+            client_id,
+            client_secret,
+            redirect_uri,
+            ..options
+        };
+        let config = options.into_config().map_err(|e| to_pyerr(py, e))?;
+        let quote = |text: &str| PyString::new(py, text).repr()?.extract::<String>();
+        let described = format!(
+            "environment={}, client_id={}",
+            quote(config.environment.base_url().as_str().trim_end_matches('/'))?,
+            quote(&config.client_id)?
+        );
+        let inner = in_runtime(|| TokenRelay::new(config)).map_err(|e| to_pyerr(py, e))?;
+        Ok(PyTokenRelay { inner, described })
+    }
+
+    /// Handles one app request and blocks (GIL released) until enduco answered: `path` names
+    /// the operation by its last segment (`…/token` or `…/revoke`), `content_type` is the
+    /// request's header, `body` at most `MAX_RELAY_REQUEST_BYTES` + 1 bytes of it.
+    #[pyo3(signature = (path, content_type, body))]
+    fn respond(
+        &self,
+        py: Python<'_>,
+        path: String,
+        content_type: Option<String>,
+        body: PyBackedBytes,
+    ) -> PyResult<PyRelayResponse> {
+        let relay = self.inner.clone();
+        let body = body.to_vec();
+        wait(py, async move {
+            let inner = relay.handle(&path, content_type.as_deref(), &body).await;
+            Ok(PyRelayResponse { inner })
+        })
+    }
+
+    /// `respond` as a coroutine, for asyncio servers.
+    #[pyo3(signature = (path, content_type, body))]
+    fn respond_async<'py>(
+        &self,
+        py: Python<'py>,
+        path: String,
+        content_type: Option<String>,
+        body: PyBackedBytes,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let relay = self.inner.clone();
+        let body = body.to_vec();
+        coroutine(py, move |_| async move {
+            let inner = relay.handle(&path, content_type.as_deref(), &body).await;
+            Ok(PyRelayResponse { inner })
+        })
+    }
+
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        let name = slf.get_type().name()?;
+        Ok(format!("{name}({})", slf.get().described))
+    }
+}
