@@ -1,0 +1,107 @@
+//! The server half of relay mode: the core's `enduco::TokenRelay` as `NativeTokenRelay`. The
+//! `node:http` handler, the body cap while streaming and the `onTokens` hook are in `index.js`.
+
+use std::collections::HashMap;
+
+use napi::Env;
+use napi::bindgen_prelude::{Buffer, PromiseRaw};
+use napi_derive::napi;
+
+use crate::error::{OrThrow, whole_number};
+use crate::guard::{spawn, sync};
+
+/// The relay never uses its own redirect URI (it forwards the app's), but the core's options
+/// require an absolute one: the core's relay puts this same placeholder in when it has none.
+const RELAY_REDIRECT_URI: &str = "urn:enduco:token-relay";
+
+/// The options of `new TokenRelay(...)`: the client's, less what only an app uses.
+#[napi(object)]
+pub struct RelayOptions {
+    pub client_id: String,
+    pub client_secret: String,
+    /// `"beta"` (default), `"production"` or a base URL (plain http only for loopback).
+    pub environment: Option<String>,
+    pub user_agent: Option<String>,
+    pub connect_timeout_seconds: Option<f64>,
+    pub request_timeout_seconds: Option<f64>,
+    pub max_retries: Option<f64>,
+    pub retry_deadline_seconds: Option<f64>,
+    /// Path overrides (`token`, `revoke`).
+    pub endpoints: Option<HashMap<String, String>>,
+}
+
+/// One relay answer: send `status` and `body` with `Content-Type: application/json` and
+/// `Cache-Control: no-store`. `body` holds tokens.
+#[napi(object)]
+pub struct RelayAnswer {
+    pub status: u32,
+    pub body: Buffer,
+    /// enduco's user id after a successful code exchange or refresh.
+    pub user_id: Option<String>,
+}
+
+#[napi(js_name = "NativeTokenRelay")]
+pub struct TokenRelay {
+    inner: enduco::TokenRelay,
+}
+
+#[napi]
+impl TokenRelay {
+    #[napi(constructor)]
+    pub fn new(options: RelayOptions) -> napi::Result<Self> {
+        sync(|| {
+            let mut endpoints: Vec<(String, String)> =
+                options.endpoints.unwrap_or_default().into_iter().collect();
+            endpoints.sort();
+            let config = enduco::ClientOptions {
+                client_id: options.client_id,
+                client_secret: options.client_secret,
+                redirect_uri: RELAY_REDIRECT_URI.into(),
+                environment: options.environment,
+                user_agent: options.user_agent,
+                connect_timeout_seconds: options.connect_timeout_seconds,
+                request_timeout_seconds: options.request_timeout_seconds,
+                max_retries: options
+                    .max_retries
+                    .map(|v| whole_number("maxRetries", v))
+                    .transpose()?,
+                retry_deadline_seconds: options.retry_deadline_seconds,
+                endpoints,
+                ..enduco::ClientOptions::default()
+            }
+            .into_config()
+            .or_throw()?;
+            Ok(TokenRelay {
+                inner: enduco::TokenRelay::new(config).or_throw()?,
+            })
+        })
+    }
+
+    /// One app request: `path`'s last segment names the operation (`token` or `revoke`),
+    /// `body` is at most `MAX_RELAY_REQUEST_BYTES` + 1 bytes of the request's.
+    #[napi]
+    pub fn handle<'env>(
+        &self,
+        env: &'env Env,
+        path: String,
+        content_type: Option<String>,
+        body: Buffer,
+    ) -> napi::Result<PromiseRaw<'env, RelayAnswer>> {
+        sync(|| {
+            let relay = self.inner.clone();
+            let body = body.to_vec();
+            spawn(env, async move {
+                let answer = relay.handle(&path, content_type.as_deref(), &body).await;
+                Ok(RelayAnswer {
+                    status: u32::from(answer.status),
+                    body: answer.body.into(),
+                    user_id: answer.user_id,
+                })
+            })
+        })
+    }
+}
+
+/// The largest request body a relay reads (16 KiB); adapters read at most one byte more.
+#[napi(js_name = "MAX_RELAY_REQUEST_BYTES")]
+pub const MAX_RELAY_REQUEST_BYTES: u32 = enduco::MAX_RELAY_REQUEST_BYTES as u32;
