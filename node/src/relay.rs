@@ -10,10 +10,6 @@ use napi_derive::napi;
 use crate::error::{OrThrow, whole_number};
 use crate::guard::{spawn, sync};
 
-/// The relay never uses its own redirect URI (it forwards the app's), but the core's options
-/// require an absolute one: the core's relay puts this same placeholder in when it has none.
-const RELAY_REDIRECT_URI: &str = "urn:enduco:token-relay";
-
 /// The options of `new TokenRelay(...)`: the client's, less what only an app uses.
 #[napi(object)]
 pub struct RelayOptions {
@@ -53,10 +49,9 @@ impl TokenRelay {
             let mut endpoints: Vec<(String, String)> =
                 options.endpoints.unwrap_or_default().into_iter().collect();
             endpoints.sort();
-            let config = enduco::ClientOptions {
+            let options = enduco::ClientOptions {
                 client_id: options.client_id,
                 client_secret: options.client_secret,
-                redirect_uri: RELAY_REDIRECT_URI.into(),
                 environment: options.environment,
                 user_agent: options.user_agent,
                 connect_timeout_seconds: options.connect_timeout_seconds,
@@ -68,11 +63,9 @@ impl TokenRelay {
                 retry_deadline_seconds: options.retry_deadline_seconds,
                 endpoints,
                 ..enduco::ClientOptions::default()
-            }
-            .into_config()
-            .or_throw()?;
+            };
             Ok(TokenRelay {
-                inner: enduco::TokenRelay::new(config).or_throw()?,
+                inner: enduco::TokenRelay::from_options(options).or_throw()?,
             })
         })
     }

@@ -11,10 +11,6 @@ use crate::client::core_options;
 use crate::errors::to_pyerr;
 use crate::runtime::{coroutine, in_runtime, wait};
 
-/// The relay never uses its own redirect URI (it forwards the app's), but the core's options
-/// require an absolute one: the core's relay puts this same placeholder in when it has none.
-const RELAY_REDIRECT_URI: &str = "urn:enduco:token-relay";
-
 /// The headers every relay answer goes out with: JSON, never cached (it may hold tokens).
 const RELAY_HEADERS: [(&str, &str); 2] = [
     ("Content-Type", "application/json"),
@@ -83,26 +79,20 @@ impl PyTokenRelay {
         client_secret: String,
         options: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
-        let options = core_options(py, options)?;
-        let redirect_uri = if options.redirect_uri.trim().is_empty() {
-            RELAY_REDIRECT_URI.to_owned()
-        } else {
-            options.redirect_uri.clone()
-        };
         let options = ClientOptions {
             client_id,
             client_secret,
-            redirect_uri,
-            ..options
+            ..core_options(py, options)?
         };
-        let config = options.into_config().map_err(|e| to_pyerr(py, e))?;
+        let inner =
+            in_runtime(|| TokenRelay::from_options(options)).map_err(|e| to_pyerr(py, e))?;
+        let config = inner.config();
         let quote = |text: &str| PyString::new(py, text).repr()?.extract::<String>();
         let described = format!(
             "environment={}, client_id={}",
             quote(config.environment.base_url().as_str().trim_end_matches('/'))?,
             quote(&config.client_id)?
         );
-        let inner = in_runtime(|| TokenRelay::new(config)).map_err(|e| to_pyerr(py, e))?;
         Ok(PyTokenRelay { inner, described })
     }
 

@@ -15,7 +15,7 @@ use serde_json::json;
 use url::form_urlencoded;
 
 use crate::client::EnducoClient;
-use crate::config::{ClientConfig, TokenCall};
+use crate::config::{ClientConfig, ClientOptions, TokenCall};
 use crate::error::{Error, Result};
 use crate::internal::http::RetryMode;
 use crate::oauth::token_endpoint::post_form;
@@ -105,6 +105,20 @@ impl TokenRelay {
         Ok(TokenRelay {
             client: EnducoClient::new(config)?,
         })
+    }
+
+    /// A relay from the flat options a binding receives ([`ClientOptions`]): the client id,
+    /// the secret, the environment and the HTTP settings; `redirect_uri` may be left empty.
+    pub fn from_options(mut options: ClientOptions) -> Result<Self> {
+        if options.redirect_uri.trim().is_empty() {
+            options.redirect_uri = RELAY_REDIRECT_URI.into();
+        }
+        TokenRelay::new(options.into_config()?)
+    }
+
+    /// The relay's configuration (never shows the secret in `Debug`).
+    pub fn config(&self) -> &ClientConfig {
+        self.client.config()
     }
 
     /// Handles one app request: `path` is the request path (its last segment names the
