@@ -39,7 +39,7 @@ const ACTIVITY: u8 = 4;
 const FILE_ID_TYPE_FIELD: u8 = 0;
 const FILE_ID_TIME_CREATED_FIELD: u8 = 4;
 /// The read size of [`check_file`].
-const READ_CHUNK: usize = 64 * 1024;
+const READ_CHUNK: usize = 256 * 1024;
 
 /// What the pre-flight learned about a valid file.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,20 +65,34 @@ pub fn check(bytes: &[u8]) -> Result<FitSummary> {
     check.finish()
 }
 
-/// Checks a FIT file on disk, reading it in 64 KiB chunks.
+/// Checks a FIT file on disk, reading it in 256 KiB chunks.
+///
+/// Performance (issue 15): the whole read runs as one blocking task with `std::fs`. Through
+/// `tokio::fs`, every 64 KiB read was its own trip to the blocking pool and back; the profile
+/// of the 100 MB upload row showed the pre-flight at ~120 ms against ~65 ms for the same
+/// check over the bytes in memory.
 pub async fn check_file(path: &Path) -> Result<FitSummary> {
-    use tokio::io::AsyncReadExt;
+    let path = path.to_owned();
+    tokio::task::spawn_blocking(move || check_file_blocking(&path))
+        .await
+        .map_err(Error::from_task_failure)?
+}
+
+fn check_file_blocking(path: &Path) -> Result<FitSummary> {
+    use std::io::Read;
 
     let unreadable =
         |e: std::io::Error| Error::invalid_input(format!("cannot read {}: {e}", path.display()));
-    let mut file = tokio::fs::File::open(path).await.map_err(unreadable)?;
+    let mut file = std::fs::File::open(path).map_err(unreadable)?;
     let mut buf = vec![0u8; READ_CHUNK];
     let mut check = FitCheck::new();
     loop {
-        let n = file.read(&mut buf).await.map_err(unreadable)?;
-        if n == 0 {
-            break;
-        }
+        let n = match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(unreadable(e)),
+        };
         check.update(&buf[..n])?;
     }
     check.finish()

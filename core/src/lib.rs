@@ -90,8 +90,14 @@ pub mod fuzzing {
             return;
         };
         let mut expected = Vec::new();
-        for chunk in body.split(|&b| b == 0xff) {
-            if capped.push(chunk).is_err() {
+        for (i, chunk) in body.split(|&b| b == 0xff).enumerate() {
+            // Both ways in: borrowed (copied) and owned (kept as is while it is the only one).
+            let pushed = if i % 2 == 0 {
+                capped.push_bytes(bytes::Bytes::copy_from_slice(chunk))
+            } else {
+                capped.push(chunk)
+            };
+            if pushed.is_err() {
                 assert!(expected.len() + chunk.len() > limit);
                 return;
             }

@@ -106,12 +106,23 @@ impl Transport {
             let request = build()?.timeout(timeout.min(left)).build().map_err(|e| {
                 Error::invalid_input(format!("cannot build the request: {}", chain(&e)))
             })?;
-            let method = request.method().clone();
-            let path = request.url().path().to_owned();
+            // Only for the debug lines below: not copied per call unless they are enabled.
+            let traced = tracing::enabled!(tracing::Level::DEBUG)
+                .then(|| (request.method().clone(), request.url().path().to_owned()));
+            let (method, path) = match &traced {
+                Some((method, path)) => (method.as_str(), path.as_str()),
+                None => ("", ""),
+            };
             let outcome = self.attempt(request, limit).await;
             let wait = match &outcome {
                 Ok(reply) => {
-                    tracing::debug!(%method, %path, status = reply.status.as_u16(), attempt, "enduco answered");
+                    tracing::debug!(
+                        method,
+                        path,
+                        status = reply.status.as_u16(),
+                        attempt,
+                        "enduco answered"
+                    );
                     if retryable_status(mode, reply.status) {
                         Some(retry_after(&reply.headers))
                     } else {
@@ -119,7 +130,13 @@ impl Transport {
                     }
                 }
                 Err(failure) => {
-                    tracing::debug!(%method, %path, attempt, kind = failure.kind(), "request failed");
+                    tracing::debug!(
+                        method,
+                        path,
+                        attempt,
+                        kind = failure.kind(),
+                        "request failed"
+                    );
                     if failure.retryable(mode) {
                         Some(None)
                     } else {
@@ -132,10 +149,10 @@ impl Transport {
             };
             let delay = server_hint.map_or(delay, |hint| hint.max(delay));
             if delay >= deadline.saturating_duration_since(Instant::now()) {
-                tracing::debug!(%path, ?delay, "retry would pass the deadline; giving up");
+                tracing::debug!(path, ?delay, "retry would pass the deadline; giving up");
                 return outcome.map_err(Failure::into_error);
             }
-            tracing::debug!(%path, ?delay, "retrying");
+            tracing::debug!(path, ?delay, "retrying");
             tokio::time::sleep(delay).await;
         }
     }
@@ -147,11 +164,12 @@ impl Transport {
             .await
             .map_err(Failure::from_send)?;
         let status = response.status();
-        let headers = response.headers().clone();
+        // Taken, not cloned: the response's body stream does not need its headers.
+        let headers = std::mem::take(response.headers_mut());
         let mut body =
             CappedBody::new(limit, response.content_length()).map_err(Failure::TooLarge)?;
         while let Some(chunk) = response.chunk().await.map_err(Failure::from_body)? {
-            body.push(&chunk).map_err(Failure::TooLarge)?;
+            body.push_bytes(chunk).map_err(Failure::TooLarge)?;
         }
         Ok(Reply {
             status,
@@ -164,8 +182,13 @@ impl Transport {
 /// A response body read up to a limit. A hostile or broken server must not make us buffer
 /// gigabytes: a declared length over the limit is refused at once, and reading stops when the
 /// bytes pass it. Errors carry the limit.
+///
+/// A body that arrives in one chunk (every small JSON answer) is kept as that chunk, without
+/// a copy; only a second chunk starts a buffer.
 pub(crate) struct CappedBody {
     limit: usize,
+    /// The first chunk, while it is the only one.
+    first: Option<Bytes>,
     bytes: bytes::BytesMut,
 }
 
@@ -176,20 +199,43 @@ impl CappedBody {
         }
         Ok(CappedBody {
             limit,
+            first: None,
             bytes: bytes::BytesMut::new(),
         })
     }
 
+    fn len(&self) -> usize {
+        self.first.as_ref().map_or(0, Bytes::len) + self.bytes.len()
+    }
+
     pub(crate) fn push(&mut self, chunk: &[u8]) -> Result<(), usize> {
-        if self.bytes.len().saturating_add(chunk.len()) > self.limit {
+        if self.len().saturating_add(chunk.len()) > self.limit {
             return Err(self.limit);
+        }
+        if let Some(first) = self.first.take() {
+            self.bytes.extend_from_slice(&first);
         }
         self.bytes.extend_from_slice(chunk);
         Ok(())
     }
 
+    /// [`Self::push`] for a chunk the body may keep as it is.
+    pub(crate) fn push_bytes(&mut self, chunk: Bytes) -> Result<(), usize> {
+        if self.first.is_none() && self.bytes.is_empty() {
+            if chunk.len() > self.limit {
+                return Err(self.limit);
+            }
+            self.first = Some(chunk);
+            return Ok(());
+        }
+        self.push(&chunk)
+    }
+
     pub(crate) fn finish(self) -> Bytes {
-        self.bytes.freeze()
+        match self.first {
+            Some(first) => first,
+            None => self.bytes.freeze(),
+        }
     }
 }
 
