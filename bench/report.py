@@ -54,6 +54,60 @@ def cells(r: dict[str, Any]) -> tuple[str, str, str]:
     return f"{sig(r['ours'])} {unit}{arrow}", f"{sig(r['theirs'])} {unit}{arrow}", ratio
 
 
+def find(rows: list[dict[str, Any]], lang: str, bench: str, theirs: str = "") -> dict[str, Any] | None:
+    """The first row of `lang` whose benchmark starts with `bench` and whose "theirs" names
+    `theirs`."""
+    for r in rows:
+        if r["lang"] == lang and r["bench"].startswith(bench) and theirs in r["theirs_name"]:
+            return r
+    return None
+
+
+def history_line(rows: list[dict[str, Any]], versions: dict[str, Any], now: str) -> str:
+    """One line for the History section: the headline ratios of this run."""
+
+    def ratio(lang: str, bench: str, theirs: str = "") -> str:
+        r = find(rows, lang, bench, theirs)
+        return sig(r["ratio"], 2) if r else "—"
+
+    def value(lang: str, bench: str, unit: str) -> str:
+        r = find(rows, lang, bench)
+        return f"{sig(r['ours'])} {unit}" if r else "—"
+
+    parts = [
+        f"Rust zones seq/64 vs reqwest {ratio('Rust', 'intensity_zones, seq', 'reqwest')}"
+        f"/{ratio('Rust', 'intensity_zones, 64', 'reqwest')}",
+        f"vs floor {ratio('Rust', 'intensity_zones, seq', 'floor')}"
+        f"/{ratio('Rust', 'intensity_zones, 64', 'floor')}",
+        f"Rust upload {ratio('Rust', 'upload 100 MB FIT from a path: throughput')}↑",
+        f"sessions {value('Rust', '10000 idle sessions', 'KiB')}/session, spread "
+        f"{ratio('Rust', 'intensity_zones, 64 concurrent, spread')}",
+        f"Py upload {ratio('Python', 'upload 100 MB FIT from a path: throughput')}↑",
+        f"import enduco {value('Python', 'import enduco', 'ms')}",
+        f"Node zones seq/64 vs undici {ratio('Node', 'intensityZones(), seq', 'undici.request')}"
+        f"/{ratio('Node', 'intensityZones(), 64', 'undici.request')}",
+        f"require {value('Node', 'require', 'ms')}",
+    ]
+    mode = "" if versions.get("mode", "full") == "full" else f" ({versions['mode']})"
+    return f"- {now}{mode} · {versions.get('commit', '?')} · " + " · ".join(parts)
+
+
+def previous_history(path: str) -> list[str]:
+    """The History lines of the RESULTS.md about to be rewritten (newest last)."""
+    if not os.path.exists(path):
+        return []
+    lines: list[str] = []
+    inside = False
+    with open(path) as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if line.startswith("## "):
+                inside = line.strip() == "## History"
+            elif inside and line.startswith("- "):
+                lines.append(line)
+    return lines
+
+
 def load_rows(results: str) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for name in ORDER:
@@ -176,6 +230,21 @@ def main() -> None:
     doc += storm_section(args.results)
     notes = list(versions.get("notes", []))
     for r in rows:
+        if r.get("floor"):
+            notes.append(
+                f"{r['lang']} {r['bench']}: reqwest itself is {sig(r['reqwest_over_floor'], 3)}× "
+                "the floor (bare hyper on hyper-util's pool, same typed parse) in the same "
+                "alternation."
+            )
+        if "token_json_bytes" in r:
+            notes.append(
+                f"{r['lang']} sessions: {r['sessions']:,} real grants (one per user through the "
+                f"sandbox's auto-approve with `login_hint`, minted through the SDK in "
+                f"{sig(r['mint_seconds'])} s); a token set is {sig(r['token_json_bytes'])} bytes "
+                "of JSON, and an idle session that has served once holds it twice (its "
+                "MemoryTokenStore and its loaded state)."
+            )
+    for r in rows:
         if "preflight_ms" in r:
             ms = r["preflight_ms"]
             notes.append(
@@ -185,6 +254,14 @@ def main() -> None:
             )
     if notes:
         doc += ["Notes:", ""] + [f"- {n}" for n in notes] + [""]
+    history = previous_history(args.markdown) + [history_line(rows, versions, now)]
+    doc += [
+        "## History",
+        "",
+        "One line per `bench/run` (appended by it; oldest first): date, commit, headline ratios",
+        "(ours/theirs; ↑ = throughput, above 1 is faster).",
+        "",
+    ] + history + [""]
     with open(args.markdown, "w") as f:
         f.write("\n".join(doc))
     print(f"wrote {args.markdown}")

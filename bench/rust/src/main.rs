@@ -14,6 +14,11 @@
 //!   after acquiring it).
 //! - upload: a 100 MB FIT file from a path; throughput and peak RSS growth of this process,
 //!   against reqwest streaming the same file as a multipart body.
+//! - the floor: the zones rows again against a bare hyper client on hyper-util's connection
+//!   pool (what reqwest is built on), measured in the same alternation, so every Rust row can
+//!   be read against what this machine's loopback allows.
+//! - 10,000 sessions (one per user, one shared client): RSS per idle session, and 64
+//!   concurrent zones calls spread over them against the same on one session.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -250,6 +255,34 @@ async fn raw_zones(http: &reqwest::Client, url: &str, access: &str) -> Result<In
         .await?)
 }
 
+/// The floor: hyper-util's pooled client, a bearer header, the body collected and parsed into
+/// the same type. No timeout, no retry, no token logic: the least a Rust client can do.
+type FloorClient = hyper_util::client::legacy::Client<
+    hyper_util::client::legacy::connect::HttpConnector,
+    http_body_util::Empty<bytes::Bytes>,
+>;
+
+fn floor_client() -> FloorClient {
+    hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http()
+}
+
+async fn floor_zones(
+    http: &FloorClient,
+    uri: &hyper::Uri,
+    bearer: &hyper::header::HeaderValue,
+) -> Result<IntensityZones> {
+    use http_body_util::BodyExt;
+    let request = hyper::Request::get(uri.clone())
+        .header(hyper::header::AUTHORIZATION, bearer.clone())
+        .body(http_body_util::Empty::new())?;
+    let response = http.request(request).await?;
+    if !response.status().is_success() {
+        bail!("floor zones: {}", response.status());
+    }
+    let body = response.into_body().collect().await?.to_bytes();
+    Ok(serde_json::from_slice(&body)?)
+}
+
 /// reqwest with the minimal correct refresh a careful hand-written client has: one lock
 /// around the token, expiry re-checked after acquiring it, so only the first caller refreshes.
 struct GatedRaw {
@@ -327,15 +360,20 @@ async fn bench_zones(args: &Args, sandbox: &Sandbox, rows: &mut Vec<Value>) -> R
     let raw = sandbox.raw_grant().await?;
     let http = reqwest::Client::new();
     let url = sandbox.url("/api/v1/zones");
+    let floor = floor_client();
+    let floor_uri: hyper::Uri = url.parse()?;
+    let floor_bearer = hyper::header::HeaderValue::from_str(&format!("Bearer {}", raw.access))?;
 
-    // Sequential: one call at a time, alternating sides call by call.
+    // Sequential: one call at a time, alternating sides call by call (ours, reqwest, floor).
     let (warmup, n) = if args.quick { (50, 300) } else { (300, 3000) };
     for _ in 0..warmup {
         session.intensity_zones().await?;
         raw_zones(&http, &url, &raw.access).await?;
+        floor_zones(&floor, &floor_uri, &floor_bearer).await?;
     }
     let mut ours = Vec::with_capacity(n);
     let mut theirs = Vec::with_capacity(n);
+    let mut floors = Vec::with_capacity(n);
     for i in 0..n {
         if i % 500 == 0 {
             sandbox.clear_requests().await?; // keep the sandbox's log small
@@ -348,13 +386,19 @@ async fn bench_zones(args: &Args, sandbox: &Sandbox, rows: &mut Vec<Value>) -> R
         let z = raw_zones(&http, &url, &raw.access).await?;
         theirs.push(t.elapsed().as_secs_f64() * 1e6);
         std::hint::black_box(z);
+        let t = Instant::now();
+        let z = floor_zones(&floor, &floor_uri, &floor_bearer).await?;
+        floors.push(t.elapsed().as_secs_f64() * 1e6);
+        std::hint::black_box(z);
     }
+    let (ours_seq, theirs_seq, floor_seq) =
+        (median(&mut ours), median(&mut theirs), median(&mut floors));
     rows.push(row(
         "intensity_zones, sequential",
         "µs/call",
-        median(&mut ours),
+        ours_seq,
         "reqwest + bearer header",
-        median(&mut theirs),
+        theirs_seq,
         json!({"n": n}),
     ));
 
@@ -362,6 +406,7 @@ async fn bench_zones(args: &Args, sandbox: &Sandbox, rows: &mut Vec<Value>) -> R
     let rounds = if args.quick { 20 } else { 150 };
     let mut ours = Vec::with_capacity(rounds);
     let mut theirs = Vec::with_capacity(rounds);
+    let mut floors = Vec::with_capacity(rounds);
     for i in 0..rounds + 5 {
         sandbox.clear_requests().await?;
         let t = Instant::now();
@@ -386,17 +431,178 @@ async fn bench_zones(args: &Args, sandbox: &Sandbox, rows: &mut Vec<Value>) -> R
             task.await??;
         }
         let theirs_ms = t.elapsed().as_secs_f64() * 1e3;
+        let t = Instant::now();
+        let tasks: Vec<_> = (0..64)
+            .map(|_| {
+                let (http, uri, bearer) = (floor.clone(), floor_uri.clone(), floor_bearer.clone());
+                tokio::spawn(async move { floor_zones(&http, &uri, &bearer).await })
+            })
+            .collect();
+        for task in tasks {
+            task.await??;
+        }
+        let floor_ms = t.elapsed().as_secs_f64() * 1e3;
         if i >= 5 {
             ours.push(ours_ms);
             theirs.push(theirs_ms);
+            floors.push(floor_ms);
         }
     }
+    let (ours_conc, theirs_conc, floor_conc) =
+        (median(&mut ours), median(&mut theirs), median(&mut floors));
     rows.push(row(
         "intensity_zones, 64 concurrent",
         "ms/64 calls",
-        median(&mut ours),
+        ours_conc,
         "reqwest + bearer header",
-        median(&mut theirs),
+        theirs_conc,
+        json!({"n": rounds}),
+    ));
+    // The same samples against the floor; reqwest's own distance from it rides along.
+    rows.push(row(
+        "intensity_zones, sequential",
+        "µs/call",
+        ours_seq,
+        FLOOR_NAME,
+        floor_seq,
+        json!({"n": n, "floor": true, "reqwest_over_floor": theirs_seq / floor_seq}),
+    ));
+    rows.push(row(
+        "intensity_zones, 64 concurrent",
+        "ms/64 calls",
+        ours_conc,
+        FLOOR_NAME,
+        floor_conc,
+        json!({"n": rounds, "floor": true, "reqwest_over_floor": theirs_conc / floor_conc}),
+    ));
+    Ok(())
+}
+
+const FLOOR_NAME: &str = "the floor: bare hyper 1 + hyper-util pool, same typed parse";
+
+/// A grant for user `user` (the sandbox's `login_hint`), the way an app gets it.
+async fn sdk_tokens_for(sandbox: &Sandbox, client: &EnducoClient, user: &str) -> Result<TokenSet> {
+    let pending =
+        client.authorization_request(&[Scope::UserRead, Scope::PlansRead, Scope::WorkoutsWrite])?;
+    let url = format!("{}&login_hint={user}", pending.url);
+    let callback = sandbox.approve(&url).await?;
+    Ok(client.complete_authorization(&pending, &callback).await?)
+}
+
+/// 10,000 users on one client: what an idle session costs in memory, and whether calls
+/// spread over many sessions are slower than the same calls on one.
+async fn bench_sessions(args: &Args, sandbox: &Sandbox, rows: &mut Vec<Value>) -> Result<()> {
+    use futures::StreamExt;
+    let users: usize = if args.quick { 1000 } else { 10_000 };
+    let client = sdk_client(&sandbox.base)?;
+    // Real grants, one per user (the sandbox's auto-approve with login_hint; ~1 ms each of
+    // RS256 signing at the sandbox), minted through the SDK 16 at a time.
+    let t = Instant::now();
+    let minted: Vec<Result<TokenSet>> = futures::stream::iter(0..users)
+        .map(|i| {
+            let client = &client;
+            async move { sdk_tokens_for(sandbox, client, &format!("bench-user-{i}")).await }
+        })
+        .buffered(16)
+        .collect()
+        .await;
+    let mint_s = t.elapsed().as_secs_f64();
+    // Kept as their storage form (JSON) for the whole row: the "database" the sessions load
+    // from, alive before and after, so it is not part of the sessions' growth.
+    let stored: Vec<String> = minted
+        .into_iter()
+        .map(|t| t.map(|t| t.to_json()))
+        .collect::<Result<_>>()?;
+    sandbox.clear_requests().await?;
+
+    // Warm calls first, 64 at a time as below, so the shared client's pool (64 connections
+    // and their buffers) and the runtime's threads are not counted as the sessions' memory.
+    let first = client.session(Arc::new(MemoryTokenStore::with_tokens(TokenSet::from_json(
+        &stored[0],
+    )?)));
+    for _ in 0..3 {
+        let warm: Vec<_> = (0..64).map(|_| first.intensity_zones()).collect();
+        for outcome in futures::future::join_all(warm).await {
+            outcome?;
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let before = proc_status_kib("VmRSS")?;
+    let mut sessions = Vec::with_capacity(users);
+    for json in &stored {
+        let tokens = TokenSet::from_json(json)?;
+        sessions.push(client.session(Arc::new(MemoryTokenStore::with_tokens(tokens))));
+    }
+    // Every session serves once (so it holds its loaded tokens, as a session that has
+    // worked does), 64 at a time; then all are idle.
+    // (Each answer is dropped as it arrives: 10,000 parsed zone tables held until the end
+    // would be the bench's memory, not the sessions'.)
+    let served: Vec<Result<(), enduco::Error>> = futures::stream::iter(&sessions)
+        .map(|s| async move { s.intensity_zones().await.map(drop) })
+        .buffer_unordered(64)
+        .collect()
+        .await;
+    if let Some(e) = served.into_iter().find_map(Result::err) {
+        bail!("a session failed its first call: {e}");
+    }
+    drop(first);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let after = proc_status_kib("VmRSS")?;
+    let per_session_kib = (after.saturating_sub(before)) as f64 / users as f64;
+    let token_json_bytes = stored.iter().map(String::len).sum::<usize>() as f64 / users as f64;
+    rows.push(row(
+        &format!("{users} idle sessions (one client): RSS per session"),
+        "KiB",
+        per_session_kib,
+        "the 4 KiB goal",
+        4.0,
+        json!({"n": users, "sessions": users, "token_json_bytes": token_json_bytes,
+               "mint_seconds": mint_s, "memory_row": true}),
+    ));
+
+    // 64 concurrent calls spread over all sessions (call k of the run goes to session k mod
+    // N), against 64 concurrent calls on one session; alternated round by round.
+    let one = sessions[0].clone();
+    let rounds = if args.quick { 20 } else { 150 };
+    let mut spread = Vec::with_capacity(rounds);
+    let mut single = Vec::with_capacity(rounds);
+    let mut next = 0usize;
+    for i in 0..rounds + 5 {
+        sandbox.clear_requests().await?;
+        let t = Instant::now();
+        let tasks: Vec<_> = (0..64)
+            .map(|_| {
+                let session = sessions[next % users].clone();
+                next += 1;
+                tokio::spawn(async move { session.intensity_zones().await })
+            })
+            .collect();
+        for task in tasks {
+            task.await??;
+        }
+        let spread_ms = t.elapsed().as_secs_f64() * 1e3;
+        let t = Instant::now();
+        let tasks: Vec<_> = (0..64)
+            .map(|_| {
+                let session = one.clone();
+                tokio::spawn(async move { session.intensity_zones().await })
+            })
+            .collect();
+        for task in tasks {
+            task.await??;
+        }
+        let single_ms = t.elapsed().as_secs_f64() * 1e3;
+        if i >= 5 {
+            spread.push(spread_ms);
+            single.push(single_ms);
+        }
+    }
+    rows.push(row(
+        &format!("intensity_zones, 64 concurrent, spread over {users} sessions"),
+        "ms/64 calls",
+        median(&mut spread),
+        "the same on one session",
+        median(&mut single),
         json!({"n": rounds}),
     ));
     Ok(())
@@ -696,6 +902,10 @@ async fn main() -> Result<()> {
     if wants("zones") {
         eprintln!("rust: intensity_zones");
         bench_zones(&args, &sandbox, &mut rows).await?;
+    }
+    if wants("sessions") {
+        eprintln!("rust: 10,000 sessions");
+        bench_sessions(&args, &sandbox, &mut rows).await?;
     }
     if wants("storm") {
         eprintln!("rust: refresh storm");
