@@ -517,9 +517,9 @@ async fn bench_sessions(args: &Args, sandbox: &Sandbox, rows: &mut Vec<Value>) -
 
     // Warm calls first, 64 at a time as below, so the shared client's pool (64 connections
     // and their buffers) and the runtime's threads are not counted as the sessions' memory.
-    let first = client.session(Arc::new(MemoryTokenStore::with_tokens(TokenSet::from_json(
-        &stored[0],
-    )?)));
+    let first = client.session(Arc::new(MemoryTokenStore::with_tokens(
+        TokenSet::from_json(&stored[0])?,
+    )));
     for _ in 0..3 {
         let warm: Vec<_> = (0..64).map(|_| first.intensity_zones()).collect();
         for outcome in futures::future::join_all(warm).await {
