@@ -128,6 +128,10 @@ export declare class AuthorizationRequest {
   /** The whole request, verifier included, as a plain object `completeAuthorization` accepts:
    * for a server-side session store only (never a cookie, a URL or a log). */
   toStorageJSON(): StoredAuthorizationRequest
+  /** Reads a kept authorization back: what {@link toStorageJSON} gave (the object or its JSON
+   * text), or the storage form the other enduco SDKs write (snake_case with `schema_version`).
+   * @throws {InvalidInputError} for anything else, the redacted `JSON.stringify(req)` included. */
+  static fromJSON(value: StoredAuthorizationRequest | { [key: string]: JsonValue } | string): AuthorizationRequest
 }
 
 /** {@link AuthorizationRequest.toStorageJSON}: a plain object, verifier included. */
@@ -162,10 +166,10 @@ export declare class EnducoClient {
   /** Finishes an authorization from the URL enduco redirected the browser to: checks the
    * state (constant time), turns `error=` into a typed error, exchanges the code.
    * Rejects with `state_mismatch`, `authorization_denied`, `api`, … */
-  completeAuthorization(request: PendingAuthorization, callbackUrl: string): Promise<TokenSet>
+  completeAuthorization(request: PendingAuthorization, callbackUrl: string, options?: CallOptions): Promise<TokenSet>
 
   /** Exchanges a code your backend received itself; pass the request's PKCE verifier. */
-  exchangeCode(code: string, codeVerifier?: string | null): Promise<TokenSet>
+  exchangeCode(code: string, codeVerifier?: string | null, options?: CallOptions): Promise<TokenSet>
 
   /** A session for the user whose tokens `store` holds. Nothing is loaded until the first
    * call. */
@@ -194,7 +198,19 @@ export declare class EnducoClient {
   clearDeregisteredUser(
     event: WebhookEvent | WebhookBody,
     store: AnyTokenStore | ((userId: string) => AnyTokenStore | null | undefined | PromiseLike<AnyTokenStore | null | undefined>),
+    options?: CallOptions,
   ): Promise<string | null>
+}
+
+/**
+ * Options every network call takes. `signal`: an `AbortSignal` (`AbortController`,
+ * `AbortSignal.timeout(ms)`); when it aborts, the call rejects with a `DOMException` named
+ * `AbortError` whose `cause` is the signal's reason, and the work stops inside the addon (the
+ * HTTP request is dropped: an aborted upload leaves nothing stored). A token refresh already
+ * under way still finishes and is saved, so no rotated token is lost.
+ */
+export interface CallOptions {
+  signal?: AbortSignal
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -235,6 +251,8 @@ export declare class TokenSet {
    * @throws {InvalidInputError} when it is not a token set (the message names no value), or
    * is the redacted `JSON.stringify(tokens)` form. */
   static fromJSON(value: TokenSetJSON | string): TokenSet
+  /** Whether the grant includes `scope`. @throws {InvalidInputError} for an unknown scope name. */
+  hasScope(scope: Scope): boolean
   readonly accessToken: string
   readonly refreshToken: string | null
   /** Expiry of the access token, unix seconds. */
@@ -407,7 +425,7 @@ export type AnyTokenStore = TokenStore | MemoryTokenStore | FileTokenStore | Pos
 // Session
 
 /** Options of {@link Session.uploadWorkout}. */
-export interface UploadOptions {
+export interface UploadOptions extends CallOptions {
   /** The file name enduco sees (default: the path's name, or `workout.fit`). */
   fileName?: string
   /** Bytes of the file sent so far and the file's size: monotonic, the last call has
@@ -422,7 +440,7 @@ export interface UploadOptions {
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
 
 /** Options of {@link Session.request}. */
-export interface RequestOptions {
+export interface RequestOptions extends CallOptions {
   /** Query parameters. */
   query?: Record<string, string | number | boolean> | ReadonlyArray<readonly [string, string]> | URLSearchParams
   /** Sent as JSON. */
@@ -455,29 +473,31 @@ export declare class Session {
   /** The current tokens as stored (without refreshing). */
   tokens(): Promise<TokenSet>
   /** The user's intensity zones per sport and metric. Needs `user_read`. */
-  intensityZones(): Promise<IntensityZones>
+  intensityZones(options?: CallOptions): Promise<IntensityZones>
   /** The next `days` days (1 to 7, default 7) of plans, starting today in the athlete's time
    * zone. Needs `plans_read`. */
-  upcomingPlans(days?: number): Promise<PlannedWorkout[]>
+  upcomingPlans(days?: number, options?: CallOptions): Promise<PlannedWorkout[]>
   /** Planned workouts from `from` to `to` (inclusive, `YYYY-MM-DD`, at most 7 days).
-   * Needs `plans_read`. */
-  trainingPlans(from: IsoDate, to: IsoDate): Promise<PlannedWorkout[]>
+   * Needs `plans_read`. For a `Date`, pass {@link isoDate}`(date)` (its local calendar date). */
+  trainingPlans(from: IsoDate, to: IsoDate, options?: CallOptions): Promise<PlannedWorkout[]>
   /**
    * Uploads a finished workout: a FIT file path (streamed) or its bytes. The file is checked
    * first and nothing is sent if it is defective (`invalid_input` naming the defect). A file
    * on disk is checked again as it streams: if it changed since the check (still being
    * written, replaced) the upload is cut off, enduco stores nothing, and the call rejects with
    * `invalid_input` ("… changed while it was being uploaded …"). A file enduco already has
-   * resolves with `duplicate: true`. Needs `workouts_write`.
+   * resolves with `duplicate: true`. Needs `workouts_write`. A path Node cannot stat
+   * (missing: `ENOENT`) rejects before anything is sent with an {@link InvalidInputError}
+   * carrying Node's `errno`, `syscall` and `path`, its `cause` Node's own system error.
    */
   uploadWorkout(source: string | Uint8Array | ArrayBuffer, options?: UploadOptions): Promise<UploadResult>
   /** Escape hatch for endpoints the typed API lacks: authentication, refresh and retries
    * applied; a non-2xx answer rejects with the typed error it means. */
   request(method: string, path: string, options?: RequestOptions): Promise<RawResponse>
   /** Refreshes now and saves the new tokens. */
-  refresh(): Promise<TokenSet>
+  refresh(options?: CallOptions): Promise<TokenSet>
   /** Revokes the grant at enduco, then clears the store (use when the user disconnects). */
-  revoke(): Promise<void>
+  revoke(options?: CallOptions): Promise<void>
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -486,7 +506,17 @@ export declare class Session {
 // Declared once, in the core: models.d.ts is generated from the Rust definitions (ts-rs), the
 // same ones whose JSON form the addon hands out.
 
-import type { IntensityZones, PlannedWorkout, UploadResult } from './models'
+import type {
+  IntensityZones,
+  Metric,
+  PlannedWorkout,
+  ResolvedTarget,
+  Sport,
+  SportZones,
+  StepTarget,
+  TimelineSegment,
+  UploadResult,
+} from './models'
 export * from './models'
 
 // ---------------------------------------------------------------------------------------------
@@ -538,6 +568,71 @@ export declare function toZwo(plan: PlannedWorkout, zones?: IntensityZones | nul
 export declare function toErg(plan: PlannedWorkout, zones?: IntensityZones | null): string
 /** The workout as an MRC file: rows of minutes and percent of the FTP in `zones`. */
 export declare function toMrc(plan: PlannedWorkout, zones?: IntensityZones | null): string
+
+// ---------------------------------------------------------------------------------------------
+// The models' helpers (the core's methods; models are plain objects, so these are functions)
+
+/** The workout as a flat list of steps as a device plays it: repeats expanded (nested too),
+ * zone targets resolved to absolute bounds with `zones` (explicit bounds need none). */
+export declare function timeline(plan: PlannedWorkout, zones?: IntensityZones | null): TimelineSegment[]
+/** {@link timeline}, and whether it was cut short (`truncated`: a hostile or broken plan). */
+export declare function timelineChecked(plan: PlannedWorkout, zones?: IntensityZones | null): CheckedTimeline
+export interface CheckedTimeline {
+  segments: TimelineSegment[]
+  truncated: boolean
+}
+/** A rest day: no steps, no duration, distance or load. */
+export declare function isRestDay(plan: PlannedWorkout): boolean
+/**
+ * The planned start on the athlete's wall clock, DST applied, or `null` without a start time or
+ * for a time zone this system's database lacks. A plain object that cannot pass for UTC: read
+ * `date`/`time` for display, `iso` or `instant` for a `Date`.
+ */
+export declare function localStart(plan: PlannedWorkout): LocalStart | null
+export interface LocalStart {
+  /** The athlete's calendar date, `YYYY-MM-DD`. */
+  date: IsoDate
+  /** Wall-clock time there, `HH:MM:SS`. */
+  time: string
+  /** The IANA zone, e.g. `Europe/Berlin`. */
+  timeZone: string
+  /** The UTC offset at that moment, e.g. `+02:00`. */
+  offset: string
+  /** The same moment in UTC (`…Z`). */
+  instant: IsoInstant
+  /** The same moment with its offset, e.g. `2026-03-29T09:00:00+02:00`. */
+  iso: string
+}
+/** The user's zone table for `sport` and `metric`, or `null`. Names as enduco sends them
+ * (aliases such as `bike` too); an unknown name only matches a table that is unknown as well. */
+export declare function forSport(zones: IntensityZones, sport: Sport | (string & {}), metric: Metric | (string & {})): SportZones | null
+/** A step's target as absolute bounds for `sport` (zone looked up, percentages of the
+ * threshold computed), or `null` when it cannot be made absolute. */
+export declare function resolveTarget(zones: IntensityZones, sport: Sport | (string & {}), target: Partial<StepTarget>): ResolvedTarget | null
+/** The FIT pre-flight {@link Session.uploadWorkout} runs.
+ * @throws {InvalidInputError} naming the defect. */
+export declare function checkFit(bytes: Uint8Array | ArrayBuffer): FitSummary
+export interface FitSummary {
+  /** 12 or 14. */
+  headerSize: number
+  dataSize: number
+  fileSize: number
+  /** 4: activity. */
+  fileType: number
+  /** FIT time (seconds since 1989-12-31T00:00:00Z), when present. */
+  timeCreated: number | null
+  fileCrc: number
+}
+
+// ---------------------------------------------------------------------------------------------
+// Calendar dates
+
+/** The `Date` at LOCAL midnight of the athlete's calendar date `YYYY-MM-DD`. (`new
+ * Date('2026-12-01')` is midnight UTC: the evening of Nov 30 west of Greenwich.)
+ * @throws {InvalidInputError} for text that is not a real date. */
+export declare function localDate(date: IsoDate): Date
+/** The calendar date `YYYY-MM-DD` of a `Date`'s LOCAL fields (`toISOString()` gives UTC's). */
+export declare function isoDate(date: Date): IsoDate
 
 // ---------------------------------------------------------------------------------------------
 // Token relay (the server half of relay mode, docs/relay.md)
@@ -637,7 +732,12 @@ export declare class EnducoError extends Error {
 /** The app passed something unusable; nothing was sent. Fix the input. */
 export declare class InvalidInputError extends EnducoError {
   readonly code: 'invalid_input'
-  constructor(message: string)
+  /** For a workout file Node cannot stat: Node's `errno` (e.g. -2), `syscall` and `path`; the
+   * `cause` is Node's system error (`code: 'ENOENT'`, …). */
+  readonly errno?: number
+  readonly syscall?: string
+  readonly path?: string
+  constructor(message: string, details?: { errno?: number; syscall?: string; path?: string }, options?: { cause?: unknown })
 }
 /** The user cancelled on enduco's consent page. Offer to try again. */
 export declare class AuthorizationDeniedError extends EnducoError {

@@ -4,8 +4,28 @@
 // functions the addon calls. Every decision (OAuth, refresh, retries, validation of values)
 // lives in the Rust core. Types and documentation: index.d.ts.
 
+const fs = require('node:fs')
 const util = require('node:util')
-const native = require('./native.js')
+
+/** The addon's loader (`native.js`, made by `napi build`) and the addon itself. */
+function loadNative() {
+  try {
+    return require('./native.js')
+  } catch (error) {
+    const missing = error && (error.code === 'MODULE_NOT_FOUND' || /Cannot find native binding|\.node/.test(String(error.message)))
+    if (!missing) throw error
+    const explained = new Error(
+      'enduco: the native addon is not built in ' + __dirname + ' (native.js or enduco.<platform>.node is missing). ' +
+        "Either install the prebuilt package from npm ('npm install enduco', which brings enduco-<platform> with the addon), " +
+        "or build it from this source folder: 'npm ci && npm run build' in " + __dirname + ' (needs Rust/cargo). ' +
+        'See README.md, "Installing from source".',
+      { cause: error },
+    )
+    explained.code = 'ENDUCO_ADDON_MISSING'
+    throw explained
+  }
+}
+const native = loadNative()
 
 const ERROR_MARKER = '\u0001enduco-error:'
 const INTERNAL = Symbol('enduco.internal')
@@ -135,15 +155,19 @@ async function callAsync(fn) {
 // ---------------------------------------------------------------------------------------------
 // Argument checks (types only; values are the core's business)
 
+/** What a value of the wrong type is, for messages: `undefined`, `null`, `a string`, `an array`, … */
 function kindOf(value) {
   if (value === null) return 'null'
+  if (value === undefined) return 'undefined'
   if (Array.isArray(value)) return 'an array'
   if (Buffer.isBuffer(value)) return 'a Buffer'
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`
+  if (value instanceof Date) return 'a Date'
+  if (typeof value === 'object') return 'an object'
+  return `a ${typeof value}` // string, number, boolean, bigint, symbol, function
 }
 
-function expect(ok, where, name, wanted, value) {
-  if (!ok) throw invalidInput(`${where}: ${name} must be ${wanted}, got ${kindOf(value)}`)
+function expect(ok, where, name, wanted, value, hint = '') {
+  if (!ok) throw invalidInput(`${where}: ${name} must be ${wanted}, got ${kindOf(value)}${hint}`)
 }
 
 function expectString(where, name, value) {
@@ -163,6 +187,52 @@ function toBuffer(value) {
   if (ArrayBuffer.isView(value)) return Buffer.from(value.buffer, value.byteOffset, value.byteLength)
   if (value instanceof ArrayBuffer) return Buffer.from(value)
   return undefined
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cancellation: an AbortSignal per call
+
+/** The `signal` of a call's options, checked (an AbortSignal, or absent). */
+function signalOf(where, options) {
+  const signal = options?.signal
+  if (signal == null) return undefined
+  const ok = typeof signal === 'object' && typeof signal.aborted === 'boolean' && typeof signal.addEventListener === 'function'
+  expect(ok, where, 'options.signal', 'an AbortSignal', signal)
+  return signal
+}
+
+/** What an aborted call rejects with: a DOMException named `AbortError`, `cause` the signal's reason. */
+function abortError(signal) {
+  const error = new DOMException('The operation was aborted', 'AbortError')
+  Object.defineProperty(error, 'cause', { value: signal.reason, writable: true, configurable: true })
+  return error
+}
+
+/**
+ * Runs `start(cancelToken)` (a native call taking the token) under `signal`: an abort cancels
+ * the token, which drops the call's future inside the addon (its HTTP request with it), and
+ * the call rejects with `abortError(signal)`. Without a signal, `start(undefined)`.
+ */
+async function abortable(signal, start) {
+  if (!signal) return start(undefined)
+  if (signal.aborted) throw abortError(signal)
+  const token = new native.NativeCancelToken()
+  const onAbort = () => token.cancel()
+  signal.addEventListener('abort', onAbort, { once: true })
+  try {
+    return await start(token)
+  } catch (error) {
+    if (signal.aborted) throw abortError(signal)
+    throw error
+  } finally {
+    signal.removeEventListener('abort', onAbort)
+  }
+}
+
+/** An options argument that may only carry `signal` (for calls without other options). */
+function signalOnly(where, options) {
+  optional(options, (v) => expect(isPlainObject(v), where, 'options', 'an object', v))
+  return signalOf(where, options)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -231,6 +301,12 @@ class TokenSet {
   }
   get userId() {
     return callSync(() => NATIVE.get(this).userId) ?? null
+  }
+
+  /** Whether the grant includes `scope` (`'user_read'`, `'plans_read'`, `'workouts_write'`). */
+  hasScope(scope) {
+    expectString('TokenSet.hasScope', 'scope', scope)
+    return callSync(() => NATIVE.get(this).hasScope(scope))
   }
 
   /**
@@ -587,6 +663,40 @@ class AuthorizationRequest {
     VERIFIERS.set(this, fields.codeVerifier ?? null)
   }
 
+  /**
+   * Reads a kept authorization back: what `toStorageJSON()` gave (the object or its JSON text),
+   * or the storage form the other enduco SDKs write (`to_json()`: snake_case with
+   * `schema_version`). The core checks it (`AuthorizationRequest::from_json`).
+   */
+  static fromJSON(value) {
+    const where = 'AuthorizationRequest.fromJSON'
+    let object = value
+    if (typeof value === 'string') {
+      try {
+        object = JSON.parse(value)
+      } catch {
+        throw invalidInput(`${where}: the text is not JSON`)
+      }
+    }
+    if (!isPlainObject(object)) throw invalidInput(`${where}: expected the object toStorageJSON() gave or its JSON text, got ${kindOf(value)}`)
+    if (!('schema_version' in object) && !('codeVerifier' in object)) {
+      throw invalidInput(`${where}: this has no codeVerifier: JSON.stringify(req) leaves the PKCE verifier out; keep req.toStorageJSON() instead`)
+    }
+    // Node's storage form (camelCase) → the core's (snake_case, schema 1); the core's as is.
+    const saved =
+      'schema_version' in object
+        ? object
+        : {
+            schema_version: 1,
+            url: object.url,
+            state: object.state,
+            code_verifier: object.codeVerifier ?? null,
+            redirect_uri: object.redirectUri,
+            scopes: object.scopes,
+          }
+    return new AuthorizationRequest(INTERNAL, callSync(() => native.authorizationRequestFromJson(JSON.stringify(saved))))
+  }
+
   /** The PKCE verifier (`null` when PKCE is off). A secret: keep it server-side. */
   get codeVerifier() {
     return VERIFIERS.get(this) ?? null
@@ -624,9 +734,10 @@ class EnducoClient {
     return new AuthorizationRequest(INTERNAL, request)
   }
 
-  completeAuthorization(request, callbackUrl) {
+  completeAuthorization(request, callbackUrl, options) {
     return callAsync(async () => {
       const where = 'completeAuthorization'
+      const signal = signalOnly(where, options)
       expect(isPlainObject(request), where, 'request', 'the object authorizationRequest() returned', request)
       expectString(where, 'request.state', request.state)
       optional(request.codeVerifier, (v) => expectString(where, 'request.codeVerifier', v))
@@ -640,15 +751,16 @@ class EnducoClient {
         redirectUri: request.redirectUri ?? undefined,
         scopes: Array.isArray(request.scopes) ? request.scopes.map(String) : undefined,
       }
-      return wrapTokens(await NATIVE.get(this).completeAuthorization(pending, callbackUrl))
+      return wrapTokens(await abortable(signal, (cancel) => NATIVE.get(this).completeAuthorization(pending, callbackUrl, cancel)))
     })
   }
 
-  exchangeCode(code, codeVerifier) {
+  exchangeCode(code, codeVerifier, options) {
     return callAsync(async () => {
       expectString('exchangeCode', 'code', code)
       optional(codeVerifier, (v) => expectString('exchangeCode', 'codeVerifier', v))
-      return wrapTokens(await NATIVE.get(this).exchangeCode(code, codeVerifier ?? undefined))
+      const signal = signalOnly('exchangeCode', options)
+      return wrapTokens(await abortable(signal, (cancel) => NATIVE.get(this).exchangeCode(code, codeVerifier ?? undefined, cancel)))
     })
   }
 
@@ -677,16 +789,17 @@ class EnducoClient {
    * `store` is the user's store, or a function of the event's user id returning it (or `null`
    * for a user the app does not know).
    */
-  clearDeregisteredUser(event, store) {
+  clearDeregisteredUser(event, store, options) {
     return callAsync(async () => {
       const where = 'clearDeregisteredUser'
+      const signal = signalOnly(where, options)
       const parsed = isPlainObject(event) && typeof event.type === 'string' && !toBuffer(event) ? event : parseWebhook(event)
       if (parsed.type !== 'user.deregistered') return null
       let target = store
       if (typeof store === 'function') target = await store(parsed.userId)
       if (target == null) return null
       const handle = storeHandle(where, target)
-      return (await NATIVE.get(this).clearDeregisteredUser(parsed, handle)) ?? null
+      return (await abortable(signal, (cancel) => NATIVE.get(this).clearDeregisteredUser(parsed, handle, cancel))) ?? null
     })
   }
 }
@@ -725,6 +838,26 @@ function queryPairs(query) {
   })
 }
 
+/**
+ * A workout path Node cannot stat (missing, a directory on the way is not one, no permission):
+ * an `InvalidInputError` with Node's own fields (`errno`, `syscall`, `path`) and, as `cause`,
+ * Node's system error (`code: 'ENOENT'`, …). Checked here, before the addon opens the file,
+ * so the error is Node's own rather than a reading of the core's message; a file removed
+ * between this check and the upload still fails, as the core's plain `invalid_input`.
+ */
+async function checkReadable(where, path) {
+  try {
+    await fs.promises.stat(path)
+  } catch (cause) {
+    if (typeof cause?.code !== 'string' || typeof cause.errno !== 'number') throw cause
+    throw new errorClasses.invalid_input(
+      `invalid input: ${where}: cannot read ${path}: ${cause.message}`,
+      { errno: cause.errno, syscall: cause.syscall, path: cause.path ?? path },
+      { cause },
+    )
+  }
+}
+
 class Session {
   constructor(key, nativeSession) {
     if (key !== INTERNAL) throw new TypeError('Session has no public constructor: use client.session(store)')
@@ -743,22 +876,28 @@ class Session {
     return callAsync(async () => wrapTokens(await NATIVE.get(this).tokens()))
   }
 
-  intensityZones() {
-    return callAsync(() => NATIVE.get(this).intensityZones())
-  }
-
-  upcomingPlans(days = 7) {
+  intensityZones(options) {
     return callAsync(() => {
-      expect(typeof days === 'number', 'upcomingPlans', 'days', 'a number', days)
-      return NATIVE.get(this).upcomingPlans(days)
+      const signal = signalOnly('intensityZones', options)
+      return abortable(signal, (cancel) => NATIVE.get(this).intensityZones(cancel))
     })
   }
 
-  trainingPlans(from, to) {
+  upcomingPlans(days = 7, options) {
     return callAsync(() => {
-      expectString('trainingPlans', 'from (YYYY-MM-DD)', from)
-      expectString('trainingPlans', 'to (YYYY-MM-DD)', to)
-      return NATIVE.get(this).trainingPlans(from, to)
+      expect(typeof days === 'number', 'upcomingPlans', 'days', 'a number', days)
+      const signal = signalOnly('upcomingPlans', options)
+      return abortable(signal, (cancel) => NATIVE.get(this).upcomingPlans(days, cancel))
+    })
+  }
+
+  trainingPlans(from, to, options) {
+    return callAsync(() => {
+      const hint = (value) => (value instanceof Date ? ' (isoDate(date) gives the athlete\'s local date of a Date)' : '')
+      expect(typeof from === 'string', 'trainingPlans', 'from (YYYY-MM-DD)', 'a string', from, hint(from))
+      expect(typeof to === 'string', 'trainingPlans', 'to (YYYY-MM-DD)', 'a string', to, hint(to))
+      const signal = signalOnly('trainingPlans', options)
+      return abortable(signal, (cancel) => NATIVE.get(this).trainingPlans(from, to, cancel))
     })
   }
 
@@ -767,6 +906,7 @@ class Session {
       const where = 'uploadWorkout'
       expect(isPlainObject(options), where, 'options', 'an object', options)
       const { fileName, onProgress } = options
+      const signal = signalOf(where, options)
       optional(fileName, (v) => expectString(where, 'options.fileName', v))
       optional(onProgress, (v) => expect(typeof v === 'function', where, 'options.onProgress', 'a function', v))
       let progress
@@ -787,13 +927,15 @@ class Session {
       }
       const session = NATIVE.get(this)
       if (typeof source === 'string') {
-        return session.uploadWorkoutPath(source, fileName ?? undefined, progress)
+        if (signal?.aborted) throw abortError(signal)
+        await checkReadable(where, source)
+        return abortable(signal, (cancel) => session.uploadWorkoutPath(source, fileName ?? undefined, progress, cancel))
       }
       const bytes = toBuffer(source)
       if (!bytes) {
         throw invalidInput(`${where}: source must be a file path or a Buffer/Uint8Array of a FIT file, got ${kindOf(source)}`)
       }
-      return session.uploadWorkoutBytes(bytes, fileName ?? undefined, progress)
+      return abortable(signal, (cancel) => session.uploadWorkoutBytes(bytes, fileName ?? undefined, progress, cancel))
     })
   }
 
@@ -802,19 +944,24 @@ class Session {
       expectString('request', 'method', method)
       expectString('request', 'path', path)
       expect(isPlainObject(options), 'request', 'options', 'an object', options)
+      const signal = signalOf('request', options)
       const query = queryPairs(options.query)
       const body = options.body === undefined ? undefined : options.body
-      return new RawResponse(INTERNAL, await NATIVE.get(this).request(method, path, query, body))
+      return new RawResponse(INTERNAL, await abortable(signal, (cancel) => NATIVE.get(this).request(method, path, query, body, cancel)))
     })
   }
 
-  refresh() {
-    return callAsync(async () => wrapTokens(await NATIVE.get(this).refresh()))
+  refresh(options) {
+    return callAsync(async () => {
+      const signal = signalOnly('refresh', options)
+      return wrapTokens(await abortable(signal, (cancel) => NATIVE.get(this).refresh(cancel)))
+    })
   }
 
-  revoke() {
+  revoke(options) {
     return callAsync(async () => {
-      await NATIVE.get(this).revoke()
+      const signal = signalOnly('revoke', options)
+      await abortable(signal, (cancel) => NATIVE.get(this).revoke(cancel))
     })
   }
 }
@@ -1042,6 +1189,100 @@ function toMrc(plan, zones) {
   return exportWorkout('toMrc', plan, zones, 'mrc').toString('utf8')
 }
 
+// ---------------------------------------------------------------------------------------------
+// The models' helpers (models are plain objects: package functions, each the core's method)
+
+function checkPlan(where, plan) {
+  if (!isPlainObject(plan)) throw invalidInput(`${where}: plan must be a planned workout object, got ${kindOf(plan)}`)
+}
+
+function checkZones(where, zones, required) {
+  if (zones == null && !required) return null
+  if (!isPlainObject(zones)) {
+    throw invalidInput(`${where}: zones must be the intensityZones() object${required ? '' : ' or null'}, got ${kindOf(zones)}`)
+  }
+  return zones
+}
+
+/** `PlannedWorkout::timeline`: the workout as a flat list of steps (repeats expanded), targets
+ * resolved to absolute bounds with `zones` when given. */
+function timeline(plan, zones) {
+  checkPlan('timeline', plan)
+  return callSync(() => native.timeline(plan, checkZones('timeline', zones, false)))
+}
+
+/** `PlannedWorkout::timeline_checked`: `{ segments, truncated }` (truncated: the plan was too large). */
+function timelineChecked(plan, zones) {
+  checkPlan('timelineChecked', plan)
+  return callSync(() => native.timelineChecked(plan, checkZones('timelineChecked', zones, false)))
+}
+
+/** `PlannedWorkout::is_rest_day`: nothing to do that day. */
+function isRestDay(plan) {
+  checkPlan('isRestDay', plan)
+  return callSync(() => native.isRestDay(plan))
+}
+
+/**
+ * `PlannedWorkout::local_start`: the planned start on the athlete's wall clock,
+ * `{ date: 'YYYY-MM-DD', time: 'HH:MM:SS', timeZone, offset: '+01:00', instant, iso }`
+ * (`instant` in UTC with `Z`, `iso` the same moment with its offset), or `null` without a start
+ * time or for a time zone this system does not know.
+ */
+function localStart(plan) {
+  checkPlan('localStart', plan)
+  return callSync(() => native.localStart(plan)) ?? null
+}
+
+/** `IntensityZones::for_sport`: the user's zone table for `sport` and `metric`, or `null`. */
+function forSport(zones, sport, metric) {
+  checkZones('forSport', zones, true)
+  expectString('forSport', 'sport', sport)
+  expectString('forSport', 'metric', metric)
+  return callSync(() => native.forSport(zones, sport, metric)) ?? null
+}
+
+/** `IntensityZones::resolve`: a step's `target` as absolute bounds for `sport`, or `null`. */
+function resolveTarget(zones, sport, target) {
+  checkZones('resolveTarget', zones, true)
+  expectString('resolveTarget', 'sport', sport)
+  expect(isPlainObject(target), 'resolveTarget', 'target', "a step's target object", target)
+  return callSync(() => native.resolveTarget(zones, sport, target)) ?? null
+}
+
+/** The FIT pre-flight `uploadWorkout` runs: a summary of a valid activity file, or an
+ * `InvalidInputError` naming the defect. */
+function checkFit(bytes) {
+  const buffer = toBuffer(bytes)
+  if (!buffer) throw invalidInput(`checkFit: bytes must be a Buffer/Uint8Array of a FIT file, got ${kindOf(bytes)}`)
+  return callSync(() => native.checkFit(buffer))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Calendar dates (the athlete's local dates, `YYYY-MM-DD`)
+
+/**
+ * The `Date` at LOCAL midnight of a calendar date `YYYY-MM-DD` (the core reads the text).
+ * Unlike `new Date('2026-12-01')`, which is midnight UTC — the evening before west of Greenwich.
+ */
+function localDate(text) {
+  expectString('localDate', 'date (YYYY-MM-DD)', text)
+  const [year, month, day] = callSync(() => native.calendarDate(text))
+  const date = new Date(year, month - 1, day)
+  if (year < 100) date.setFullYear(year) // new Date(y, …) maps 0–99 to 1900–1999
+  return date
+}
+
+/** The calendar date `YYYY-MM-DD` of a `Date`'s LOCAL fields (not `toISOString()`, which is UTC). */
+function isoDate(date) {
+  const ok = date instanceof Date && !Number.isNaN(date.getTime())
+  expect(ok, 'isoDate', 'date', 'a valid Date', date)
+  const pad = (n, width) => String(n).padStart(width, '0')
+  const year = date.getFullYear()
+  if (year < 0 || year > 9999) throw invalidInput(`isoDate: the year ${year} has no YYYY-MM-DD form`)
+  return `${pad(year, 4)}-${pad(date.getMonth() + 1, 2)}-${pad(date.getDate(), 2)}`
+}
+
 /**
  * FOR THE SDK'S OWN TESTS ONLY, not part of the API: panics on purpose inside the addon's
  * wrappers every real call goes through. `_panicForTests(false)` throws, `_panicForTests(true)`
@@ -1071,6 +1312,15 @@ module.exports = {
   toZwo,
   toErg,
   toMrc,
+  timeline,
+  timelineChecked,
+  isRestDay,
+  localStart,
+  forSport,
+  resolveTarget,
+  checkFit,
+  localDate,
+  isoDate,
   EnducoError,
   InvalidInputError: errorClasses.invalid_input,
   AuthorizationDeniedError: errorClasses.authorization_denied,

@@ -7,6 +7,7 @@ use napi::Env;
 use napi::bindgen_prelude::PromiseRaw;
 use napi_derive::napi;
 
+use crate::cancel::{CancelToken, cancellable, token_of};
 use crate::error::{OrThrow, invalid_input, to_napi, whole_number};
 use crate::guard::{spawn, sync};
 use crate::session::Session;
@@ -117,6 +118,22 @@ pub struct PendingAuthorization {
     pub scopes: Option<Vec<String>>,
 }
 
+impl AuthorizationRequestObject {
+    pub(crate) fn from_core(request: AuthorizationRequest) -> Self {
+        AuthorizationRequestObject {
+            url: request.url.to_string(),
+            state: request.state,
+            code_verifier: request.code_verifier.map(|v| v.secret().to_owned()),
+            redirect_uri: request.redirect_uri,
+            scopes: request
+                .scopes
+                .iter()
+                .map(|s| s.as_str().to_owned())
+                .collect(),
+        }
+    }
+}
+
 fn parse_scopes(scopes: &[String]) -> napi::Result<Vec<Scope>> {
     scopes
         .iter()
@@ -151,17 +168,7 @@ impl EnducoClient {
                 .inner
                 .authorization_request(&parse_scopes(&scopes)?)
                 .or_throw()?;
-            Ok(AuthorizationRequestObject {
-                url: request.url.to_string(),
-                state: request.state,
-                code_verifier: request.code_verifier.map(|v| v.secret().to_owned()),
-                redirect_uri: request.redirect_uri,
-                scopes: request
-                    .scopes
-                    .iter()
-                    .map(|s| s.as_str().to_owned())
-                    .collect(),
-            })
+            Ok(AuthorizationRequestObject::from_core(request))
         })
     }
 
@@ -171,7 +178,9 @@ impl EnducoClient {
         env: &'env Env,
         pending: PendingAuthorization,
         callback_url: String,
+        cancel: Option<&CancelToken>,
     ) -> napi::Result<PromiseRaw<'env, TokenSet>> {
+        let token = token_of(cancel);
         sync(|| {
             // Node accepts the partial object too (state and verifier are what completing
             // needs); the missing parts come from the client's configuration.
@@ -190,13 +199,16 @@ impl EnducoClient {
             )
             .or_throw()?;
             let client = self.inner.clone();
-            spawn(env, async move {
-                client
-                    .complete_authorization(&request, &callback_url)
-                    .await
-                    .map(TokenSet::new)
-                    .map_err(to_napi)
-            })
+            spawn(
+                env,
+                cancellable(token, async move {
+                    client
+                        .complete_authorization(&request, &callback_url)
+                        .await
+                        .map(TokenSet::new)
+                        .map_err(to_napi)
+                }),
+            )
         })
     }
 
@@ -206,16 +218,21 @@ impl EnducoClient {
         env: &'env Env,
         code: String,
         code_verifier: Option<String>,
+        cancel: Option<&CancelToken>,
     ) -> napi::Result<PromiseRaw<'env, TokenSet>> {
+        let token = token_of(cancel);
         sync(|| {
             let client = self.inner.clone();
-            spawn(env, async move {
-                client
-                    .exchange_code(&code, code_verifier.as_deref())
-                    .await
-                    .map(TokenSet::new)
-                    .map_err(to_napi)
-            })
+            spawn(
+                env,
+                cancellable(token, async move {
+                    client
+                        .exchange_code(&code, code_verifier.as_deref())
+                        .await
+                        .map(TokenSet::new)
+                        .map_err(to_napi)
+                }),
+            )
         })
     }
 
@@ -258,7 +275,9 @@ impl EnducoClient {
         env: &'env Env,
         event: serde_json::Value,
         store: &StoreHandle,
+        cancel: Option<&CancelToken>,
     ) -> napi::Result<PromiseRaw<'env, Option<String>>> {
+        let token = token_of(cancel);
         sync(|| {
             // The event's JSON form is what parse_webhook reads: round-trip it into the core's
             // type rather than trusting its fields one by one.
@@ -267,12 +286,15 @@ impl EnducoClient {
             let event = enduco::parse_webhook(&body);
             let client = self.inner.clone();
             let store = store.inner.clone();
-            spawn(env, async move {
-                client
-                    .clear_deregistered_user(&event, move |_| Some(store))
-                    .await
-                    .map_err(to_napi)
-            })
+            spawn(
+                env,
+                cancellable(token, async move {
+                    client
+                        .clear_deregistered_user(&event, move |_| Some(store))
+                        .await
+                        .map_err(to_napi)
+                }),
+            )
         })
     }
 }

@@ -9,12 +9,12 @@ use napi_derive::napi;
 use crate::error::{OrThrow, invalid_input};
 use crate::guard::sync;
 
-fn plan_of(plan: serde_json::Value) -> napi::Result<PlannedWorkout> {
+pub(crate) fn plan_of(plan: serde_json::Value) -> napi::Result<PlannedWorkout> {
     serde_json::from_value(plan)
         .map_err(|e| invalid_input(format!("plan is not a planned workout ({e})")))
 }
 
-fn zones_of(zones: Option<serde_json::Value>) -> napi::Result<Option<IntensityZones>> {
+pub(crate) fn zones_of(zones: Option<serde_json::Value>) -> napi::Result<Option<IntensityZones>> {
     zones
         .filter(|z| !z.is_null())
         .map(|z| {

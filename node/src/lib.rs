@@ -8,10 +8,12 @@
 // Under `cfg(test)` napi-derive registers nothing, so the exported items look unused.
 #![cfg_attr(test, allow(dead_code))]
 
+mod cancel;
 mod client;
 mod error;
 mod export;
 mod guard;
+mod models;
 mod relay;
 mod server_store;
 mod session;

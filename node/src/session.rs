@@ -13,6 +13,7 @@ use napi::{Env, Status};
 use napi_derive::napi;
 use serde_json::Value;
 
+use crate::cancel::{CancelToken, cancellable, token_of};
 use crate::error::{OrThrow, invalid_input, to_json, to_napi, whole_number};
 use crate::guard::{spawn, sync};
 use crate::tokens::TokenSet;
@@ -178,12 +179,20 @@ impl Session {
     }
 
     #[napi]
-    pub fn intensity_zones<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, Value>> {
+    pub fn intensity_zones<'env>(
+        &self,
+        env: &'env Env,
+        cancel: Option<&CancelToken>,
+    ) -> napi::Result<PromiseRaw<'env, Value>> {
         let session = self.inner.clone();
+        let token = token_of(cancel);
         sync(|| {
-            spawn(env, async move {
-                to_json(&session.intensity_zones().await.or_throw()?)
-            })
+            spawn(
+                env,
+                cancellable(token, async move {
+                    to_json(&session.intensity_zones().await.or_throw()?)
+                }),
+            )
         })
     }
 
@@ -192,13 +201,18 @@ impl Session {
         &self,
         env: &'env Env,
         days: f64,
+        cancel: Option<&CancelToken>,
     ) -> napi::Result<PromiseRaw<'env, Value>> {
+        let token = token_of(cancel);
         sync(|| {
             let days = whole_number("days", days)?;
             let session = self.inner.clone();
-            spawn(env, async move {
-                to_json(&session.upcoming_plans(days).await.or_throw()?)
-            })
+            spawn(
+                env,
+                cancellable(token, async move {
+                    to_json(&session.upcoming_plans(days).await.or_throw()?)
+                }),
+            )
         })
     }
 
@@ -209,14 +223,19 @@ impl Session {
         env: &'env Env,
         from: String,
         to: String,
+        cancel: Option<&CancelToken>,
     ) -> napi::Result<PromiseRaw<'env, Value>> {
+        let token = token_of(cancel);
         sync(|| {
             let from = enduco::parse_date(&from).or_throw()?;
             let to = enduco::parse_date(&to).or_throw()?;
             let session = self.inner.clone();
-            spawn(env, async move {
-                to_json(&session.training_plans(from, to).await.or_throw()?)
-            })
+            spawn(
+                env,
+                cancellable(token, async move {
+                    to_json(&session.training_plans(from, to).await.or_throw()?)
+                }),
+            )
         })
     }
 
@@ -239,7 +258,9 @@ impl Session {
                 true,
             >,
         >,
+        cancel: Option<&CancelToken>,
     ) -> napi::Result<PromiseRaw<'env, Value>> {
+        let token = token_of(cancel);
         sync(|| {
             if path.is_empty() {
                 return Err(invalid_input("the workout path is empty"));
@@ -249,6 +270,7 @@ impl Session {
                 WorkoutSource::Path(path.into()),
                 file_name,
                 on_progress,
+                token,
             )
         })
     }
@@ -272,7 +294,9 @@ impl Session {
                 true,
             >,
         >,
+        cancel: Option<&CancelToken>,
     ) -> napi::Result<PromiseRaw<'env, Value>> {
+        let token = token_of(cancel);
         sync(|| {
             let bytes: Vec<u8> = bytes.to_vec();
             self.upload(
@@ -280,6 +304,7 @@ impl Session {
                 WorkoutSource::Bytes(bytes.into()),
                 file_name,
                 on_progress,
+                token,
             )
         })
     }
@@ -293,7 +318,9 @@ impl Session {
         path: String,
         query: Option<Vec<Vec<String>>>,
         body: Option<Value>,
+        cancel: Option<&CancelToken>,
     ) -> napi::Result<PromiseRaw<'env, RawResponse>> {
+        let token = token_of(cancel);
         sync(|| {
             let query = query
                 .unwrap_or_default()
@@ -306,30 +333,54 @@ impl Session {
                 })
                 .collect::<napi::Result<Vec<_>>>()?;
             let session = self.inner.clone();
-            spawn(env, async move {
-                let response = session
-                    .request(&method, &path, &query, body.as_ref())
-                    .await
-                    .or_throw()?;
-                Ok(RawResponse { inner: response })
-            })
+            spawn(
+                env,
+                cancellable(token, async move {
+                    let response = session
+                        .request(&method, &path, &query, body.as_ref())
+                        .await
+                        .or_throw()?;
+                    Ok(RawResponse { inner: response })
+                }),
+            )
         })
     }
 
     #[napi]
-    pub fn refresh<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, TokenSet>> {
+    pub fn refresh<'env>(
+        &self,
+        env: &'env Env,
+        cancel: Option<&CancelToken>,
+    ) -> napi::Result<PromiseRaw<'env, TokenSet>> {
         let session = self.inner.clone();
+        let token = token_of(cancel);
         sync(|| {
-            spawn(env, async move {
-                session.refresh().await.map(TokenSet::new).map_err(to_napi)
-            })
+            spawn(
+                env,
+                cancellable(token, async move {
+                    session.refresh().await.map(TokenSet::new).map_err(to_napi)
+                }),
+            )
         })
     }
 
     #[napi]
-    pub fn revoke<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, ()>> {
+    pub fn revoke<'env>(
+        &self,
+        env: &'env Env,
+        cancel: Option<&CancelToken>,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
         let session = self.inner.clone();
-        sync(|| spawn(env, async move { session.revoke().await.map_err(to_napi) }))
+        let token = token_of(cancel);
+        sync(|| {
+            spawn(
+                env,
+                cancellable(
+                    token,
+                    async move { session.revoke().await.map_err(to_napi) },
+                ),
+            )
+        })
     }
 }
 
@@ -340,6 +391,7 @@ impl Session {
         source: WorkoutSource,
         file_name: Option<String>,
         on_progress: Option<ProgressFn>,
+        token: Option<tokio_util::sync::CancellationToken>,
     ) -> napi::Result<PromiseRaw<'env, Value>> {
         let outstanding = Arc::new(Outstanding::default());
         let progress = on_progress.map(|callback| {
@@ -355,10 +407,14 @@ impl Session {
         };
         let session = self.inner.clone();
         spawn(env, async move {
-            let result = session.upload_workout(source, options).await;
+            // Cancelled: the upload's future (its request, its body stream) is dropped here.
+            let result = cancellable(token, async {
+                session.upload_workout(source, options).await.or_throw()
+            })
+            .await;
             // Every progress call reaches JS before the promise settles.
             outstanding.wait_idle().await;
-            to_json(&result.or_throw()?)
+            to_json(&result?)
         })
     }
 }

@@ -79,6 +79,13 @@ impl TokenSet {
         sync(|| Ok(self.inner.user_id()))
     }
 
+    /// Whether the grant includes `scope` (`user_read`, `plans_read`, `workouts_write`): the
+    /// core's `TokenSet::has_scope`; a name the core does not know is `invalid_input`.
+    #[napi]
+    pub fn has_scope(&self, scope: String) -> napi::Result<bool> {
+        sync(|| Ok(self.inner.has_scope(scope.parse().or_throw()?)))
+    }
+
     /// The core's redacted `Debug` text.
     #[napi]
     pub fn describe(&self) -> napi::Result<String> {

@@ -113,3 +113,27 @@ export async function deregistered(body: string): Promise<string | null> {
   void direct
   return client.clearDeregisteredUser(body, async (userId: string) => (userId === 'known' ? pg.forUser(userId) : null))
 }
+
+// Issue 18: the models' helpers, cancellation and the date helpers.
+async function issue18(s: Session, tokens: TokenSet): Promise<void> {
+  const controller = new AbortController()
+  const zones = await s.intensityZones({ signal: controller.signal })
+  const plans = await s.trainingPlans(enduco.isoDate(enduco.localDate('2026-03-23')), '2026-03-29', { signal: AbortSignal.timeout(5000) })
+  const plan = plans[0]
+  if (!plan) return
+  const segments: enduco.TimelineSegment[] = enduco.timeline(plan, zones)
+  const checked: enduco.CheckedTimeline = enduco.timelineChecked(plan)
+  const rest: boolean = enduco.isRestDay(plan)
+  const start: enduco.LocalStart | null = enduco.localStart(plan)
+  const table: enduco.SportZones | null = enduco.forSport(zones, 'cycling', 'power')
+  const watts: enduco.ResolvedTarget | null = enduco.resolveTarget(zones, plan.sport, { metric: 'power', zone: 2 })
+  const summary: enduco.FitSummary = enduco.checkFit(new Uint8Array(0))
+  const scoped: boolean = tokens.hasScope('plans_read')
+  const kept: AuthorizationRequest = AuthorizationRequest.fromJSON('{}')
+  await s.uploadWorkout('ride.fit', { signal: controller.signal, onProgress: () => {} })
+  await s.request('GET', '/api/v1/zones', { signal: controller.signal })
+  await s.refresh({ signal: controller.signal })
+  await client.exchangeCode('code', null, { signal: controller.signal })
+  void [segments, checked.truncated, rest, start?.iso, table, watts, summary.fileSize, scoped, kept]
+}
+void issue18
