@@ -48,6 +48,7 @@ from ._enduco import (
     WebhookEvent,
     Zone,
     __version__,
+    check_fit,
     parse_webhook,
 )
 from ._errors import (
@@ -58,6 +59,7 @@ from ._errors import (
     InsufficientScopeError,
     InternalError,
     InvalidInputError,
+    WorkoutFileNotFoundError,
     InvalidResponseError,
     NetworkError,
     RateLimitedError,
@@ -66,8 +68,37 @@ from ._errors import (
     StateMismatchError,
     StoreError,
 )
-from ._relay import MAX_RELAY_REQUEST_BYTES, RelayResponse, TokenRelay
-from ._store import AsyncTokenStore, AsyncTokenStoreLock, TokenStore, TokenStoreLock
+
+# Import time (issue 15): the token store protocols (`typing`, `asyncio`, `inspect`) and the
+# token relay (`http.server`, `wsgiref`, `ssl`, `logging`) made up ~60 of the ~100 ms `import
+# enduco` took; they load on first use instead. Type checkers see plain imports.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ._relay import MAX_RELAY_REQUEST_BYTES, RelayResponse, TokenRelay
+    from ._store import AsyncTokenStore, AsyncTokenStoreLock, TokenStore, TokenStoreLock
+else:
+    _LAZY = {
+        "MAX_RELAY_REQUEST_BYTES": "_relay",
+        "RelayResponse": "_relay",
+        "TokenRelay": "_relay",
+        "AsyncTokenStore": "_store",
+        "AsyncTokenStoreLock": "_store",
+        "TokenStore": "_store",
+        "TokenStoreLock": "_store",
+    }
+
+    def __getattr__(name):
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module 'enduco' has no attribute {name!r}")
+        from importlib import import_module
+
+        value = getattr(import_module(f".{module}", __name__), name)
+        globals()[name] = value  # later lookups skip this function
+        return value
+
+    def __dir__():
+        return sorted(set(globals()) | set(_LAZY))
 
 #: ``enduco.TimeoutError`` is :class:`EnducoTimeoutError` (also a builtin ``TimeoutError``).
 #: Left out of ``__all__`` so ``from enduco import *`` does not shadow the builtin.
@@ -104,6 +135,7 @@ __all__ = [
     "UploadResult",
     "WebhookEvent",
     "Zone",
+    "check_fit",
     "parse_webhook",
     "ApiError",
     "AuthorizationDeniedError",
@@ -112,6 +144,7 @@ __all__ = [
     "InsufficientScopeError",
     "InternalError",
     "InvalidInputError",
+    "WorkoutFileNotFoundError",
     "InvalidResponseError",
     "NetworkError",
     "RateLimitedError",

@@ -8,11 +8,20 @@ a token, an authorization code or the client secret.
 from __future__ import annotations
 
 import builtins
-from typing import List, Optional
+import errno
+import os
+
+# `typing` costs ~10 ms at `import enduco` and is needed by the annotations only, which
+# `from __future__ import annotations` leaves unevaluated (issue 15). Type checkers treat any
+# name `TYPE_CHECKING` as true.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import List, Optional
 
 __all__ = [
     "EnducoError",
     "InvalidInputError",
+    "WorkoutFileNotFoundError",
     "AuthorizationDeniedError",
     "StateMismatchError",
     "ReauthorizationRequiredError",
@@ -45,6 +54,16 @@ class InvalidInputError(EnducoError):
     a malformed URL). Nothing was sent; retrying the same input fails again."""
 
     code = "invalid_input"
+
+
+class WorkoutFileNotFoundError(InvalidInputError, FileNotFoundError):
+    """The FIT file given by path to ``upload_workout`` does not exist. Both an
+    :class:`InvalidInputError` (``code`` is ``"invalid_input"``) and Python's own
+    :class:`FileNotFoundError` (``errno`` ``ENOENT``, ``filename``), so either ``except`` catches
+    it. Nothing was sent."""
+
+    def __init__(self, filename: str) -> None:
+        FileNotFoundError.__init__(self, errno.ENOENT, os.strerror(errno.ENOENT), filename)
 
 
 class AuthorizationDeniedError(EnducoError):
@@ -178,8 +197,14 @@ class InternalError(EnducoError):
     code = "internal"
 
 
-#: The class of each error code, for the binding (which builds errors from the core's payload).
-CLASSES = {cls.code: cls for cls in map(globals().__getitem__, __all__) if cls is not EnducoError}
+#: The class of each error code, for the binding (which builds errors from the core's payload):
+#: the direct subclasses of EnducoError (a narrower class such as WorkoutFileNotFoundError is
+#: raised by the binding itself where it knows more).
+CLASSES = {
+    cls.code: cls
+    for cls in map(globals().__getitem__, __all__)
+    if EnducoError in cls.__bases__
+}
 
 for _cls in list(map(globals().__getitem__, __all__)):
     _cls.__module__ = "enduco"

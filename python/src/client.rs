@@ -14,9 +14,24 @@ use crate::runtime::{coroutine, in_runtime, wait};
 use crate::session::{PyAsyncSession, PySession};
 use crate::store::{ResolvedStore, resolve_store};
 
-/// Scope names (`"user_read"`, …) as the core's scopes.
-pub(crate) fn parse_scopes(py: Python<'_>, scopes: &[String]) -> PyResult<Vec<Scope>> {
-    scopes
+/// Scope names (a list of `"user_read"`, …) as the core's scopes. A bare string is the usual
+/// slip (`authorization_request("user_read")`): Python would iterate its characters, so it is a
+/// `TypeError` that says what to pass.
+pub(crate) fn parse_scopes(py: Python<'_>, scopes: &Bound<'_, PyAny>) -> PyResult<Vec<Scope>> {
+    let wrong = || {
+        let kind = scopes
+            .get_type()
+            .name()
+            .map_or_else(|_| "?".to_owned(), |n| n.to_string());
+        PyTypeError::new_err(format!(
+            "scopes must be a list of str, e.g. [\"user_read\", \"plans_read\"], not {kind}"
+        ))
+    };
+    if scopes.is_instance_of::<PyString>() {
+        return Err(wrong());
+    }
+    let names: Vec<String> = scopes.extract().map_err(|_| wrong())?;
+    names
         .iter()
         .map(|s| s.parse::<Scope>().map_err(|e| to_pyerr(py, e)))
         .collect()
@@ -174,9 +189,9 @@ impl PyEnducoClient {
     fn authorization_request(
         &self,
         py: Python<'_>,
-        scopes: Vec<String>,
+        scopes: &Bound<'_, PyAny>,
     ) -> PyResult<PyAuthorizationRequest> {
-        let scopes = parse_scopes(py, &scopes)?;
+        let scopes = parse_scopes(py, scopes)?;
         self.inner
             .authorization_request(&scopes)
             .map(PyAuthorizationRequest)
@@ -298,9 +313,9 @@ impl PyAsyncEnducoClient {
     fn authorization_request(
         &self,
         py: Python<'_>,
-        scopes: Vec<String>,
+        scopes: &Bound<'_, PyAny>,
     ) -> PyResult<PyAuthorizationRequest> {
-        let scopes = parse_scopes(py, &scopes)?;
+        let scopes = parse_scopes(py, scopes)?;
         self.inner
             .authorization_request(&scopes)
             .map(PyAuthorizationRequest)
@@ -315,12 +330,16 @@ impl PyAsyncEnducoClient {
     ) -> PyResult<Bound<'py, PyAny>> {
         let client = self.inner.clone();
         let pending = request.0.clone();
-        coroutine(py, move |_| async move {
-            client
-                .complete_authorization(&pending, &callback_url)
-                .await
-                .map(PyTokenSet)
-        })
+        coroutine(
+            py,
+            "AsyncEnducoClient.complete_authorization",
+            move |_| async move {
+                client
+                    .complete_authorization(&pending, &callback_url)
+                    .await
+                    .map(PyTokenSet)
+            },
+        )
     }
 
     #[pyo3(signature = (code, code_verifier=None))]
@@ -331,7 +350,7 @@ impl PyAsyncEnducoClient {
         code_verifier: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let client = self.inner.clone();
-        coroutine(py, move |_| async move {
+        coroutine(py, "AsyncEnducoClient.exchange_code", move |_| async move {
             client
                 .exchange_code(&code, code_verifier.as_deref())
                 .await
@@ -359,7 +378,7 @@ impl PyAsyncEnducoClient {
         let (core_store, adapter): (Arc<dyn TokenStore>, _) = resolve_store(store, true)?;
         let client = self.inner.clone();
         let tokens = tokens.0.clone();
-        coroutine(py, move |locals| {
+        coroutine(py, "AsyncEnducoClient.connect", move |locals| {
             let in_use = adapter.as_ref().map(|adapter| adapter.use_loop(locals));
             async move {
                 let _in_use = in_use;
@@ -387,18 +406,22 @@ impl PyAsyncEnducoClient {
         let event = webhook_event(event)?;
         let resolved = deregistered_store(&event, store, true)?;
         let client = self.inner.clone();
-        coroutine(py, move |locals| {
-            let in_use = resolved
-                .as_ref()
-                .and_then(|(_, adapter)| adapter.as_ref())
-                .map(|adapter| adapter.use_loop(locals));
-            async move {
-                let _in_use = in_use;
-                client
-                    .clear_deregistered_user(&event, move |_| resolved.map(|(store, _)| store))
-                    .await
-            }
-        })
+        coroutine(
+            py,
+            "AsyncEnducoClient.clear_deregistered_user",
+            move |locals| {
+                let in_use = resolved
+                    .as_ref()
+                    .and_then(|(_, adapter)| adapter.as_ref())
+                    .map(|adapter| adapter.use_loop(locals));
+                async move {
+                    let _in_use = in_use;
+                    client
+                        .clear_deregistered_user(&event, move |_| resolved.map(|(store, _)| store))
+                        .await
+                }
+            },
+        )
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {

@@ -46,6 +46,7 @@ fn _enduco(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<relay::PyRelayResponse>()?;
     m.add("MAX_RELAY_REQUEST_BYTES", enduco::MAX_RELAY_REQUEST_BYTES)?;
     m.add_function(wrap_pyfunction!(client::parse_webhook, m)?)?;
+    m.add_function(wrap_pyfunction!(session::check_fit, m)?)?;
     m.add_function(wrap_pyfunction!(runtime::_panic_for_tests, m)?)?;
     m.add_function(wrap_pyfunction!(runtime::_wait_for_sdk_threads, m)?)?;
     // At interpreter exit, before it finalizes: let SDK threads inside Python finish first.

@@ -493,6 +493,12 @@ impl PyTokenSet {
         self.0.scopes.clone()
     }
 
+    /// Whether enduco granted `scope` (`"user_read"`, `"plans_read"`, `"workouts_write"`).
+    fn has_scope(&self, py: Python<'_>, scope: &str) -> PyResult<bool> {
+        let scope = scope.parse().map_err(|e| to_pyerr(py, e))?;
+        Ok(self.0.has_scope(scope))
+    }
+
     #[getter]
     fn token_type(&self) -> &str {
         &self.0.token_type
@@ -507,6 +513,18 @@ impl PyTokenSet {
     #[getter]
     fn user_id(&self) -> Option<String> {
         self.0.user_id()
+    }
+
+    /// Equal token sets hash alike (a set or dict key, e.g. to deduplicate saves).
+    fn __hash__(&self, py: Python<'_>) -> PyResult<isize> {
+        PyString::new(py, &self.0.to_json()).hash()
+    }
+
+    /// Pickles as its storage JSON (secrets included, as in `to_json`: pickle to where tokens
+    /// may be kept, never to a log).
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
+        let from_json = py.get_type::<PyTokenSet>().getattr("from_json")?;
+        Ok((from_json, (self.0.to_json(),)))
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
@@ -551,16 +569,19 @@ impl PyAuthorizationRequest {
     /// Rebuilds a pending request the app kept in its own storage between the redirect and
     /// the callback.
     #[new]
-    #[pyo3(signature = (url, state, code_verifier=None, redirect_uri=String::new(), scopes=Vec::new()))]
+    #[pyo3(signature = (url, state, code_verifier=None, redirect_uri=String::new(), scopes=None))]
     fn new(
         py: Python<'_>,
         url: &str,
         state: String,
         code_verifier: Option<String>,
         redirect_uri: String,
-        scopes: Vec<String>,
+        scopes: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let scopes = crate::client::parse_scopes(py, &scopes)?;
+        let scopes = match scopes {
+            Some(scopes) => crate::client::parse_scopes(py, scopes)?,
+            None => Vec::new(),
+        };
         enduco::AuthorizationRequest::from_parts(url, state, code_verifier, redirect_uri, scopes)
             .map(PyAuthorizationRequest)
             .map_err(|e| to_pyerr(py, e))
@@ -604,6 +625,14 @@ impl PyAuthorizationRequest {
     #[getter]
     fn scopes(&self) -> Vec<&'static str> {
         self.0.scopes.iter().map(|s| s.as_str()).collect()
+    }
+
+    /// Pickles as its storage JSON (the PKCE verifier included, as in `to_json`).
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
+        let from_json = py
+            .get_type::<PyAuthorizationRequest>()
+            .getattr("from_json")?;
+        Ok((from_json, (self.0.to_json(),)))
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {

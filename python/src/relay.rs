@@ -126,7 +126,7 @@ impl PyTokenRelay {
     ) -> PyResult<Bound<'py, PyAny>> {
         let relay = self.inner.clone();
         let body = body.to_vec();
-        coroutine(py, move |_| async move {
+        coroutine(py, "TokenRelay.respond_async", move |_| async move {
             let inner = relay.handle(&path, content_type.as_deref(), &body).await;
             Ok(PyRelayResponse { inner })
         })

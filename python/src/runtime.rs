@@ -132,7 +132,11 @@ fn current_locals(py: Python<'_>) -> PyResult<TaskLocals> {
 /// The outcome goes back to the loop through [`deliver`] (counted, see [`with_python`]), so
 /// an app whose last coroutine just finished can exit at once: the interpreter waits at exit
 /// until no SDK thread is inside Python any more.
-pub(crate) fn coroutine<'py, T, F, S>(py: Python<'py>, start: S) -> PyResult<Bound<'py, PyAny>>
+pub(crate) fn coroutine<'py, T, F, S>(
+    py: Python<'py>,
+    name: &str,
+    start: S,
+) -> PyResult<Bound<'py, PyAny>>
 where
     S: FnOnce(&TaskLocals) -> F + Send + 'static,
     F: Future<Output = enduco::Result<T>> + Send + 'static,
@@ -175,9 +179,15 @@ where
         });
         PyResult::Ok(py_future.unbind())
     })?;
-    py.import("enduco._store")?
+    let coro = py
+        .import("enduco._store")?
         .getattr("run_coroutine")?
-        .call1((starter,))
+        .call1((starter,))?;
+    // Python names the coroutine in "coroutine … was never awaited" and in tracebacks: the
+    // method the app called, not the helper every coroutine runs through.
+    coro.setattr("__qualname__", name)?;
+    coro.setattr("__name__", name.rsplit('.').next().unwrap_or(name))?;
+    Ok(coro)
 }
 
 /// Completes the asyncio future `target` with `outcome`, on its loop (unless it was cancelled
@@ -275,7 +285,7 @@ pub(crate) fn _panic_for_tests<'py>(py: Python<'py>, r#where: &str) -> PyResult<
             wait(py, boom())?;
             Ok(py.None().into_bound(py))
         }
-        "async" => coroutine(py, |_| boom()),
+        "async" => coroutine(py, "panic_for_tests", |_| boom()),
         other => Err(pyo3::exceptions::PyValueError::new_err(format!(
             "where must be \"sync\" or \"async\", not {other:?}"
         ))),

@@ -62,7 +62,7 @@ macro_rules! user_store {
             /// whose methods may not make blocking SDK calls).
             fn load_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
                 let store = self.inner.clone();
-                coroutine(py, move |_| async move {
+                coroutine(py, concat!($py_name, ".load_async"), move |_| async move {
                     store.load().await.map(|t| t.map(PyTokenSet))
                 })
             }
@@ -74,12 +74,16 @@ macro_rules! user_store {
             ) -> PyResult<Bound<'py, PyAny>> {
                 let store = self.inner.clone();
                 let tokens = tokens.0.clone();
-                coroutine(py, move |_| async move { store.save(&tokens).await })
+                coroutine(py, concat!($py_name, ".save_async"), move |_| async move {
+                    store.save(&tokens).await
+                })
             }
 
             fn clear_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
                 let store = self.inner.clone();
-                coroutine(py, move |_| async move { store.clear().await })
+                coroutine(py, concat!($py_name, ".clear_async"), move |_| async move {
+                    store.clear().await
+                })
             }
 
             fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
@@ -124,7 +128,11 @@ impl PyPostgresTokenStores {
     /// `migrate()` as a coroutine, for asyncio apps.
     fn migrate_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let stores = self.inner.clone();
-        coroutine(py, move |_| async move { stores.migrate().await })
+        coroutine(
+            py,
+            "PostgresTokenStores.migrate_async",
+            move |_| async move { stores.migrate().await },
+        )
     }
 
     /// The store of one user, under a key the app chooses (its own user id, say).
@@ -173,7 +181,9 @@ impl PyRedisTokenStores {
     /// `migrate()` as a coroutine.
     fn migrate_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let stores = self.inner.clone();
-        coroutine(py, move |_| async move { stores.migrate().await })
+        coroutine(py, "RedisTokenStores.migrate_async", move |_| async move {
+            stores.migrate().await
+        })
     }
 
     /// The store of one user, under a key the app chooses (its own user id, say).

@@ -56,12 +56,36 @@ fn workout_source(value: &Bound<'_, PyAny>) -> PyResult<WorkoutSource> {
             .extract()?;
         return Ok(WorkoutSource::Bytes(data.into()));
     }
-    match value.extract::<PathBuf>() {
-        Ok(path) => Ok(WorkoutSource::Path(path)),
-        Err(_) => Err(PyTypeError::new_err(
+    let Ok(path) = value.extract::<PathBuf>() else {
+        return Err(PyTypeError::new_err(
             "the workout must be a path (str or os.PathLike) or the FIT file's bytes",
-        )),
+        ));
+    };
+    // A missing file is Python's own FileNotFoundError as well as InvalidInputError; the
+    // core reads the file (and refuses other unreadable ones) once the call runs.
+    if std::fs::metadata(&path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
+        let error = value
+            .py()
+            .import("enduco._errors")?
+            .getattr("WorkoutFileNotFoundError")?
+            .call1((path.display().to_string(),))?;
+        return Err(PyErr::from_value(error));
     }
+    Ok(WorkoutSource::Path(path))
+}
+
+/// The FIT pre-flight an upload runs before sending anything (header, sizes, CRCs, activity
+/// type), on bytes or a path: the file's size in bytes, or `InvalidInputError` naming the
+/// defect (`WorkoutFileNotFoundError` for a path that does not exist).
+#[pyfunction]
+pub(crate) fn check_fit(py: Python<'_>, fit: &Bound<'_, PyAny>) -> PyResult<u64> {
+    let summary = match workout_source(fit)? {
+        WorkoutSource::Bytes(bytes) => py
+            .detach(|| enduco::check_fit(&bytes))
+            .map_err(|e| to_pyerr(py, e))?,
+        WorkoutSource::Path(path) => wait(py, async move { enduco::check_fit_file(&path).await })?,
+    };
+    Ok(summary.file_size)
 }
 
 /// `query` as name/value pairs from a mapping or a sequence of pairs; values go through `str()`.
@@ -330,6 +354,7 @@ impl PyAsyncSession {
     fn run<'py, T, F>(
         &self,
         py: Python<'py>,
+        name: &str,
         call: impl FnOnce(enduco::Session, &TaskLocals) -> F + Send + 'static,
     ) -> PyResult<Bound<'py, PyAny>>
     where
@@ -338,7 +363,7 @@ impl PyAsyncSession {
     {
         let session = self.inner.clone();
         let store = self.store.clone();
-        coroutine(py, move |locals| {
+        coroutine(py, name, move |locals| {
             // The store may run its methods on this loop while the call is in flight.
             let in_use = store.as_ref().map(|store| store.use_loop(locals));
             let work = call(session, locals);
@@ -353,12 +378,14 @@ impl PyAsyncSession {
 #[pymethods]
 impl PyAsyncSession {
     fn intensity_zones<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.run(py, |s, _| calls::zones(s))
+        self.run(py, "AsyncSession.intensity_zones", |s, _| calls::zones(s))
     }
 
     #[pyo3(signature = (days=7))]
     fn upcoming_plans<'py>(&self, py: Python<'py>, days: u32) -> PyResult<Bound<'py, PyAny>> {
-        self.run(py, move |s, _| calls::upcoming(s, days))
+        self.run(py, "AsyncSession.upcoming_plans", move |s, _| {
+            calls::upcoming(s, days)
+        })
     }
 
     fn training_plans<'py>(
@@ -369,7 +396,9 @@ impl PyAsyncSession {
     ) -> PyResult<Bound<'py, PyAny>> {
         let from = calendar_date(py, date_from, "date_from")?;
         let to = calendar_date(py, date_to, "date_to")?;
-        self.run(py, move |s, _| calls::plans(s, from, to))
+        self.run(py, "AsyncSession.training_plans", move |s, _| {
+            calls::plans(s, from, to)
+        })
     }
 
     #[pyo3(signature = (workout, *, progress=None, file_name=None))]
@@ -381,7 +410,7 @@ impl PyAsyncSession {
         file_name: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let source = workout_source(workout)?;
-        self.run(py, move |s, locals| {
+        self.run(py, "AsyncSession.upload_workout", move |s, locals| {
             let progress = progress.map(|callback| {
                 Arc::new(LoopProgress {
                     callback,
@@ -403,27 +432,29 @@ impl PyAsyncSession {
     ) -> PyResult<Bound<'py, PyAny>> {
         let query = query_pairs(query)?;
         let body = json_body(json)?;
-        self.run(py, move |s, _| calls::request(s, method, path, query, body))
+        self.run(py, "AsyncSession.request", move |s, _| {
+            calls::request(s, method, path, query, body)
+        })
     }
 
     fn refresh<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.run(py, |s, _| calls::refresh(s))
+        self.run(py, "AsyncSession.refresh", |s, _| calls::refresh(s))
     }
 
     fn revoke<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.run(py, |s, _| calls::revoke(s))
+        self.run(py, "AsyncSession.revoke", |s, _| calls::revoke(s))
     }
 
     fn tokens<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.run(py, |s, _| calls::tokens(s))
+        self.run(py, "AsyncSession.tokens", |s, _| calls::tokens(s))
     }
 
     fn user_id<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.run(py, |s, _| calls::user_id(s))
+        self.run(py, "AsyncSession.user_id", |s, _| calls::user_id(s))
     }
 
     fn granted_scopes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.run(py, |s, _| calls::scopes(s))
+        self.run(py, "AsyncSession.granted_scopes", |s, _| calls::scopes(s))
     }
 
     fn __repr__(&self) -> &'static str {
