@@ -80,7 +80,10 @@ class AuthorizationDeniedError(EnducoError):
         description: Optional[str] = None,
     ) -> None:
         super().__init__(message, code=code)
-        #: The OAuth ``error`` parameter (``"access_denied"`` when the user cancelled).
+        #: The OAuth ``error`` parameter (``"access_denied"`` when the user cancelled); the
+        #: payload's name, as in the other SDKs (Node ``oauthError``).
+        self.oauth_error = oauth_error
+        #: The same as :attr:`oauth_error` (the name before the SDKs agreed on one).
         self.error = oauth_error
         #: The OAuth ``error_description``, when enduco sent one.
         self.description = description
@@ -158,7 +161,10 @@ class ApiError(EnducoError):
         super().__init__(message, code=code)
         self.status = status
         self.api_code = api_code
-        #: enduco's own message (may be empty); ``str(error)`` is the full description.
+        #: enduco's own message (may be empty); ``str(error)`` is the full description. The
+        #: core's payload calls it ``api_message``, as the other SDKs do (Node ``apiMessage``).
+        self.api_message = api_message
+        #: The same as :attr:`api_message` (the name before the SDKs agreed on one).
         self.message = api_message
 
 

@@ -110,3 +110,17 @@ def test_has_scope_and_the_fit_pre_flight(
         enduco.check_fit(fit[:-1] + bytes([fit[-1] ^ 0xFF]))
     with pytest.raises(FileNotFoundError):
         enduco.check_fit(tmp_path / "missing.fit")
+
+
+def test_error_fields_carry_the_payload_names(client: enduco.EnducoClient, sandbox: Sandbox) -> None:
+    """The same field names as the core's payload (and Node's camelCase of them)."""
+    session = client.session(enduco.MemoryTokenStore(login(client, sandbox)))
+    with pytest.raises(enduco.ApiError) as api:
+        session.request("GET", "/api/v1/nothing-here")
+    assert api.value.status == 404 and api.value.api_code
+    assert api.value.api_message == api.value.message
+    request = client.authorization_request(["user_read"])
+    denied = f"{request.redirect_uri}?error=access_denied&state={request.state}"
+    with pytest.raises(enduco.AuthorizationDeniedError) as caught:
+        client.complete_authorization(request, denied)
+    assert caught.value.oauth_error == "access_denied" == caught.value.error
