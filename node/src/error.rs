@@ -119,3 +119,87 @@ pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> napi::Result<Value> {
         })
     })
 }
+
+/// A result for JavaScript as JSON text, turned into objects by V8's own `JSON.parse` on the
+/// JS thread.
+///
+/// Performance (issue 15): handing a `serde_json::Value` to napi builds the object field by
+/// field — one napi call, one property transition and one UTF-8 string per field and value.
+/// In the profile of `intensityZones()` at 64 concurrent calls that conversion (napi's
+/// `map_to_napi_value`, V8's `LookupIterator`/`MigrateToMap`, malloc and free of the `Value`
+/// tree) was the largest piece of the JS thread's busy time. Serializing on the Tokio thread
+/// and parsing once in V8 gives the same plain objects (same keys, values and `null`s).
+pub struct JsonText(String);
+
+impl napi::bindgen_prelude::TypeName for JsonText {
+    fn type_name() -> &'static str {
+        "any"
+    }
+
+    fn value_type() -> napi::ValueType {
+        napi::ValueType::Object
+    }
+}
+
+impl napi::bindgen_prelude::ToNapiValue for JsonText {
+    unsafe fn to_napi_value(
+        env: napi::sys::napi_env,
+        val: Self,
+    ) -> napi::Result<napi::sys::napi_value> {
+        use napi::sys;
+        use std::ptr;
+
+        let check = |status: sys::napi_status, what: &str| {
+            if status == sys::Status::napi_ok {
+                Ok(())
+            } else {
+                Err(napi::Error::new(
+                    napi::Status::GenericFailure,
+                    format!("cannot convert the response for JavaScript ({what})"),
+                ))
+            }
+        };
+        // SAFETY: called by napi on the JS thread with a live `env`; every out-pointer is a
+        // local, and `text` outlives the string creation that copies it.
+        unsafe {
+            let mut global = ptr::null_mut();
+            check(sys::napi_get_global(env, &mut global), "global")?;
+            let mut json = ptr::null_mut();
+            check(
+                sys::napi_get_named_property(env, global, c"JSON".as_ptr(), &mut json),
+                "JSON",
+            )?;
+            let mut parse = ptr::null_mut();
+            check(
+                sys::napi_get_named_property(env, json, c"parse".as_ptr(), &mut parse),
+                "JSON.parse",
+            )?;
+            let text = val.0;
+            let mut js_text = ptr::null_mut();
+            check(
+                sys::napi_create_string_utf8(
+                    env,
+                    text.as_ptr().cast(),
+                    text.len() as isize,
+                    &mut js_text,
+                ),
+                "string",
+            )?;
+            let mut out = ptr::null_mut();
+            check(
+                sys::napi_call_function(env, json, parse, 1, &js_text, &mut out),
+                "JSON.parse",
+            )?;
+            Ok(out)
+        }
+    }
+}
+
+/// [`to_json`] as [`JsonText`].
+pub(crate) fn to_json_text<T: serde::Serialize>(value: &T) -> napi::Result<JsonText> {
+    serde_json::to_string(value).map(JsonText).map_err(|e| {
+        to_napi(Error::InvalidResponse {
+            message: format!("cannot convert the response for JavaScript: {e}"),
+        })
+    })
+}

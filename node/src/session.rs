@@ -14,7 +14,7 @@ use napi_derive::napi;
 use serde_json::Value;
 
 use crate::cancel::{CancelToken, cancellable, token_of};
-use crate::error::{OrThrow, invalid_input, to_json, to_napi, whole_number};
+use crate::error::{JsonText, OrThrow, invalid_input, to_json_text, to_napi, whole_number};
 use crate::guard::{spawn, sync};
 use crate::tokens::TokenSet;
 
@@ -178,31 +178,31 @@ impl Session {
         })
     }
 
-    #[napi]
+    #[napi(ts_return_type = "Promise<any>")]
     pub fn intensity_zones<'env>(
         &self,
         env: &'env Env,
         cancel: Option<&CancelToken>,
-    ) -> napi::Result<PromiseRaw<'env, Value>> {
+    ) -> napi::Result<PromiseRaw<'env, JsonText>> {
         let session = self.inner.clone();
         let token = token_of(cancel);
         sync(|| {
             spawn(
                 env,
                 cancellable(token, async move {
-                    to_json(&session.intensity_zones().await.or_throw()?)
+                    to_json_text(&session.intensity_zones().await.or_throw()?)
                 }),
             )
         })
     }
 
-    #[napi]
+    #[napi(ts_return_type = "Promise<any>")]
     pub fn upcoming_plans<'env>(
         &self,
         env: &'env Env,
         days: f64,
         cancel: Option<&CancelToken>,
-    ) -> napi::Result<PromiseRaw<'env, Value>> {
+    ) -> napi::Result<PromiseRaw<'env, JsonText>> {
         let token = token_of(cancel);
         sync(|| {
             let days = whole_number("days", days)?;
@@ -210,21 +210,21 @@ impl Session {
             spawn(
                 env,
                 cancellable(token, async move {
-                    to_json(&session.upcoming_plans(days).await.or_throw()?)
+                    to_json_text(&session.upcoming_plans(days).await.or_throw()?)
                 }),
             )
         })
     }
 
     /// `from` and `to` are the athlete's local calendar dates, `YYYY-MM-DD`.
-    #[napi]
+    #[napi(ts_return_type = "Promise<any>")]
     pub fn training_plans<'env>(
         &self,
         env: &'env Env,
         from: String,
         to: String,
         cancel: Option<&CancelToken>,
-    ) -> napi::Result<PromiseRaw<'env, Value>> {
+    ) -> napi::Result<PromiseRaw<'env, JsonText>> {
         let token = token_of(cancel);
         sync(|| {
             let from = enduco::parse_date(&from).or_throw()?;
@@ -233,7 +233,7 @@ impl Session {
             spawn(
                 env,
                 cancellable(token, async move {
-                    to_json(&session.training_plans(from, to).await.or_throw()?)
+                    to_json_text(&session.training_plans(from, to).await.or_throw()?)
                 }),
             )
         })
@@ -242,7 +242,7 @@ impl Session {
     // The callback type is spelled out in full: napi-rs derives the TypeScript signature from
     // it (an alias would come out as `undefined`).
     #[allow(clippy::type_complexity)]
-    #[napi]
+    #[napi(ts_return_type = "Promise<any>")]
     pub fn upload_workout_path<'env>(
         &self,
         env: &'env Env,
@@ -259,7 +259,7 @@ impl Session {
             >,
         >,
         cancel: Option<&CancelToken>,
-    ) -> napi::Result<PromiseRaw<'env, Value>> {
+    ) -> napi::Result<PromiseRaw<'env, JsonText>> {
         let token = token_of(cancel);
         sync(|| {
             if path.is_empty() {
@@ -278,7 +278,7 @@ impl Session {
     // The callback type is spelled out in full: napi-rs derives the TypeScript signature from
     // it (an alias would come out as `undefined`).
     #[allow(clippy::type_complexity)]
-    #[napi]
+    #[napi(ts_return_type = "Promise<any>")]
     pub fn upload_workout_bytes<'env>(
         &self,
         env: &'env Env,
@@ -295,7 +295,7 @@ impl Session {
             >,
         >,
         cancel: Option<&CancelToken>,
-    ) -> napi::Result<PromiseRaw<'env, Value>> {
+    ) -> napi::Result<PromiseRaw<'env, JsonText>> {
         let token = token_of(cancel);
         sync(|| {
             let bytes: Vec<u8> = bytes.to_vec();
@@ -392,7 +392,7 @@ impl Session {
         file_name: Option<String>,
         on_progress: Option<ProgressFn>,
         token: Option<tokio_util::sync::CancellationToken>,
-    ) -> napi::Result<PromiseRaw<'env, Value>> {
+    ) -> napi::Result<PromiseRaw<'env, JsonText>> {
         let outstanding = Arc::new(Outstanding::default());
         let progress = on_progress.map(|callback| {
             Arc::new(JsProgress {
@@ -414,7 +414,7 @@ impl Session {
             .await;
             // Every progress call reaches JS before the promise settles.
             outstanding.wait_idle().await;
-            to_json(&result?)
+            to_json_text(&result?)
         })
     }
 }
