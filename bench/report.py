@@ -46,9 +46,10 @@ def cells(r: dict[str, Any]) -> tuple[str, str, str]:
 
         ours = side(r["ours"], r["ours_token_requests"], r["ours_errors"])
         theirs = side(r["theirs"], r["theirs_token_requests"], r["theirs_errors"])
-        return ours, theirs, sig(r["ratio"], 2)
+        return ours, theirs, sig(r["ratio"], 3)
     arrow = " ↑" if r.get("higher_is_better") else ""
-    ratio = sig(r["ratio"], 2)
+    # Three digits: the goals are written as 1.05 and 0.9 (issue 15).
+    ratio = sig(r["ratio"], 3)
     if unit == "MiB" and max(r["ours"], r["theirs"]) < FLAT_MIB:
         ratio = "n/a (both flat)"  # a ratio of two near-zero peaks is noise
     return f"{sig(r['ours'])} {unit}{arrow}", f"{sig(r['theirs'])} {unit}{arrow}", ratio
@@ -68,7 +69,7 @@ def history_line(rows: list[dict[str, Any]], versions: dict[str, Any], now: str)
 
     def ratio(lang: str, bench: str, theirs: str = "") -> str:
         r = find(rows, lang, bench, theirs)
-        return sig(r["ratio"], 2) if r else "—"
+        return sig(r["ratio"], 3) if r else "—"
 
     def value(lang: str, bench: str, unit: str) -> str:
         r = find(rows, lang, bench)

@@ -1,7 +1,7 @@
 //! Where the SDK's time over a bare reqwest call goes, piece by piece: the same zones GET
 //! made by the SDK, by plain reqwest, and by reqwest with one SDK ingredient added at a time
-//! (the per-request timeout; the SDK's client settings; the SDK's body read), alternated call
-//! by call as `bench/run` does. Not part of `bench/run`; needs a running sandbox:
+//! (the per-request timeout; the SDK's client settings; the SDK's body read), and the floor
+//! (bare hyper on hyper-util's pool), alternated call by call as `bench/run` does. Not part of `bench/run`; needs a running sandbox:
 //!
 //! ```sh
 //! CARGO_TARGET_DIR=bench/.work/target cargo run --release -p enduco-bench --example zones_parts -- http://127.0.0.1:PORT
@@ -71,10 +71,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "reqwest + per-request timeout",
         "reqwest + timeout + SDK client settings",
         "reqwest + timeout + settings + chunk loop, from_slice",
+        "the floor: bare hyper + hyper-util pool",
     ];
+    let floor: hyper_util::client::legacy::Client<_, http_body_util::Empty<bytes::Bytes>> =
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+            .build_http();
+    let floor_uri: hyper::Uri = url.parse()?;
+    let floor_bearer = hyper::header::HeaderValue::from_str(&format!("Bearer {access}"))?;
     let mut times: Vec<Vec<f64>> = vec![Vec::with_capacity(n); names.len()];
     for i in 0..n + 300 {
-        for (k, series) in times.iter_mut().enumerate() {
+        // The order rotates every round: the call right after the floor's is slower whichever
+        // it is, so no variant may always follow the same one.
+        for j in 0..names.len() {
+            let k = (i + j) % names.len();
             let t = Instant::now();
             let zones: IntensityZones = match k {
                 0 => session.intensity_zones().await?,
@@ -107,6 +116,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                         .json()
                         .await?
                 }
+                5 => {
+                    use http_body_util::BodyExt;
+                    let request = hyper::Request::get(floor_uri.clone())
+                        .header(hyper::header::AUTHORIZATION, floor_bearer.clone())
+                        .body(http_body_util::Empty::new())?;
+                    let body = floor.request(request).await?.into_body().collect().await?;
+                    serde_json::from_slice(&body.to_bytes())?
+                }
                 _ => {
                     let mut response = like_sdk
                         .get(&url)
@@ -123,7 +140,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             };
             std::hint::black_box(zones);
             if i >= 300 {
-                series.push(t.elapsed().as_secs_f64() * 1e6);
+                times[k].push(t.elapsed().as_secs_f64() * 1e6);
             }
         }
         if i % 500 == 0 {

@@ -365,6 +365,7 @@ async fn bench_zones(args: &Args, sandbox: &Sandbox, rows: &mut Vec<Value>) -> R
     let floor_bearer = hyper::header::HeaderValue::from_str(&format!("Bearer {}", raw.access))?;
 
     // Sequential: one call at a time, alternating sides call by call (ours, reqwest, floor).
+    // (Futures of the three sides differ in type; each call is matched on its side.)
     let (warmup, n) = if args.quick { (50, 300) } else { (300, 3000) };
     for _ in 0..warmup {
         session.intensity_zones().await?;
@@ -378,18 +379,21 @@ async fn bench_zones(args: &Args, sandbox: &Sandbox, rows: &mut Vec<Value>) -> R
         if i % 500 == 0 {
             sandbox.clear_requests().await?; // keep the sandbox's log small
         }
-        let t = Instant::now();
-        let z = session.intensity_zones().await?;
-        ours.push(t.elapsed().as_secs_f64() * 1e6);
-        std::hint::black_box(z);
-        let t = Instant::now();
-        let z = raw_zones(&http, &url, &raw.access).await?;
-        theirs.push(t.elapsed().as_secs_f64() * 1e6);
-        std::hint::black_box(z);
-        let t = Instant::now();
-        let z = floor_zones(&floor, &floor_uri, &floor_bearer).await?;
-        floors.push(t.elapsed().as_secs_f64() * 1e6);
-        std::hint::black_box(z);
+        // The order rotates every call: the call right after the floor's was measured ~10 %
+        // slower whichever side it was (the hyper-util pool's own tasks settle after its
+        // answer), so no side may always follow the same one.
+        for k in 0..3 {
+            let side = (i + k) % 3;
+            let t = Instant::now();
+            let z = match side {
+                0 => session.intensity_zones().await?,
+                1 => raw_zones(&http, &url, &raw.access).await?,
+                _ => floor_zones(&floor, &floor_uri, &floor_bearer).await?,
+            };
+            let us = t.elapsed().as_secs_f64() * 1e6;
+            std::hint::black_box(z);
+            [&mut ours, &mut theirs, &mut floors][side].push(us);
+        }
     }
     let (ours_seq, theirs_seq, floor_seq) =
         (median(&mut ours), median(&mut theirs), median(&mut floors));
@@ -409,43 +413,35 @@ async fn bench_zones(args: &Args, sandbox: &Sandbox, rows: &mut Vec<Value>) -> R
     let mut floors = Vec::with_capacity(rounds);
     for i in 0..rounds + 5 {
         sandbox.clear_requests().await?;
-        let t = Instant::now();
-        let tasks: Vec<_> = (0..64)
-            .map(|_| {
-                let session = session.clone();
-                tokio::spawn(async move { session.intensity_zones().await })
-            })
-            .collect();
-        for task in tasks {
-            task.await??;
-        }
-        let ours_ms = t.elapsed().as_secs_f64() * 1e3;
-        let t = Instant::now();
-        let tasks: Vec<_> = (0..64)
-            .map(|_| {
-                let (http, url, access) = (http.clone(), url.clone(), raw.access.clone());
-                tokio::spawn(async move { raw_zones(&http, &url, &access).await })
-            })
-            .collect();
-        for task in tasks {
-            task.await??;
-        }
-        let theirs_ms = t.elapsed().as_secs_f64() * 1e3;
-        let t = Instant::now();
-        let tasks: Vec<_> = (0..64)
-            .map(|_| {
-                let (http, uri, bearer) = (floor.clone(), floor_uri.clone(), floor_bearer.clone());
-                tokio::spawn(async move { floor_zones(&http, &uri, &bearer).await })
-            })
-            .collect();
-        for task in tasks {
-            task.await??;
-        }
-        let floor_ms = t.elapsed().as_secs_f64() * 1e3;
-        if i >= 5 {
-            ours.push(ours_ms);
-            theirs.push(theirs_ms);
-            floors.push(floor_ms);
+        for k in 0..3 {
+            let side = (i + k) % 3; // rotating, as above
+            let t = Instant::now();
+            let tasks: Vec<_> = (0..64)
+                .map(|_| {
+                    let (session, http, url, access) = (
+                        session.clone(),
+                        http.clone(),
+                        url.clone(),
+                        raw.access.clone(),
+                    );
+                    let (floor, uri, bearer) =
+                        (floor.clone(), floor_uri.clone(), floor_bearer.clone());
+                    tokio::spawn(async move {
+                        match side {
+                            0 => session.intensity_zones().await.map_err(anyhow::Error::from),
+                            1 => raw_zones(&http, &url, &access).await,
+                            _ => floor_zones(&floor, &uri, &bearer).await,
+                        }
+                    })
+                })
+                .collect();
+            for task in tasks {
+                task.await??;
+            }
+            let ms = t.elapsed().as_secs_f64() * 1e3;
+            if i >= 5 {
+                [&mut ours, &mut theirs, &mut floors][side].push(ms);
+            }
         }
     }
     let (ours_conc, theirs_conc, floor_conc) =
@@ -569,32 +565,33 @@ async fn bench_sessions(args: &Args, sandbox: &Sandbox, rows: &mut Vec<Value>) -
     let mut next = 0usize;
     for i in 0..rounds + 5 {
         sandbox.clear_requests().await?;
-        let t = Instant::now();
-        let tasks: Vec<_> = (0..64)
-            .map(|_| {
-                let session = sessions[next % users].clone();
-                next += 1;
-                tokio::spawn(async move { session.intensity_zones().await })
-            })
-            .collect();
-        for task in tasks {
-            task.await??;
-        }
-        let spread_ms = t.elapsed().as_secs_f64() * 1e3;
-        let t = Instant::now();
-        let tasks: Vec<_> = (0..64)
-            .map(|_| {
-                let session = one.clone();
-                tokio::spawn(async move { session.intensity_zones().await })
-            })
-            .collect();
-        for task in tasks {
-            task.await??;
-        }
-        let single_ms = t.elapsed().as_secs_f64() * 1e3;
-        if i >= 5 {
-            spread.push(spread_ms);
-            single.push(single_ms);
+        // Which side goes first alternates round by round.
+        for k in 0..2 {
+            let spread_side = (i + k) % 2 == 0;
+            let t = Instant::now();
+            let tasks: Vec<_> = (0..64)
+                .map(|_| {
+                    let session = if spread_side {
+                        next += 1;
+                        sessions[(next - 1) % users].clone()
+                    } else {
+                        one.clone()
+                    };
+                    tokio::spawn(async move { session.intensity_zones().await })
+                })
+                .collect();
+            for task in tasks {
+                task.await??;
+            }
+            let ms = t.elapsed().as_secs_f64() * 1e3;
+            if i >= 5 {
+                if spread_side {
+                    &mut spread
+                } else {
+                    &mut single
+                }
+                .push(ms);
+            }
         }
     }
     rows.push(row(
