@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::cancel::{CancelToken, cancellable};
 use crate::error::{EnducoError, Result, saturating_i64};
 use crate::guard;
 use crate::models::{
@@ -131,36 +132,39 @@ impl EnducoClient {
     /// Finishes an authorization from the URL enduco redirected the browser to: checks the
     /// state, turns `error=` into a typed error, exchanges the code. Store the tokens, e.g. with
     /// `connect`.
+    #[uniffi::method(default(cancel = None))]
     pub async fn complete_authorization(
         &self,
         pending: Arc<AuthorizationRequest>,
         callback_url: String,
+        cancel: Option<Arc<CancelToken>>,
     ) -> Result<Arc<TokenSet>> {
-        guard::run(async {
+        guard::run(cancellable(cancel, async {
             let tokens = self
                 .inner
                 .complete_authorization(&pending.inner, &callback_url)
                 .await?;
             Ok(TokenSet::wrap(tokens))
-        })
+        }))
         .await
     }
 
     /// Exchanges a code the app received itself (a backend's own redirect handler). Pass the
     /// PKCE verifier of the request that produced the code, if it had one.
-    #[uniffi::method(default(code_verifier = None))]
+    #[uniffi::method(default(code_verifier = None, cancel = None))]
     pub async fn exchange_code(
         &self,
         code: String,
         code_verifier: Option<String>,
+        cancel: Option<Arc<CancelToken>>,
     ) -> Result<Arc<TokenSet>> {
-        guard::run(async {
+        guard::run(cancellable(cancel, async {
             let tokens = self
                 .inner
                 .exchange_code(&code, code_verifier.as_deref())
                 .await?;
             Ok(TokenSet::wrap(tokens))
-        })
+        }))
         .await
     }
 
@@ -182,19 +186,21 @@ impl EnducoClient {
 
     /// Saves `tokens` into `store`, then returns the user's session. `lock` as in `session`
     /// (the layers add `connect(store, tokens)`).
+    #[uniffi::method(default(cancel = None))]
     pub async fn connect(
         &self,
         store: Arc<dyn TokenStore>,
         tokens: Arc<TokenSet>,
         lock: Option<Arc<dyn RefreshLock>>,
+        cancel: Option<Arc<CancelToken>>,
     ) -> Result<Arc<Session>> {
-        guard::run(async {
+        guard::run(cancellable(cancel, async {
             let inner = self
                 .inner
                 .connect(bridge(store, lock), tokens.inner.clone())
                 .await?;
             Ok(Arc::new(Session { inner }))
-        })
+        }))
         .await
     }
 
@@ -241,6 +247,11 @@ fn upload_options(
 /// One user's connection to enduco: every authenticated call, with refresh ahead of expiry,
 /// one refresh at a time, tokens saved through the store before use, and scope checks before
 /// any request.
+///
+/// Every async method (here and on `EnducoClient`) takes an optional last `cancel` token:
+/// cancelled, it stops the call at once (`CancelToken`). It is there for Swift's `Task`
+/// cancellation, which the Swift layer wires up; Kotlin leaves it out (cancelling the
+/// coroutine already stops the call).
 #[derive(uniffi::Object)]
 pub struct Session {
     inner: enduco::Session,
@@ -249,78 +260,99 @@ pub struct Session {
 #[uniffi::export(async_runtime = "tokio")]
 impl Session {
     /// The user's intensity zones per sport and metric. Needs `user_read`.
-    pub async fn intensity_zones(&self) -> Result<IntensityZones> {
-        guard::run(async { Ok(self.inner.intensity_zones().await?) }).await
+    #[uniffi::method(default(cancel = None))]
+    pub async fn intensity_zones(
+        &self,
+        cancel: Option<Arc<CancelToken>>,
+    ) -> Result<IntensityZones> {
+        guard::run(cancellable(cancel, async {
+            Ok(self.inner.intensity_zones().await?)
+        }))
+        .await
     }
 
     /// Planned workouts from `from` to `to` (inclusive), the athlete's local calendar dates.
     /// At most 7 days; a longer or reversed window fails with `invalid_input` before any
     /// request. Needs `plans_read`.
+    #[uniffi::method(default(cancel = None))]
     pub async fn training_plans(
         &self,
         from: PlanDate,
         to: PlanDate,
+        cancel: Option<Arc<CancelToken>>,
     ) -> Result<Vec<PlannedWorkout>> {
-        guard::run(async { Ok(self.inner.training_plans(from.0, to.0).await?) }).await
+        guard::run(cancellable(cancel, async {
+            Ok(self.inner.training_plans(from.0, to.0).await?)
+        }))
+        .await
     }
 
     /// The next `days` days (1 to 7) of plans, starting today in the athlete's time zone (the
     /// client's `timeZone`, else the device's). Needs `plans_read`.
-    pub async fn upcoming_plans(&self, days: i32) -> Result<Vec<PlannedWorkout>> {
-        guard::run(async {
+    #[uniffi::method(default(cancel = None))]
+    pub async fn upcoming_plans(
+        &self,
+        days: i32,
+        cancel: Option<Arc<CancelToken>>,
+    ) -> Result<Vec<PlannedWorkout>> {
+        guard::run(cancellable(cancel, async {
             // A negative count is out of the core's 1..=7 range like any other; it says so.
             let days = u32::try_from(days).unwrap_or(u32::MAX);
             Ok(self.inner.upcoming_plans(days).await?)
-        })
+        }))
         .await
     }
 
     /// Uploads a finished workout (a FIT file in memory). The file is checked first and nothing
     /// is sent if it is defective (`invalid_input`). A file enduco already has comes back with
-    /// `duplicate = true`. Needs `workouts_write`.
-    #[uniffi::method(default(file_name = None, progress = None))]
+    /// `duplicate = true`. Needs `workouts_write`. A cancelled upload (coroutine or `Task`
+    /// cancellation) stops mid-body and enduco stores nothing.
+    #[uniffi::method(default(file_name = None, progress = None, cancel = None))]
     pub async fn upload_workout(
         &self,
         fit: Vec<u8>,
         file_name: Option<String>,
         progress: Option<Box<dyn UploadProgress>>,
+        cancel: Option<Arc<CancelToken>>,
     ) -> Result<UploadResult> {
-        guard::run(async {
+        guard::run(cancellable(cancel, async {
             let options = upload_options(file_name, progress);
             Ok(self.inner.upload_workout(fit, options).await?)
-        })
+        }))
         .await
     }
 
     /// `uploadWorkout` for a FIT file on disk, streamed: memory use stays flat whatever its
     /// size. The file name enduco sees defaults to the path's.
-    #[uniffi::method(default(file_name = None, progress = None))]
+    #[uniffi::method(default(file_name = None, progress = None, cancel = None))]
     pub async fn upload_workout_file(
         &self,
         path: String,
         file_name: Option<String>,
         progress: Option<Box<dyn UploadProgress>>,
+        cancel: Option<Arc<CancelToken>>,
     ) -> Result<UploadResult> {
-        guard::run(async {
+        guard::run(cancellable(cancel, async {
             let options = upload_options(file_name, progress);
             let path = std::path::PathBuf::from(path);
             Ok(self.inner.upload_workout(path, options).await?)
-        })
+        }))
         .await
     }
 
     /// Any enduco endpoint the typed calls lack, with authentication, refresh and retries
     /// applied. `path` starts with `/`; `json_body` is JSON text. A non-2xx answer is thrown as
     /// the error it means.
-    #[uniffi::method(default(query = [], json_body = None))]
+    #[uniffi::method(default(query = [], json_body = None, cancel = None))]
     pub async fn request(
         &self,
         method: String,
         path: String,
         query: Vec<QueryParam>,
         json_body: Option<String>,
+        cancel: Option<Arc<CancelToken>>,
     ) -> Result<RawResponse> {
-        guard::run(async {
+        guard::run(cancellable(cancel, async {
             let body = json_body
                 .map(|text| {
                     serde_json::from_str::<serde_json::Value>(&text).map_err(|e| {
@@ -337,33 +369,56 @@ impl Session {
                 .request(&method, &path, &query, body.as_ref())
                 .await?;
             Ok(response)
-        })
+        }))
         .await
     }
 
-    /// Refreshes now, whatever the expiry, and saves the new tokens.
-    pub async fn refresh(&self) -> Result<Arc<TokenSet>> {
-        guard::run(async { Ok(TokenSet::wrap(self.inner.refresh().await?)) }).await
+    /// Refreshes now, whatever the expiry, and saves the new tokens. A cancelled call stops
+    /// waiting; the refresh itself, once started, still finishes and is saved (no rotated
+    /// token is lost).
+    #[uniffi::method(default(cancel = None))]
+    pub async fn refresh(&self, cancel: Option<Arc<CancelToken>>) -> Result<Arc<TokenSet>> {
+        guard::run(cancellable(cancel, async {
+            Ok(TokenSet::wrap(self.inner.refresh().await?))
+        }))
+        .await
     }
 
     /// Revokes the grant at enduco, then clears the store. Use when the user disconnects
-    /// enduco; afterwards every call fails with `reauthorization_required`.
-    pub async fn revoke(&self) -> Result<()> {
-        guard::run(async { Ok(self.inner.revoke().await?) }).await
+    /// enduco; afterwards every call fails with `reauthorization_required`. A cancelled call
+    /// stops waiting; a revoke already sent still clears the store.
+    #[uniffi::method(default(cancel = None))]
+    pub async fn revoke(&self, cancel: Option<Arc<CancelToken>>) -> Result<()> {
+        guard::run(cancellable(cancel, async {
+            Ok(self.inner.revoke().await?)
+        }))
+        .await
     }
 
     /// The scopes the user granted. Loads the store if needed; makes no request.
-    pub async fn granted_scopes(&self) -> Result<Vec<String>> {
-        guard::run(async { Ok(self.inner.granted_scopes().await?) }).await
+    #[uniffi::method(default(cancel = None))]
+    pub async fn granted_scopes(&self, cancel: Option<Arc<CancelToken>>) -> Result<Vec<String>> {
+        guard::run(cancellable(cancel, async {
+            Ok(self.inner.granted_scopes().await?)
+        }))
+        .await
     }
 
     /// enduco's id for this user (the access token's `sub`). Makes no request.
-    pub async fn user_id(&self) -> Result<String> {
-        guard::run(async { Ok(self.inner.user_id().await?) }).await
+    #[uniffi::method(default(cancel = None))]
+    pub async fn user_id(&self, cancel: Option<Arc<CancelToken>>) -> Result<String> {
+        guard::run(cancellable(cancel, async {
+            Ok(self.inner.user_id().await?)
+        }))
+        .await
     }
 
     /// The current tokens as stored (without refreshing).
-    pub async fn tokens(&self) -> Result<Arc<TokenSet>> {
-        guard::run(async { Ok(TokenSet::wrap(self.inner.tokens().await?)) }).await
+    #[uniffi::method(default(cancel = None))]
+    pub async fn tokens(&self, cancel: Option<Arc<CancelToken>>) -> Result<Arc<TokenSet>> {
+        guard::run(cancellable(cancel, async {
+            Ok(TokenSet::wrap(self.inner.tokens().await?))
+        }))
+        .await
     }
 }

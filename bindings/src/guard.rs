@@ -121,6 +121,7 @@ mod tests {
     #[test]
     fn every_exported_entry_point_that_can_fail_is_guarded() {
         let sources = [
+            ("cancel.rs", include_str!("cancel.rs")),
             ("client.rs", include_str!("client.rs")),
             ("models.rs", include_str!("models.rs")),
             ("store.rs", include_str!("store.rs")),

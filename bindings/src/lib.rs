@@ -14,8 +14,10 @@
 //! crosses into Kotlin or Swift: every entry point that can fail runs through `guard`, which
 //! turns a panic into the `internal` error. Async
 //! methods run on tokio (`async_runtime = "tokio"`); foreign code drives them as Kotlin
-//! `suspend` functions and Swift `async` methods.
+//! `suspend` functions and Swift `async` methods, each with an optional `CancelToken` that
+//! stops it (`cancel`: Swift's `Task` cancellation, which UniFFI's Swift does not pass on).
 
+mod cancel;
 mod client;
 mod error;
 mod guard;
@@ -23,6 +25,7 @@ mod models;
 mod store;
 mod tokens;
 
+pub use cancel::CancelToken;
 pub use client::{EnducoClient, Session, UploadProgress};
 pub use error::EnducoError;
 pub use guard::panic_for_tests;

@@ -109,6 +109,16 @@ final class Sandbox: @unchecked Sendable {
         _ = try await post("/_sandbox/faults", json: body)
     }
 
+    /// Drops every pending fault (`DELETE /_sandbox/faults`).
+    func clearFaults() async throws {
+        var request = URLRequest(url: URL(string: baseURL + "/_sandbox/faults")!)
+        request.httpMethod = "DELETE"
+        let (data, response) = try await send(request)
+        guard (200..<300).contains(response.statusCode) else {
+            throw SandboxError("DELETE /_sandbox/faults: \(response.statusCode) \(String(decoding: data, as: UTF8.self))")
+        }
+    }
+
     /// `strict`, `overlap` (the default) or `family-revoke`: what a reused refresh token gets.
     func refreshReuse(_ policy: String) async throws {
         _ = try await post("/_sandbox/refresh-reuse", json: ["policy": policy])
@@ -194,6 +204,21 @@ final class Sandbox: @unchecked Sendable {
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { throw SandboxError("enduco-sandbox fit failed") }
         return try Data(contentsOf: out)
+    }
+}
+
+extension Sandbox {
+    /// A FIT activity of about `size` bytes from the sandbox's generator, written to a
+    /// temporary file (streamed: the generator's memory stays flat). Remove it when done.
+    func fitFile(seed: Int, size: Int) throws -> URL {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("enduco-big-\(UUID().uuidString).fit")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["fit", "--out", out.path, "--seed", "\(seed)", "--size", "\(size)"]
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw SandboxError("enduco-sandbox fit --size failed") }
+        return out
     }
 }
 
