@@ -210,8 +210,31 @@ async fn apply(
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
+    if matches!(
+        fault.kind,
+        FaultKind::Status | FaultKind::Truncate | FaultKind::Malformed | FaultKind::Html
+    ) {
+        // A server that answers has read the request: answering before the body is in would
+        // race the client's last writes (a broken pipe instead of the answer, depending on
+        // timing), and the tests would see `network` where they expect the fault's status.
+        let _ = axum::body::to_bytes(request.into_body(), usize::MAX).await;
+        return fault_answer(fault, status);
+    }
     match fault.kind {
         FaultKind::Delay | FaultKind::DelayResponse => next.run(request).await,
+        FaultKind::Reset => {
+            peer.reset_connection();
+            // Never sent: writing it is what trips the reset.
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+        _ => fault_answer(fault, status),
+    }
+}
+
+/// The answer of a fault that answers instead of the handler (status, truncate, malformed,
+/// html).
+fn fault_answer(fault: &Fault, status: StatusCode) -> Response {
+    match fault.kind {
         FaultKind::Status => {
             let mut response = (
                 status,
@@ -229,11 +252,6 @@ async fn apply(
             }
             response
         }
-        FaultKind::Reset => {
-            peer.reset_connection();
-            // Never sent: writing it is what trips the reset.
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
         FaultKind::Truncate => truncated(status),
         FaultKind::Malformed => (
             status,
@@ -247,6 +265,9 @@ async fn apply(
             CAPTIVE_PORTAL,
         )
             .into_response(),
+        FaultKind::Delay | FaultKind::DelayResponse | FaultKind::Reset => {
+            unreachable!("{} faults do not answer in place of the handler", fault.kind.name())
+        }
     }
 }
 
