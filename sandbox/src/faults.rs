@@ -266,7 +266,10 @@ fn fault_answer(fault: &Fault, status: StatusCode) -> Response {
         )
             .into_response(),
         FaultKind::Delay | FaultKind::DelayResponse | FaultKind::Reset => {
-            unreachable!("{} faults do not answer in place of the handler", fault.kind.name())
+            unreachable!(
+                "{} faults do not answer in place of the handler",
+                fault.kind.name()
+            )
         }
     }
 }
