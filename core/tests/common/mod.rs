@@ -115,15 +115,7 @@ impl Harness {
         let mut config = client_config(sandbox.url());
         tweak(&mut config);
         let client = EnducoClient::new(config).expect("client");
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        Harness {
-            sandbox,
-            http,
-            client,
-        }
+        Harness::with(sandbox, client)
     }
 
     /// A sandbox, a token relay in front of its token endpoint (holding the secret), and a
@@ -136,6 +128,12 @@ impl Harness {
         let relay_url = serve_relay(relay).await;
         let client =
             EnducoClient::new(relayed_config(sandbox.url(), &relay_url)).expect("relay client");
+        Harness::with(sandbox, client)
+    }
+
+    /// The harness around a started sandbox and a client; `http` plays the browser (it does
+    /// not follow redirects, so the callback URL can be read).
+    fn with(sandbox: Sandbox, client: EnducoClient) -> Harness {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
