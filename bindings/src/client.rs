@@ -1,6 +1,5 @@
 //! `EnducoClient` (one per app) and `Session` (one user's tokens and every authenticated call).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::cancel::{CancelToken, cancellable};
@@ -24,10 +23,11 @@ pub struct EnducoClient {
 impl EnducoClient {
     /// Checks the configuration and builds the HTTP client; makes no request.
     ///
-    /// Give `client_secret` (a backend) or `token_relay_url` (an app distributed to users, which
-    /// cannot keep a secret: code exchange, refresh and revoke go to `{relay}/token` and
-    /// `{relay}/revoke`, the partner's token relay, which holds the secret; docs/relay.md), not
-    /// both and not neither (`invalid_input`).
+    /// `options` (`ClientOptions`, declared by the core) names `client_secret` (a backend) or
+    /// `token_relay_url` (an app distributed to users, which cannot keep a secret: code
+    /// exchange, refresh and revoke go to `{relay}/token` and `{relay}/revoke`, the partner's
+    /// token relay, which holds the secret; docs/relay.md), not both and not neither
+    /// (`invalid_input`).
     ///
     /// `environment` is `"beta"` (the default), `"production"` or a base URL (plain `http://`
     /// only for loopback, i.e. the sandbox). `endpoints` overrides paths by name: `authorize`,
@@ -40,81 +40,9 @@ impl EnducoClient {
     /// timeout + twice the store timeout + 5 s). `max_response_bytes`: the largest answer read
     /// from a data endpoint (default 8 MiB, at least 1024); a bigger one fails with
     /// `invalid_response` without being read whole. Token answers have a fixed 64 KiB cap.
-    #[uniffi::constructor(default(
-        client_secret = None,
-        token_relay_url = None,
-        environment = None,
-        use_pkce = None,
-        time_zone = None,
-        user_agent = None,
-        connect_timeout_seconds = None,
-        request_timeout_seconds = None,
-        upload_timeout_seconds = None,
-        max_retries = None,
-        retry_deadline_seconds = None,
-        refresh_margin_seconds = None,
-        store_timeout_seconds = None,
-        lock_lease_seconds = None,
-        max_response_bytes = None,
-        endpoints
-    ))]
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        client_id: String,
-        client_secret: Option<String>,
-        redirect_uri: String,
-        token_relay_url: Option<String>,
-        environment: Option<String>,
-        use_pkce: Option<bool>,
-        time_zone: Option<String>,
-        user_agent: Option<String>,
-        connect_timeout_seconds: Option<f64>,
-        request_timeout_seconds: Option<f64>,
-        upload_timeout_seconds: Option<f64>,
-        max_retries: Option<i32>,
-        retry_deadline_seconds: Option<f64>,
-        refresh_margin_seconds: Option<f64>,
-        store_timeout_seconds: Option<f64>,
-        lock_lease_seconds: Option<f64>,
-        max_response_bytes: Option<i64>,
-        endpoints: HashMap<String, String>,
-    ) -> Result<Arc<Self>> {
+    #[uniffi::constructor]
+    pub fn new(options: enduco::ClientOptions) -> Result<Arc<Self>> {
         guard::sync(|| {
-            let max_retries = max_retries
-                .map(|n| {
-                    u32::try_from(n).map_err(|_| EnducoError::InvalidInput {
-                        message: format!("max_retries must not be negative, got {n}"),
-                    })
-                })
-                .transpose()?;
-            let max_response_bytes = max_response_bytes
-                .map(|n| {
-                    u64::try_from(n).map_err(|_| EnducoError::InvalidInput {
-                        message: format!("max_response_bytes must be at least 1024, not {n}"),
-                    })
-                })
-                .transpose()?;
-            let options = enduco::ClientOptions {
-                client_id,
-                // None: relay mode (the core checks that a relay URL is there instead).
-                client_secret: client_secret.unwrap_or_default(),
-                redirect_uri,
-                token_relay_url,
-                environment,
-                use_pkce,
-                time_zone,
-                user_agent,
-                connect_timeout_seconds,
-                request_timeout_seconds,
-                upload_timeout_seconds,
-                max_retries,
-                retry_deadline_seconds,
-                refresh_margin_seconds,
-                store_timeout_seconds,
-                lock_lease_seconds,
-                max_response_bytes,
-                endpoints: endpoints.into_iter().collect(),
-            };
             let inner = enduco::EnducoClient::new(options.into_config()?)?;
             Ok(Arc::new(EnducoClient { inner }))
         })

@@ -1,5 +1,6 @@
 //! Client configuration: which enduco, which app, how patient.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use url::Url;
@@ -343,42 +344,62 @@ pub(crate) enum TokenCall {
 /// Turning it into a `ClientConfig` happens here, once, so the bindings stay conversion-only.
 ///
 /// Bindings whose users pass keyword arguments hand them over as one JSON object with these
-/// field names ([`ClientOptions::from_json`]), so the list of options is declared only here.
-#[derive(Clone, Default, serde::Deserialize)]
+/// field names ([`ClientOptions::from_json`]); Kotlin and Swift get this struct itself as a
+/// record (`ClientOptions(clientId = …)`), so the list of options is declared only here.
+/// Passing one record also keeps the constructor's native call short: JNA on aarch64 corrupts
+/// by-value structs passed past the eighth argument register (dist/README.md, "Known").
+#[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct ClientOptions {
     pub client_id: String,
-    /// Empty in relay mode.
-    pub client_secret: String,
+    /// None in relay mode. Kotlin and Swift see their own `ClientSecret` type, which never
+    /// prints the value.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub client_secret: Option<ClientSecret>,
     pub redirect_uri: String,
     /// Relay mode: the partner's token relay (see [`ClientConfig::token_relay`]).
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub token_relay_url: Option<String>,
     /// `"beta"` (the default), `"production"` or a base URL.
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub environment: Option<String>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub use_pkce: Option<bool>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub time_zone: Option<String>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub user_agent: Option<String>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub connect_timeout_seconds: Option<f64>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub request_timeout_seconds: Option<f64>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub upload_timeout_seconds: Option<f64>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub max_retries: Option<u32>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub retry_deadline_seconds: Option<f64>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub refresh_margin_seconds: Option<f64>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub store_timeout_seconds: Option<f64>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub lock_lease_seconds: Option<f64>,
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub max_response_bytes: Option<u64>,
     /// Path overrides by endpoint name: authorize, token, revoke, zones, plans, workouts.
-    #[serde(default, deserialize_with = "endpoint_map")]
-    pub endpoints: Vec<(String, String)>,
+    #[serde(deserialize_with = "endpoint_map")]
+    #[cfg_attr(feature = "uniffi", uniffi(default))]
+    pub endpoints: HashMap<String, String>,
 }
 
-/// `{"token": "/oauth/token", …}` (or `null`) as name/path pairs, in name order.
+/// `{"token": "/oauth/token", …}` or `null` (no overrides).
 fn endpoint_map<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
-) -> std::result::Result<Vec<(String, String)>, D::Error> {
-    let map: Option<std::collections::BTreeMap<String, String>> =
-        serde::Deserialize::deserialize(deserializer)?;
-    Ok(map.unwrap_or_default().into_iter().collect())
+) -> std::result::Result<HashMap<String, String>, D::Error> {
+    let map: Option<HashMap<String, String>> = serde::Deserialize::deserialize(deserializer)?;
+    Ok(map.unwrap_or_default())
 }
 
 /// Options of the wrong shape: an unknown name, or a value of the wrong type. Bindings raise
@@ -390,25 +411,6 @@ pub struct OptionsShapeError {
     /// The option's name (empty for the whole object).
     pub option: String,
     pub message: String,
-}
-
-impl std::fmt::Debug for ClientOptions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let ClientOptions {
-            client_id,
-            environment,
-            redirect_uri,
-            token_relay_url,
-            ..
-        } = self;
-        f.debug_struct("ClientOptions")
-            .field("client_id", client_id)
-            .field("client_secret", &"[redacted]")
-            .field("redirect_uri", redirect_uri)
-            .field("token_relay_url", token_relay_url)
-            .field("environment", environment)
-            .finish_non_exhaustive()
-    }
 }
 
 impl ClientOptions {
@@ -438,12 +440,10 @@ impl ClientOptions {
 
     pub fn into_config(self) -> Result<ClientConfig> {
         let environment = Environment::parse(self.environment.as_deref().unwrap_or("beta"))?;
-        let mut config = ClientConfig::new(
-            environment,
-            self.client_id,
-            self.client_secret,
-            self.redirect_uri,
-        );
+        let mut config = ClientConfig::new(environment, self.client_id, "", self.redirect_uri);
+        if let Some(secret) = self.client_secret {
+            config.client_secret = secret;
+        }
         if let Some(relay) = &self.token_relay_url {
             config.token_relay = Some(Url::parse(relay.trim()).map_err(|e| {
                 Error::invalid_input(format!(
@@ -505,7 +505,10 @@ impl ClientOptions {
         if let Some(v) = self.max_retries {
             config.retry.max_retries = v;
         }
-        for (name, path) in self.endpoints {
+        // In name order, so that of several unknown names the same one is reported each time.
+        let mut endpoints: Vec<_> = self.endpoints.into_iter().collect();
+        endpoints.sort();
+        for (name, path) in endpoints {
             let slot = match name.as_str() {
                 "authorize" => &mut config.endpoints.authorize,
                 "token" => &mut config.endpoints.token,
@@ -540,7 +543,10 @@ mod tests {
         assert_eq!(options.environment.as_deref(), Some("production"));
         assert_eq!(options.max_retries, Some(2));
         assert_eq!(options.request_timeout_seconds, None);
-        assert_eq!(options.endpoints, [("token".into(), "/oauth/token".into())]);
+        assert_eq!(
+            options.endpoints,
+            HashMap::from([("token".into(), "/oauth/token".into())])
+        );
 
         let e = ClientOptions::from_json(r#"{"max_retries": "3"}"#).unwrap_err();
         assert_eq!(e.option, "max_retries");

@@ -19,6 +19,7 @@ use std::time::SystemTime;
 use crate::api::plans::{PlannedWorkout, ResolvedTarget, StepTarget, TimelineSegment};
 use crate::api::zones::{IntensityZones, Metric, Sport, SportZones};
 use crate::oauth::Scope;
+use crate::token::ClientSecret;
 
 /// A calendar date in the athlete's own time zone.
 pub type CalendarDate = jiff::civil::Date;
@@ -36,6 +37,13 @@ uniffi::custom_type!(Timestamp, SystemTime, {
     remote,
     lower: |time| SystemTime::from(time),
     try_lift: |time| Ok(jiff::Timestamp::try_from(time)?),
+});
+
+// The client secret crosses as text; core/uniffi.toml maps it to a Kotlin and a Swift
+// `ClientSecret` type of the bindings whose `toString`/`description` never shows the value.
+uniffi::custom_type!(ClientSecret, String, {
+    lower: |secret| secret.secret().to_owned(),
+    try_lift: |text| Ok(ClientSecret::new(text)),
 });
 
 /// [`PlannedWorkout::timeline_checked`]'s answer: the segments, and whether they were cut at

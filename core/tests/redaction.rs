@@ -62,7 +62,7 @@ async fn no_secret_in_debug_errors_or_logs() {
         format!(
             "{:?}",
             enduco::ClientOptions {
-                client_secret: "sandbox-secret".into(),
+                client_secret: Some(enduco::ClientSecret::new("sandbox-secret")),
                 ..Default::default()
             }
         ),

@@ -48,12 +48,9 @@ pub struct ClientOptions {
 
 impl ClientOptions {
     fn into_core(self) -> napi::Result<enduco::ClientOptions> {
-        let mut endpoints: Vec<(String, String)> =
-            self.endpoints.unwrap_or_default().into_iter().collect();
-        endpoints.sort();
         Ok(enduco::ClientOptions {
             client_id: self.client_id,
-            client_secret: self.client_secret.unwrap_or_default(),
+            client_secret: self.client_secret.map(Into::into),
             redirect_uri: self.redirect_uri,
             token_relay_url: self.token_relay_url,
             environment: self.environment,
@@ -75,7 +72,7 @@ impl ClientOptions {
                 .max_response_bytes
                 .map(|v| byte_count("maxResponseBytes", v))
                 .transpose()?,
-            endpoints,
+            endpoints: self.endpoints.unwrap_or_default(),
         })
     }
 }

@@ -46,12 +46,9 @@ impl TokenRelay {
     #[napi(constructor)]
     pub fn new(options: RelayOptions) -> napi::Result<Self> {
         sync(|| {
-            let mut endpoints: Vec<(String, String)> =
-                options.endpoints.unwrap_or_default().into_iter().collect();
-            endpoints.sort();
             let options = enduco::ClientOptions {
                 client_id: options.client_id,
-                client_secret: options.client_secret,
+                client_secret: Some(options.client_secret.into()),
                 environment: options.environment,
                 user_agent: options.user_agent,
                 connect_timeout_seconds: options.connect_timeout_seconds,
@@ -61,7 +58,7 @@ impl TokenRelay {
                     .map(|v| whole_number("maxRetries", v))
                     .transpose()?,
                 retry_deadline_seconds: options.retry_deadline_seconds,
-                endpoints,
+                endpoints: options.endpoints.unwrap_or_default(),
                 ..enduco::ClientOptions::default()
             };
             Ok(TokenRelay {

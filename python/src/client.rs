@@ -55,7 +55,7 @@ fn build_client(
     let options = ClientOptions {
         client_id,
         // None: relay mode (the core checks there is a relay URL instead).
-        client_secret: client_secret.unwrap_or_default(),
+        client_secret: client_secret.map(Into::into),
         redirect_uri,
         ..options
     };

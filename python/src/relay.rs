@@ -81,7 +81,7 @@ impl PyTokenRelay {
     ) -> PyResult<Self> {
         let options = ClientOptions {
             client_id,
-            client_secret,
+            client_secret: Some(client_secret.into()),
             ..core_options(py, options)?
         };
         let inner =

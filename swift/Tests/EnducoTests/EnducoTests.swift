@@ -340,7 +340,9 @@ final class EnducoTests: XCTestCase {
         let days = await expectError { try await session.upcomingPlans(days: 0) }
         guard case .InvalidInput? = days else { return XCTFail("\(String(describing: days))") }
         XCTAssertThrowsError(try TokenSet.fromJson(json: "{}"))
-        XCTAssertThrowsError(try EnducoClient(clientId: "a", clientSecret: "b", redirectUri: Sandbox.redirectUri, environment: "http://example.com"))
+        XCTAssertThrowsError(
+            try EnducoClient(options: ClientOptions(clientId: "a", clientSecret: "b", redirectUri: Sandbox.redirectUri, environment: "http://example.com"))
+        )
         let sent = try await sandbox.count("/api/v1/plans")
         XCTAssertEqual(sent, 0)
     }
@@ -355,7 +357,8 @@ final class EnducoTests: XCTestCase {
         let roomy = try sandbox.client(maxResponseBytes: 1 << 20).session(store: MemoryTokenStore(tokens: tokens))
         let plans = try await roomy.trainingPlans(from: "2025-06-02", to: "2025-06-08")
         XCTAssertEqual(plans.count, 7)
-        for bad: Int64 in [1023, 0, -1] {
+        // Unsigned, as the core declares it: a negative size does not compile.
+        for bad: UInt64 in [1023, 0] {
             XCTAssertThrowsError(try sandbox.client(maxResponseBytes: bad)) { error in
                 guard case EnducoError.InvalidInput(let message) = error else { return XCTFail("\(error)") }
                 XCTAssertTrue(message.contains("max_response_bytes"), message)
@@ -404,6 +407,17 @@ final class EnducoTests: XCTestCase {
         XCTAssertEqual(fromJson.codeVerifier(), pending.codeVerifier())
         XCTAssertEqual(try TokenSet.fromJson(json: tokens.toJson()), tokens)
         XCTAssertTrue(EnducoError.Store(message: "disk full").localizedDescription.contains("disk full"))
+    }
+
+    func testPrintingTheOptionsNeverShowsTheClientSecret() {
+        let options = ClientOptions(clientId: "a", clientSecret: ClientSecret("s3cr3t-value"), redirectUri: Sandbox.redirectUri)
+        var dumped = ""
+        dump(options, to: &dumped)
+        for text in ["\(options)", String(reflecting: options), dumped, "\(options.clientSecret!)"] {
+            XCTAssertFalse(text.contains("s3cr3t-value"), text)
+            XCTAssertTrue(text.contains("ClientSecret([redacted])"), text)
+        }
+        XCTAssertEqual(options.clientSecret, "s3cr3t-value")
     }
 
     func testErrorCodesAreTheStableStrings() {

@@ -95,14 +95,14 @@ final class Hostile: @unchecked Sendable {
 
     /// A client for `c`: request timeout 2 s, retry deadline 5 s.
     func client(_ c: Case) throws -> EnducoClient {
-        try EnducoClient(
+        try EnducoClient(options: ClientOptions(
             clientId: "hostile-client",
             clientSecret: "hostile-secret",
             redirectUri: "https://app.example/callback",
             environment: baseURL + "/" + c.name,
             requestTimeoutSeconds: 2,
             retryDeadlineSeconds: 5
-        )
+        ))
     }
 
     /// The tokens a session for `c` starts from.

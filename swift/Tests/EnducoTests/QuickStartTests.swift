@@ -27,12 +27,12 @@ final class QuickStartTests: XCTestCase {
 
         // quickstart-begin
         let sandbox = ProcessInfo.processInfo.environment["ENDUCO_SANDBOX_URL"] ?? "http://127.0.0.1:8787"
-        let client = try EnducoClient(
+        let client = try EnducoClient(options: ClientOptions(
             clientId: "sandbox-client",
             clientSecret: "sandbox-secret", // the sandbox's app; a phone app uses tokenRelayUrl instead
             redirectUri: "https://app.example/callback",
             environment: sandbox
-        )
+        ))
 
         // 1. Sign in. An app opens request.url() with ASWebAuthenticationSession; the sandbox approves at
         //    once, so GET it without following the redirect: the Location header is the callback URL.

@@ -29,13 +29,13 @@ final class RelayTests: XCTestCase {
 
     /// The app's client: a relay URL, no secret.
     func appClient(relay: String) throws -> EnducoClient {
-        try EnducoClient(
+        try EnducoClient(options: ClientOptions(
             clientId: Sandbox.clientId,
             redirectUri: Sandbox.redirectUri,
             tokenRelayUrl: relay,
             environment: sandbox.baseURL,
             timeZone: "Europe/Berlin"
-        )
+        ))
     }
 
     /// Every token and revoke request in the log came from the relay; no data request did.
@@ -136,15 +136,15 @@ final class RelayTests: XCTestCase {
     }
 
     func testAClientNeedsASecretOrARelayNotBoth() throws {
-        XCTAssertThrowsError(try EnducoClient(clientId: Sandbox.clientId, redirectUri: Sandbox.redirectUri, environment: sandbox.baseURL)) { error in
+        XCTAssertThrowsError(try EnducoClient(options: ClientOptions(clientId: Sandbox.clientId, redirectUri: Sandbox.redirectUri, environment: sandbox.baseURL))) { error in
             guard case .InvalidInput(let message)? = error as? EnducoError else { return XCTFail("\(error)") }
             XCTAssertTrue(message.contains("neither"), message)
         }
         XCTAssertThrowsError(
-            try EnducoClient(
-                clientId: Sandbox.clientId, clientSecret: Sandbox.clientSecret, redirectUri: Sandbox.redirectUri,
+            try EnducoClient(options: ClientOptions(
+                clientId: Sandbox.clientId, clientSecret: ClientSecret(Sandbox.clientSecret), redirectUri: Sandbox.redirectUri,
                 tokenRelayUrl: "https://relay.example/enduco", environment: sandbox.baseURL
-            )
+            ))
         ) { error in
             guard case .InvalidInput(let message)? = error as? EnducoError else { return XCTFail("\(error)") }
             XCTAssertTrue(message.contains("not both"), message)

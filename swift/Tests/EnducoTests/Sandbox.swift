@@ -72,15 +72,15 @@ final class Sandbox: @unchecked Sendable {
     }
 
     func client(
-        maxRetries: Int32? = nil,
+        maxRetries: UInt32? = nil,
         refreshMarginSeconds: Double? = nil,
         storeTimeoutSeconds: Double? = nil,
         lockLeaseSeconds: Double? = nil,
-        maxResponseBytes: Int64? = nil
+        maxResponseBytes: UInt64? = nil
     ) throws -> EnducoClient {
-        try EnducoClient(
+        try EnducoClient(options: ClientOptions(
             clientId: Sandbox.clientId,
-            clientSecret: Sandbox.clientSecret,
+            clientSecret: ClientSecret(Sandbox.clientSecret),
             redirectUri: Sandbox.redirectUri,
             environment: baseURL,
             timeZone: "Europe/Berlin",
@@ -89,7 +89,7 @@ final class Sandbox: @unchecked Sendable {
             storeTimeoutSeconds: storeTimeoutSeconds,
             lockLeaseSeconds: lockLeaseSeconds,
             maxResponseBytes: maxResponseBytes
-        )
+        ))
     }
 
     // MARK: control API

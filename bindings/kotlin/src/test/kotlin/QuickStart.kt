@@ -7,12 +7,12 @@ import kotlinx.coroutines.runBlocking
 
 fun main() = runBlocking {
     val sandbox = System.getenv("ENDUCO_SANDBOX_URL") ?: "http://127.0.0.1:8787"
-    val client = EnducoClient(
+    val client = EnducoClient(ClientOptions(
         clientId = "sandbox-client",
-        clientSecret = "sandbox-secret", // the sandbox's app; a phone app uses tokenRelayUrl instead
+        clientSecret = ClientSecret("sandbox-secret"), // the sandbox's app; a phone app uses tokenRelayUrl instead
         redirectUri = "https://app.example/callback",
         environment = sandbox,
-    )
+    ))
 
     // 1. Sign in. An app opens request.url() in a Custom Tab; the sandbox approves at once, so GET
     //    it without following the redirect: the Location header is the callback URL with the code.

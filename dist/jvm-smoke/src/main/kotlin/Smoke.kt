@@ -2,6 +2,8 @@
 // zones, plans, upload, revoke. Run by dist/smoke on Java 17 in a Debian 12 root without Rust
 // or a C compiler: java -cp 'enduco-sdk.jar:lib/*:smoke.jar' SmokeKt SANDBOX_URL FIT_FILE
 import app.enduco.sdk.EnducoClient
+import app.enduco.sdk.model.ClientOptions
+import app.enduco.sdk.model.ClientSecret
 import app.enduco.sdk.MemoryTokenStore
 import app.enduco.sdk.model.Scope
 import app.enduco.sdk.connect
@@ -13,12 +15,12 @@ import kotlinx.coroutines.runBlocking
 
 fun main(args: Array<String>) = runBlocking {
     val (sandboxUrl, fitFile) = args
-    val client = EnducoClient(
+    val client = EnducoClient(ClientOptions(
         clientId = "sandbox-client",
-        clientSecret = "sandbox-secret",
+        clientSecret = ClientSecret("sandbox-secret"),
         redirectUri = "https://app.example/callback",
         environment = sandboxUrl,
-    )
+    ))
     val pending = client.authorizationRequest(listOf(Scope.USER_READ, Scope.PLANS_READ, Scope.WORKOUTS_WRITE))
     // The sandbox approves at once and redirects to the callback: read its Location.
     val connection = URI(pending.url()).toURL().openConnection() as HttpURLConnection

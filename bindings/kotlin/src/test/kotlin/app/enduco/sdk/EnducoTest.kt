@@ -323,7 +323,7 @@ class EnducoTest {
         session.intensityZones()
         assertEquals(listOf(429, 200), sandbox.requests().filter { it.getString("path") == "/api/v1/zones" }.map { it.getInt("status") })
 
-        val impatient = sandbox.client(maxRetries = 0).session(MemoryTokenStore(tokens))
+        val impatient = sandbox.client(maxRetries = 0u).session(MemoryTokenStore(tokens))
         sandbox.fault("/api/v1/zones", "status", status = 429, retryAfter = 7)
         val e = expectThrows<EnducoException.RateLimited> { impatient.intensityZones() }
         assertEquals(7L, e.retryAfterSeconds)
@@ -332,7 +332,7 @@ class EnducoTest {
 
     @Test
     fun `server errors after retries`() = runBlocking<Unit> {
-        val session = sandbox.client(maxRetries = 0).session(MemoryTokenStore(authorize()))
+        val session = sandbox.client(maxRetries = 0u).session(MemoryTokenStore(authorize()))
         sandbox.fault("/api/v1/zones", "status", status = 503)
         val e = expectThrows<EnducoException.Server> { session.intensityZones() }
         assertEquals(503, e.status)
@@ -352,14 +352,15 @@ class EnducoTest {
         val tokens = authorize()
         val monday = LocalDate.of(2025, 6, 2)
         // A week of plans is several KiB: with a 1 KiB cap it is refused unread.
-        val capped = sandbox.client(maxResponseBytes = 1024).session(MemoryTokenStore(tokens))
+        val capped = sandbox.client(maxResponseBytes = 1024u).session(MemoryTokenStore(tokens))
         val e = expectThrows<EnducoException.InvalidResponse> { capped.trainingPlans(monday, monday.plusDays(6)) }
         assertEquals("invalid_response", e.code)
         assertTrue(e.detail.contains("larger than 1024 bytes"), e.detail)
-        val roomy = sandbox.client(maxResponseBytes = 1L shl 20).session(MemoryTokenStore(tokens))
+        val roomy = sandbox.client(maxResponseBytes = 1uL shl 20).session(MemoryTokenStore(tokens))
         assertEquals(7, roomy.trainingPlans(monday, monday.plusDays(6)).size)
 
-        for (bad in listOf(1023L, 0L, -1L)) {
+        // Unsigned, as the core declares it: a negative size does not compile.
+        for (bad in listOf(1023uL, 0uL)) {
             val invalid = expectThrows<EnducoException.InvalidInput> { sandbox.client(maxResponseBytes = bad) }
             assertTrue(invalid.detail.contains("max_response_bytes"), invalid.detail)
         }
@@ -385,10 +386,12 @@ class EnducoTest {
         expectThrows<EnducoException.InvalidInput> { session.upcomingPlans(-1) }
         expectThrows<EnducoException.InvalidInput> { TokenSet.fromJson("{}") }
         expectThrows<EnducoException.InvalidInput> {
-            EnducoClient(clientId = "", clientSecret = "x", redirectUri = Sandbox.REDIRECT_URI)
+            EnducoClient(ClientOptions(clientId = "", clientSecret = ClientSecret("x"), redirectUri = Sandbox.REDIRECT_URI))
         }
         expectThrows<EnducoException.InvalidInput> {
-            EnducoClient(clientId = "a", clientSecret = "b", redirectUri = Sandbox.REDIRECT_URI, environment = "http://example.com")
+            EnducoClient(
+                ClientOptions(clientId = "a", clientSecret = ClientSecret("b"), redirectUri = Sandbox.REDIRECT_URI, environment = "http://example.com"),
+            )
         }
         assertEquals(0, sandbox.count("/api/v1/plans"))
     }
@@ -439,6 +442,27 @@ class EnducoTest {
         assertEquals(tokens, TokenSet.fromJson(tokens.toJson()))
         val error = EnducoException.Store("disk full")
         assertTrue(error.toString().contains("disk full"), error.toString())
+    }
+
+    @Test
+    fun `printing the options never shows the client secret`() {
+        val options = ClientOptions(clientId = "a", clientSecret = ClientSecret("s3cr3t-value"), redirectUri = Sandbox.REDIRECT_URI)
+        for (text in listOf(options.toString(), options.clientSecret.toString())) {
+            assertFalse(text.contains("s3cr3t-value"), text)
+            assertTrue(text.contains("ClientSecret([redacted])"), text)
+        }
+        assertEquals(options, options.copy(clientSecret = ClientSecret("s3cr3t-value")))
+    }
+
+    @Test
+    fun `every native call passes at most eight arguments`() {
+        // JNA on aarch64 corrupts by-value structs that do not fit the eight argument registers
+        // (the JVM crashed in the client constructor when it took each option separately).
+        for (name in listOf("app.enduco.sdk.UniffiLib", "app.enduco.sdk.model.UniffiLib")) {
+            val natives = Class.forName(name).declaredMethods.filter { java.lang.reflect.Modifier.isNative(it.modifiers) }
+            assertTrue(natives.isNotEmpty(), name)
+            assertEquals(emptyList<String>(), natives.filter { it.parameterCount > 8 }.map { "${it.name}: ${it.parameterCount}" })
+        }
     }
 
     @Test

@@ -1,5 +1,7 @@
 package app.enduco.sdk
 
+import app.enduco.sdk.model.ClientOptions
+import app.enduco.sdk.model.ClientSecret
 import java.io.File
 import java.net.URI
 import java.net.http.HttpClient
@@ -59,14 +61,14 @@ class Hostile : AutoCloseable {
     }
 
     /** A client for [case]: request timeout 2 s, retry deadline 5 s. */
-    fun client(case: Case): EnducoClient = EnducoClient(
+    fun client(case: Case): EnducoClient = EnducoClient(ClientOptions(
         clientId = "hostile-client",
-        clientSecret = "hostile-secret",
+        clientSecret = ClientSecret("hostile-secret"),
         redirectUri = "https://app.example/callback",
         environment = "$baseUrl/${case.name}",
         requestTimeoutSeconds = 2.0,
         retryDeadlineSeconds = 5.0,
-    )
+    ))
 
     /** The tokens a session for [case] starts from. */
     fun tokensFor(case: Case): TokenSet =

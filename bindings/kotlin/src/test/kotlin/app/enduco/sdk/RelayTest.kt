@@ -104,13 +104,13 @@ class RelayTest {
     }
 
     /** The app's client: a relay URL, no secret. */
-    private fun appClient(relay: RelayProcess) = EnducoClient(
+    private fun appClient(relay: RelayProcess) = EnducoClient(ClientOptions(
         clientId = Sandbox.CLIENT_ID,
         redirectUri = Sandbox.REDIRECT_URI,
         tokenRelayUrl = relay.url,
         environment = sandbox.baseUrl,
         timeZone = "Europe/Berlin",
-    )
+    ))
 
     private val allScopes = listOf(Scope.USER_READ, Scope.PLANS_READ, Scope.WORKOUTS_WRITE)
 
@@ -202,18 +202,20 @@ class RelayTest {
     @Test
     fun `a client needs a secret or a relay, not both`() {
         val neither = expectThrows<EnducoException.InvalidInput> {
-            EnducoClient(clientId = Sandbox.CLIENT_ID, redirectUri = Sandbox.REDIRECT_URI, environment = sandbox.baseUrl)
+            EnducoClient(ClientOptions(clientId = Sandbox.CLIENT_ID, redirectUri = Sandbox.REDIRECT_URI, environment = sandbox.baseUrl))
         }
         assertTrue(neither.detail.contains("neither"), neither.detail)
         val both = expectThrows<EnducoException.InvalidInput> {
-            EnducoClient(
-                clientId = Sandbox.CLIENT_ID, clientSecret = Sandbox.CLIENT_SECRET, redirectUri = Sandbox.REDIRECT_URI,
-                tokenRelayUrl = pythonRelay.url, environment = sandbox.baseUrl,
-            )
+            EnducoClient(ClientOptions(
+                clientId = Sandbox.CLIENT_ID, clientSecret = ClientSecret(Sandbox.CLIENT_SECRET),
+                redirectUri = Sandbox.REDIRECT_URI, tokenRelayUrl = pythonRelay.url, environment = sandbox.baseUrl,
+            ))
         }
         assertTrue(both.detail.contains("not both"), both.detail)
-        // Positional use as before this option existed.
-        EnducoClient(Sandbox.CLIENT_ID, Sandbox.CLIENT_SECRET, Sandbox.REDIRECT_URI, environment = sandbox.baseUrl).close()
+        // Positional use: the id, the secret and the redirect URI come first.
+        EnducoClient(
+            ClientOptions(Sandbox.CLIENT_ID, ClientSecret(Sandbox.CLIENT_SECRET), Sandbox.REDIRECT_URI, environment = sandbox.baseUrl),
+        ).close()
     }
 
     companion object {

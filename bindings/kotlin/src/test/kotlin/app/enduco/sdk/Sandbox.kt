@@ -47,14 +47,14 @@ class Sandbox : AutoCloseable {
 
     fun client(
         environment: String = baseUrl,
-        maxRetries: Int? = null,
+        maxRetries: UInt? = null,
         refreshMarginSeconds: Double? = null,
         storeTimeoutSeconds: Double? = null,
         lockLeaseSeconds: Double? = null,
-        maxResponseBytes: Long? = null,
-    ): EnducoClient = EnducoClient(
+        maxResponseBytes: ULong? = null,
+    ): EnducoClient = EnducoClient(ClientOptions(
         clientId = CLIENT_ID,
-        clientSecret = CLIENT_SECRET,
+        clientSecret = ClientSecret(CLIENT_SECRET),
         redirectUri = REDIRECT_URI,
         environment = environment,
         maxRetries = maxRetries,
@@ -63,7 +63,7 @@ class Sandbox : AutoCloseable {
         storeTimeoutSeconds = storeTimeoutSeconds,
         lockLeaseSeconds = lockLeaseSeconds,
         maxResponseBytes = maxResponseBytes,
-    )
+    ))
 
     // -- control API -----------------------------------------------------------------------
 
