@@ -1,5 +1,6 @@
-// index.d.ts is written by hand: this file holds it to the runtime. It reads the declarations
-// with the TypeScript compiler API and compares them, both ways, with what
+// index.d.ts is generated from lib/index.ts, whose `declare` fields, overloads and casts can
+// still promise what the runtime lacks: this file holds it to the runtime. It reads the
+// declarations with the TypeScript compiler API and compares them, both ways, with what
 // `require('../index.js')` really exports:
 // - every declared export exists with the declared kind (class, function, other name of a
 //   class), and every runtime export is declared;

@@ -1,0 +1,1977 @@
+// index.js and index.d.ts are generated from this file by tsc (`npm run build:ts`, config
+// tsconfig.build.json); edit this file, not them. test/generated.test.mjs fails while they are
+// stale.
+//
+// The public face of the native addon. It converts only: argument types into what the addon
+// takes, the addon's errors into typed `EnducoError`s, and the user's token store into three
+// functions the addon calls. Every decision (OAuth, refresh, retries, validation of values)
+// lives in the Rust core.
+
+/**
+ * enduco: the client for enduco's OAuth 2.0 API, for Node.js.
+ *
+ * Authorize a user, keep their tokens fresh and persisted through your own storage, upload
+ * finished workouts as FIT files, read the training plan up to 7 days ahead and the athlete's
+ * intensity zones. One Rust core does the work; every I/O method returns a Promise and leaves
+ * the event loop free.
+ *
+ * Conventions:
+ * - Calendar dates (plan dates, plan windows, webhook `from`/`to`) are ISO strings
+ *   `YYYY-MM-DD`: the athlete's local dates, never shifted to UTC.
+ * - Instants (`startTime`, `updatedAt`, `occurredAt`) are RFC 3339 strings in UTC, e.g.
+ *   `2025-03-01T06:30:00Z`; `new Date(value)` reads them.
+ * - `TokenSet.expiresAt` is unix seconds (the same number in every enduco SDK).
+ * - Optional model fields are `null` when enduco did not send them.
+ * - Every failure is an {@link EnducoError} with a stable `code`.
+ *
+ * (Generated from `lib/index.ts` by tsc: edit that file, not this one.)
+ *
+ * @packageDocumentation
+ */
+// Models (plain objects) are declared once, in the core: models.d.ts is generated from the Rust
+// definitions (ts-rs), the same ones whose JSON form the addon hands out.
+import type {
+  IntensityZones,
+  Metric,
+  PlannedWorkout,
+  ResolvedTarget,
+  Sport,
+  SportZones,
+  StepTarget,
+  TimelineSegment,
+  UploadResult,
+} from './models'
+export type * from './models'
+
+import fs = require('node:fs')
+import util = require('node:util')
+
+type Native = typeof import('./native')
+
+/** The addon's loader (`native.js`, made by `napi build`) and the addon itself. */
+function loadNative(): Native {
+  try {
+    return require('./native.js')
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException | undefined
+    const missing = e && (e.code === 'MODULE_NOT_FOUND' || /Cannot find native binding|\.node/.test(String(e.message)))
+    if (!missing) throw error
+    const explained: NodeJS.ErrnoException = new Error(
+      'enduco: the native addon is not built in ' + __dirname + ' (native.js or enduco.<platform>.node is missing). ' +
+        "Either install the prebuilt package from npm ('npm install enduco', which brings enduco-<platform> with the addon), " +
+        "or build it from this source folder: 'npm ci && npm run build' in " + __dirname + ' (needs Rust/cargo). ' +
+        'See README.md, "Installing from source".',
+      { cause: error },
+    )
+    explained.code = 'ENDUCO_ADDON_MISSING'
+    throw explained
+  }
+}
+const native = loadNative()
+
+const ERROR_MARKER = '\u0001enduco-error:'
+const INTERNAL = Symbol('enduco.internal')
+/** wrapper object → native object (of the matching class in native.d.ts) */
+const NATIVE = new WeakMap<object, any>()
+
+/** `new cls(...args)` for the classes whose constructor is private to users (they get their
+ * instances from the API, which passes `INTERNAL`). */
+function construct<T>(cls: { prototype: T }, ...args: unknown[]): T {
+  return new (cls as unknown as new (...args: unknown[]) => T)(...args)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scalars
+
+/** A calendar date, `YYYY-MM-DD`. */
+export type IsoDate = string
+/** An instant, RFC 3339 (`2025-03-01T06:30:00Z`). */
+export type IsoInstant = string
+
+/** The permissions an app can ask enduco for. */
+export type Scope = 'user_read' | 'plans_read' | 'workouts_write'
+
+/** Which enduco: `"beta"` (the default), `"production"`, or a base URL (the sandbox, a proxy;
+ * plain `http://` only for loopback hosts). */
+export type Environment = 'beta' | 'production' | (string & {})
+
+/** Names of the endpoint paths configuration can override. */
+export type EndpointName = 'authorize' | 'token' | 'revoke' | 'zones' | 'plans' | 'workouts'
+
+/** A JSON value, as `Session.request` sends it. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+/** The stable name of each failure, the same string in every enduco SDK. */
+export type EnducoErrorCode =
+  | 'invalid_input'
+  | 'authorization_denied'
+  | 'state_mismatch'
+  | 'reauthorization_required'
+  | 'insufficient_scope'
+  | 'rate_limited'
+  | 'server'
+  | 'api'
+  | 'network'
+  | 'timeout'
+  | 'invalid_response'
+  | 'store'
+  | 'internal'
+
+/** The standard `Error` options (written out: `ErrorOptions` needs lib es2022 in the user's config). */
+type CauseOptions = { cause?: unknown }
+
+/**
+ * Every failure of the SDK. Check `code` (or `instanceof` a subclass). Messages, `stack` and
+ * `JSON.stringify(error)` never contain a token, a code or the client secret.
+ */
+export class EnducoError extends Error {
+  // `declare` fields: set in the constructor (and by `details`), no class field emitted.
+  declare readonly code: EnducoErrorCode
+  constructor(code: EnducoErrorCode, message: string, details?: object, options?: CauseOptions) {
+    super(message, options)
+    this.code = code
+    if (details) Object.assign(this, details)
+  }
+}
+
+// Each concrete class's public constructor signature is what users may call; the implementation
+// signature (message, details, options) is what `convertError` calls for every code.
+
+/** The app passed something unusable; nothing was sent. Fix the input. */
+export class InvalidInputError extends EnducoError {
+  declare readonly code: 'invalid_input'
+  /** For a workout file Node cannot stat: Node's `errno` (e.g. -2), `syscall` and `path`; the
+   * `cause` is Node's system error (`code: 'ENOENT'`, …). */
+  declare readonly errno?: number
+  declare readonly syscall?: string
+  declare readonly path?: string
+  constructor(message: string, details?: { errno?: number; syscall?: string; path?: string }, options?: CauseOptions) {
+    super('invalid_input', message, details, options)
+  }
+}
+/** The user cancelled on enduco's consent page. Offer to try again. */
+export class AuthorizationDeniedError extends EnducoError {
+  declare readonly code: 'authorization_denied'
+  /** The OAuth `error`, e.g. `access_denied`. */
+  declare readonly oauthError: string
+  declare readonly description: string | null
+  constructor(message: string, details: { oauthError: string; description: string | null })
+  constructor(message: string, details?: object, options?: CauseOptions) {
+    super('authorization_denied', message, details, options)
+  }
+}
+/** The callback does not belong to this authorization request. Start a new one. */
+export class StateMismatchError extends EnducoError {
+  declare readonly code: 'state_mismatch'
+  constructor(message: string)
+  constructor(message: string, details?: object, options?: CauseOptions) {
+    super('state_mismatch', message, details, options)
+  }
+}
+/** The grant is gone (never authorized, revoked, expired). Send the user through the flow. */
+export class ReauthorizationRequiredError extends EnducoError {
+  declare readonly code: 'reauthorization_required'
+  declare readonly reason: string
+  constructor(message: string, details: { reason: string })
+  constructor(message: string, details?: object, options?: CauseOptions) {
+    super('reauthorization_required', message, details, options)
+  }
+}
+/** The user did not grant a scope the call needs; nothing was sent. */
+export class InsufficientScopeError extends EnducoError {
+  declare readonly code: 'insufficient_scope'
+  declare readonly missing: string[]
+  constructor(message: string, details: { missing: string[] })
+  constructor(message: string, details?: object, options?: CauseOptions) {
+    super('insufficient_scope', message, details, options)
+  }
+}
+/** enduco asked to slow down and the retries ran out. */
+export class RateLimitedError extends EnducoError {
+  declare readonly code: 'rate_limited'
+  /** Seconds to wait, when enduco said. */
+  declare readonly retryAfter: number | null
+  constructor(message: string, details: { retryAfter: number | null })
+  constructor(message: string, details?: object, options?: CauseOptions) {
+    super('rate_limited', message, details, options)
+  }
+}
+/** enduco answered 5xx after the retries. Transient. */
+export class ServerError extends EnducoError {
+  declare readonly code: 'server'
+  declare readonly status: number
+  constructor(message: string, details: { status: number })
+  constructor(message: string, details?: object, options?: CauseOptions) {
+    super('server', message, details, options)
+  }
+}
+/** enduco refused the request with its own error (`apiCode`, e.g. `invalid_grant`). */
+export class ApiError extends EnducoError {
+  declare readonly code: 'api'
+  /** The HTTP status; `null` for an OAuth error in a redirect. */
+  declare readonly status: number | null
+  declare readonly apiCode: string
+  declare readonly apiMessage: string
+  constructor(message: string, details: { status: number | null; apiCode: string; apiMessage: string })
+  constructor(message: string, details?: object, options?: CauseOptions) {
+    super('api', message, details, options)
+  }
+}
+/** The connection failed after the retries. Check connectivity. */
+export class NetworkError extends EnducoError {
+  declare readonly code: 'network'
+  constructor(message: string)
+  constructor(message: string, details?: object, options?: CauseOptions) {
+    super('network', message, details, options)
+  }
+}
+/** enduco did not answer in time. */
+export class EnducoTimeoutError extends EnducoError {
+  declare readonly code: 'timeout'
+  constructor(message: string)
+  constructor(message: string, details?: object, options?: CauseOptions) {
+    super('timeout', message, details, options)
+  }
+}
+/** Alias of {@link EnducoTimeoutError}. */
+export const TimeoutError = EnducoTimeoutError
+/** enduco answered with something unreadable (HTML, malformed JSON). */
+export class InvalidResponseError extends EnducoError {
+  declare readonly code: 'invalid_response'
+  constructor(message: string)
+  constructor(message: string, details?: object, options?: CauseOptions) {
+    super('invalid_response', message, details, options)
+  }
+}
+/** Your token store failed. `cause` is what it threw; unsaved tokens are kept and saved on
+ * the next call. */
+export class StoreError extends EnducoError {
+  declare readonly code: 'store'
+  declare readonly cause?: unknown
+  constructor(message: string, details?: object, options?: CauseOptions) {
+    super('store', message, details, options)
+  }
+}
+/** A bug in the SDK (a panic caught before it reached your process, or the SDK's runtime
+ * stopping under a call). Nothing was lost: tokens are saved before use. Report it with the
+ * message; the call may be retried. */
+export class InternalError extends EnducoError {
+  declare readonly code: 'internal'
+  constructor(message: string)
+  constructor(message: string, details?: object, options?: CauseOptions) {
+    super('internal', message, details, options)
+  }
+}
+
+/** Every concrete error, for narrowing on `code`. */
+export type AnyEnducoError =
+  | InvalidInputError
+  | AuthorizationDeniedError
+  | StateMismatchError
+  | ReauthorizationRequiredError
+  | InsufficientScopeError
+  | RateLimitedError
+  | ServerError
+  | ApiError
+  | NetworkError
+  | EnducoTimeoutError
+  | InvalidResponseError
+  | StoreError
+  | InternalError
+
+/** code → class; the fields each case carries come with the core's payload. */
+const ERROR_CLASSES = {
+  invalid_input: InvalidInputError,
+  authorization_denied: AuthorizationDeniedError,
+  state_mismatch: StateMismatchError,
+  reauthorization_required: ReauthorizationRequiredError,
+  insufficient_scope: InsufficientScopeError,
+  rate_limited: RateLimitedError,
+  server: ServerError,
+  api: ApiError,
+  network: NetworkError,
+  timeout: EnducoTimeoutError,
+  invalid_response: InvalidResponseError,
+  store: StoreError,
+  internal: InternalError,
+} as unknown as Record<string, new (message: string, details?: object, options?: CauseOptions) => EnducoError>
+for (const cls of [EnducoError, ...Object.values(ERROR_CLASSES)]) cls.prototype.name = cls.name
+
+/** Thrown values of failed store calls, by id, until the error that names them is built. */
+const storeCauses = new Map<number, unknown>()
+let nextCauseId = 1
+const MAX_KEPT_CAUSES = 256
+
+function keepCause(value: unknown): number {
+  const id = nextCauseId
+  nextCauseId = nextCauseId >= 0x7fffffff ? 1 : nextCauseId + 1
+  storeCauses.set(id, value)
+  if (storeCauses.size > MAX_KEPT_CAUSES) storeCauses.delete(storeCauses.keys().next().value!)
+  return id
+}
+
+/** napi's own argument-conversion failures, which mean a value of the wrong type. */
+const NAPI_ARGUMENT_STATUSES = new Set([
+  'InvalidArg',
+  'ObjectExpected',
+  'StringExpected',
+  'NameExpected',
+  'FunctionExpected',
+  'NumberExpected',
+  'BooleanExpected',
+  'ArrayExpected',
+  'BigintExpected',
+])
+
+/** The addon's rejection → the typed error; anything else passes through unchanged. */
+function convertError(error: unknown): unknown {
+  if (error instanceof EnducoError) return error
+  const message = error instanceof Error ? error.message : undefined
+  if (typeof message === 'string' && message.startsWith(ERROR_MARKER)) {
+    let payload
+    try {
+      payload = JSON.parse(message.slice(ERROR_MARKER.length))
+    } catch {
+      return error
+    }
+    const cls = ERROR_CLASSES[payload.code]
+    if (!cls) return new EnducoError(String(payload.code) as EnducoErrorCode, String(payload.message))
+    const { code: _code, message: _message, causeId: _causeId, ...details } = payload
+    const options =
+      payload.causeId != null && storeCauses.has(payload.causeId)
+        ? { cause: storeCauses.get(payload.causeId) }
+        : undefined
+    return new cls(payload.message, details, options)
+  }
+  if (error instanceof Error && NAPI_ARGUMENT_STATUSES.has((error as NodeJS.ErrnoException).code!)) {
+    return new InvalidInputError(`invalid input: ${message}`)
+  }
+  return error
+}
+
+function invalidInput(message: string): InvalidInputError {
+  return new InvalidInputError(`invalid input: ${message}`)
+}
+
+function callSync<T>(fn: () => T): T {
+  try {
+    return fn()
+  } catch (error) {
+    throw convertError(error)
+  }
+}
+
+async function callAsync<T>(fn: () => T | Promise<T>): Promise<T> {
+  try {
+    return await fn()
+  } catch (error) {
+    throw convertError(error)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Argument checks (types only; values are the core's business)
+
+/** What a value of the wrong type is, for messages: `undefined`, `null`, `a string`, `an array`, … */
+function kindOf(value: unknown): string {
+  if (value === null) return 'null'
+  if (value === undefined) return 'undefined'
+  if (Array.isArray(value)) return 'an array'
+  if (Buffer.isBuffer(value)) return 'a Buffer'
+  if (value instanceof Date) return 'a Date'
+  if (typeof value === 'object') return 'an object'
+  return `a ${typeof value}` // string, number, boolean, bigint, symbol, function
+}
+
+function expect(ok: boolean, where: string, name: string, wanted: string, value: unknown, hint = ''): asserts ok {
+  if (!ok) throw invalidInput(`${where}: ${name} must be ${wanted}, got ${kindOf(value)}${hint}`)
+}
+
+function expectString(where: string, name: string, value: unknown): asserts value is string {
+  expect(typeof value === 'string', where, name, 'a string', value)
+}
+
+function optional<T>(value: T | null | undefined, check: (value: T) => void): void {
+  if (value !== undefined && value !== null) check(value)
+}
+
+// Checked values are read field by field: an object of unknown shape.
+type Loose = any
+
+function isPlainObject(value: unknown): value is Record<string, Loose> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function toBuffer(value: unknown): Buffer | undefined {
+  if (Buffer.isBuffer(value)) return value
+  if (ArrayBuffer.isView(value)) return Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+  if (value instanceof ArrayBuffer) return Buffer.from(value)
+  return undefined
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cancellation: an AbortSignal per call
+
+/**
+ * Options every network call takes. `signal`: an `AbortSignal` (`AbortController`,
+ * `AbortSignal.timeout(ms)`); when it aborts, the call rejects with a `DOMException` named
+ * `AbortError` whose `cause` is the signal's reason, and the work stops inside the addon (the
+ * HTTP request is dropped: an aborted upload leaves nothing stored). A token refresh already
+ * under way still finishes and is saved, so no rotated token is lost.
+ */
+export interface CallOptions {
+  signal?: AbortSignal
+}
+
+type NativeCancelToken = InstanceType<Native['NativeCancelToken']>
+
+/** The `signal` of a call's options, checked (an AbortSignal, or absent). */
+function signalOf(where: string, options: Loose): AbortSignal | undefined {
+  const signal = options?.signal
+  if (signal == null) return undefined
+  const ok = typeof signal === 'object' && typeof signal.aborted === 'boolean' && typeof signal.addEventListener === 'function'
+  expect(ok, where, 'options.signal', 'an AbortSignal', signal)
+  return signal
+}
+
+/** What an aborted call rejects with: a DOMException named `AbortError`, `cause` the signal's reason. */
+function abortError(signal: AbortSignal): DOMException {
+  const error = new DOMException('The operation was aborted', 'AbortError')
+  Object.defineProperty(error, 'cause', { value: signal.reason, writable: true, configurable: true })
+  return error
+}
+
+/**
+ * Runs `start(cancelToken)` (a native call taking the token) under `signal`: an abort cancels
+ * the token, which drops the call's future inside the addon (its HTTP request with it), and
+ * the call rejects with `abortError(signal)`. Without a signal, `start(undefined)`.
+ */
+async function abortable<T>(signal: AbortSignal | undefined, start: (token: NativeCancelToken | undefined) => Promise<T>): Promise<T> {
+  if (!signal) return start(undefined)
+  if (signal.aborted) throw abortError(signal)
+  const token = new native.NativeCancelToken()
+  const onAbort = () => token.cancel()
+  signal.addEventListener('abort', onAbort, { once: true })
+  try {
+    return await start(token)
+  } catch (error) {
+    if (signal.aborted) throw abortError(signal)
+    throw error
+  } finally {
+    signal.removeEventListener('abort', onAbort)
+  }
+}
+
+/** An options argument that may only carry `signal` (for calls without other options). */
+function signalOnly(where: string, options: unknown): AbortSignal | undefined {
+  optional(options, (v) => expect(isPlainObject(v), where, 'options', 'an object', v))
+  return signalOf(where, options)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tokens
+
+const REDACTED = '[redacted]'
+
+type InspectOptions = util.InspectOptionsStylized
+type Inspect = typeof util.inspect
+
+/** What `util.inspect` shows of an object that shows `shown` (a redacted view) under `name`. */
+function inspectAs(name: string, shown: unknown, depth: number, options: InspectOptions, inspect: Inspect): string {
+  if (depth < 0) return options.stylize(`[${name}]`, 'special')
+  return `${name} ${inspect(shown, { ...options, depth: options.depth === null ? null : options.depth! - 1 })}`
+}
+
+/** Whether `value` (an object or its JSON text) is the redacted form `TokenSet.toJSON()` gives. */
+function isRedactedTokens(value: unknown): boolean {
+  let object = value
+  if (typeof value === 'string') {
+    try {
+      object = JSON.parse(value)
+    } catch {
+      return false
+    }
+  }
+  return isPlainObject(object) && object.accessToken === REDACTED && !('access_token' in object)
+}
+
+const REDACTED_TOKENS_HINT =
+  'the redacted form JSON.stringify(tokens) / tokens.toJSON() give (no token values); ' +
+  'store tokens.toStorageJSON() (or its JSON text) instead'
+
+/** The storage form of a {@link TokenSet}: the same JSON in every enduco SDK and in the file
+ * `FileTokenStore` writes. It contains the tokens: store it like a password. */
+export interface TokenSetJSON {
+  schema_version: number
+  access_token: string
+  refresh_token: string | null
+  /** Unix seconds. */
+  expires_at: number
+  scopes: string[]
+  token_type: string
+}
+
+/** What `JSON.stringify(tokens)` (and so loggers and `res.json`) shows of a {@link TokenSet}:
+ * no token value. Not a storage form: `TokenSet.fromJSON` refuses it. */
+export interface RedactedTokenSetJSON {
+  userId: string | null
+  /** Unix seconds. */
+  expiresAt: number
+  scopes: string[]
+  tokenType: string
+  accessToken: '[redacted]'
+  refreshToken: '[redacted]' | null
+}
+
+/**
+ * One user's grant. `util.inspect`/`console.log`, `toString()` and `JSON.stringify(tokens)`
+ * (`toJSON()`) never show a token value; the storage form, with the tokens, comes only from
+ * {@link toStorageJSON}.
+ */
+export class TokenSet {
+  private constructor(key: symbol, nativeTokens: unknown) {
+    if (key !== INTERNAL) {
+      throw new TypeError('TokenSet has no public constructor: use TokenSet.fromJSON()')
+    }
+    NATIVE.set(this, nativeTokens)
+  }
+
+  /** Reads the storage form {@link toStorageJSON} gave (the object or its JSON text).
+   * @throws {InvalidInputError} when it is not a token set (the message names no value), or
+   * is the redacted `JSON.stringify(tokens)` form. */
+  static fromJSON(value: TokenSetJSON | string): TokenSet {
+    let text
+    if (typeof value === 'string') text = value
+    else if (isPlainObject(value)) text = JSON.stringify(value)
+    else throw invalidInput(`TokenSet.fromJSON: expected a JSON string or object, got ${kindOf(value)}`)
+    if (isRedactedTokens(text)) throw invalidInput(`TokenSet.fromJSON: this is ${REDACTED_TOKENS_HINT}`)
+    return wrapTokens(callSync(() => native.NativeTokenSet.fromJSONString(text)))!
+  }
+
+  get accessToken(): string {
+    return callSync(() => NATIVE.get(this).accessToken)
+  }
+  get refreshToken(): string | null {
+    return callSync(() => NATIVE.get(this).refreshToken)
+  }
+  /** Expiry of the access token, unix seconds. */
+  get expiresAt(): number {
+    return callSync(() => NATIVE.get(this).expiresAt)
+  }
+  /** The scopes enduco granted (may be fewer than requested). */
+  get scopes(): string[] {
+    return callSync(() => NATIVE.get(this).scopes)
+  }
+  get tokenType(): string {
+    return callSync(() => NATIVE.get(this).tokenType)
+  }
+  get schemaVersion(): number {
+    return callSync(() => NATIVE.get(this).schemaVersion)
+  }
+  /** enduco's user id (the access token's `sub`), when the token carries one. */
+  get userId(): string | null {
+    return callSync(() => NATIVE.get(this).userId) ?? null
+  }
+
+  /** Whether the grant includes `scope`. @throws {InvalidInputError} for an unknown scope name. */
+  hasScope(scope: Scope): boolean {
+    expectString('TokenSet.hasScope', 'scope', scope)
+    return callSync(() => NATIVE.get(this).hasScope(scope))
+  }
+
+  /** The storage form, shared by every enduco SDK: what your store saves. It contains both
+   * tokens: store it like a password, never log it. */
+  toStorageJSON(): TokenSetJSON {
+    return JSON.parse(callSync(() => NATIVE.get(this).toJSONString()))
+  }
+
+  /** The redacted form `JSON.stringify` uses: expiry, scopes, user id, no token values. */
+  toJSON(): RedactedTokenSetJSON {
+    return {
+      userId: this.userId,
+      expiresAt: this.expiresAt,
+      scopes: this.scopes,
+      tokenType: this.tokenType,
+      accessToken: REDACTED,
+      refreshToken: this.refreshToken === null ? null : REDACTED,
+    }
+  }
+
+  /** A redacted description. */
+  toString(): string {
+    return `TokenSet(user ${this.userId ?? 'unknown'}, expires at ${this.expiresAt}, tokens redacted)`
+  }
+
+  /** @internal */
+  [util.inspect.custom](depth: number, options: InspectOptions, inspect: Inspect): string {
+    return inspectAs('TokenSet', this.toJSON(), depth, options, inspect)
+  }
+}
+
+/** The addon's tokens as a `TokenSet`; `null` for none (callers whose native call always has
+ * tokens assert that with `!`). */
+function wrapTokens(nativeTokens: unknown): TokenSet | null {
+  return nativeTokens == null ? null : construct(TokenSet, INTERNAL, nativeTokens)
+}
+
+function unwrapTokens(where: string, tokens: unknown): Loose {
+  const nativeTokens = tokens instanceof TokenSet ? NATIVE.get(tokens) : undefined
+  if (!nativeTokens) throw invalidInput(`${where}: tokens must be a TokenSet, got ${kindOf(tokens)}`)
+  return nativeTokens
+}
+
+// ---------------------------------------------------------------------------------------------
+// Token stores
+
+/** What a store's `load()` may hand back: a TokenSet, its storage form
+ * (`tokens.toStorageJSON()`) or that form's JSON text; `null`/`undefined` when the user has not
+ * connected enduco. (`JSON.stringify(tokens)` is the redacted form: a store must not save it.) */
+export type StoredTokens = TokenSet | TokenSetJSON | string | null | undefined
+
+/**
+ * Your storage for one user's tokens (a database row, a keychain entry). Each method may
+ * return a value or a Promise. A method that throws or rejects fails the SDK call with a
+ * {@link StoreError} whose `cause` is what it threw; tokens that could not be saved are kept
+ * in memory and saved again on the next call. Every call is bounded by the client's
+ * `storeTimeoutSeconds`.
+ *
+ * `save` is called with new tokens before any caller uses them. Do not call the same
+ * session's methods from inside these callbacks (the session waits for them to finish).
+ *
+ * **The refresh lock.** A store that several processes share (a database row several
+ * workers read, a file several CLI runs use) should implement `tryLock` and `unlock`. The
+ * session then takes the lock around re-reading the store → refreshing → saving, and uses
+ * tokens another process saved meanwhile instead of sending its own token request: one
+ * refresh per grant across every process. Without it, two processes can present the same
+ * refresh token, and the server either keeps only one of the new grants or (with reuse
+ * detection) revokes the whole grant. A store without the lock is for one process only.
+ * Implement both methods or neither.
+ */
+export interface TokenStore {
+  load(): StoredTokens | PromiseLike<StoredTokens>
+  save(tokens: TokenSet): void | PromiseLike<void>
+  clear(): void | PromiseLike<void>
+  /**
+   * Takes the refresh lock for `owner` unless another owner holds it with an unexpired
+   * lease, atomically; answers whether `owner` holds it now. Must not wait for the lock (the
+   * session retries with backoff within its deadline). The lease (`leaseMs`, whole
+   * milliseconds) bounds how long a crashed holder blocks the others; taking it again as the
+   * same owner renews it. Throwing or rejecting fails the call with a {@link StoreError} and
+   * no token request is sent.
+   */
+  tryLock?(owner: string, leaseMs: number): boolean | PromiseLike<boolean>
+  /** Releases the lock if `owner` still holds it; does nothing when the lease ran out and
+   * another owner holds it now. A failure does not fail the SDK call (the lease ends the lock
+   * anyway). */
+  unlock?(owner: string): void | PromiseLike<void>
+}
+
+/**
+ * What every store the core implements has (memory, file, and one user's store in PostgreSQL or
+ * Redis): a native store behind it, whose handle sessions take as is (no JS round trip), and
+ * `load`/`save`/`clear` for the app's own use. Not exported: each public class extends it.
+ */
+class CoreTokenStore implements TokenStore {
+  constructor(nativeStore: unknown) {
+    NATIVE.set(this, nativeStore)
+  }
+  load(): Promise<TokenSet | null> {
+    return callAsync(async () => wrapTokens(await NATIVE.get(this).load()))
+  }
+  save(tokens: TokenSet): Promise<void> {
+    return callAsync(async () => {
+      await NATIVE.get(this).save(unwrapTokens(`${this.constructor.name}.save`, tokens))
+    })
+  }
+  clear(): Promise<void> {
+    return callAsync(async () => {
+      await NATIVE.get(this).clear()
+    })
+  }
+}
+
+/** Tokens in memory only: for tests, and for backends that persist elsewhere. Its refresh lock
+ * covers every session built on the same store object, within this process. */
+export class MemoryTokenStore extends CoreTokenStore {
+  constructor(tokens?: TokenSet | null) {
+    const initial = tokens == null ? undefined : unwrapTokens('new MemoryTokenStore', tokens)
+    super(callSync(() => new native.NativeMemoryTokenStore(initial)))
+  }
+}
+
+/** Tokens in a JSON file (the storage form), replaced atomically, mode 0600. Processes sharing
+ * the file share its refresh lock (an OS lock on `<path>.lock`, released by the OS when a
+ * holder dies). */
+export class FileTokenStore extends CoreTokenStore {
+  constructor(path: string) {
+    expectString('new FileTokenStore', 'path', path)
+    super(callSync(() => new native.NativeFileTokenStore(path)))
+  }
+  get path(): string {
+    return callSync(() => NATIVE.get(this).path)
+  }
+  /** @internal */
+  [util.inspect.custom](): string {
+    return `FileTokenStore { path: ${util.inspect(this.path)} }`
+  }
+}
+
+// The server stores: one pool (PostgreSQL) or connection (Redis) per app, a store per user.
+// Their per-user stores are the core's own: sessions call them without a JS round trip. The
+// connection URL goes straight to the addon and is not kept here: nothing can print it.
+
+/** How a server store set shows itself: never its URL (it may hold a password). */
+function describeServerStores(name: string, fields: Record<string, unknown>): string {
+  const shown = Object.entries(fields).map(([k, v]) => `${k}: ${util.inspect(v)}`)
+  return `${name} { ${[...shown, 'url: [redacted]'].join(', ')} }`
+}
+
+/** One user's store in a server store set. Not exported: the public classes extend it. */
+class ServerTokenStore extends CoreTokenStore {
+  protected constructor(key: symbol, nativeStore: unknown) {
+    if (key !== INTERNAL) throw new TypeError(`${new.target.name} has no public constructor: use stores.forUser(key)`)
+    super(nativeStore)
+  }
+  /** The user key it was made for. */
+  get key(): string {
+    return callSync(() => NATIVE.get(this).key)
+  }
+  toJSON(): { key: string } {
+    return { key: this.key }
+  }
+  toString(): string {
+    return `${this.constructor.name}(${this.key})`
+  }
+  /** @internal */
+  [util.inspect.custom](): string {
+    return `${this.constructor.name} { key: ${util.inspect(this.key)} }`
+  }
+}
+
+/** One user's tokens in PostgreSQL, from {@link PostgresTokenStores.forUser}. Sessions use it
+ * directly (no JavaScript in between), with its refresh lock across processes and hosts. Every
+ * failure is a {@link StoreError}. */
+export class PostgresTokenStore extends ServerTokenStore {
+  // Rest parameters, as a derived class's default constructor has (`length` stays 0).
+  private constructor(...args: [key: symbol, nativeStore: unknown]) {
+    super(...args)
+  }
+}
+
+/** One user's tokens in Redis, from {@link RedisTokenStores.forUser}. Sessions use it directly
+ * (no JavaScript in between), with its refresh lock across processes and hosts. Every failure
+ * is a {@link StoreError}. */
+export class RedisTokenStore extends ServerTokenStore {
+  private constructor(...args: [key: symbol, nativeStore: unknown]) {
+    super(...args)
+  }
+}
+
+// Private state lives in WeakMaps rather than `#fields`: a `#field` puts `#private` into the
+// generated declarations, a member the classes never had for their users.
+
+/** server store set → the class of its per-user stores */
+const USER_STORE_CLASSES = new WeakMap<object, { prototype: ServerTokenStore }>()
+
+/** What PostgresTokenStores and RedisTokenStores share: the app's pool or connection, and a
+ * store per user (of the class `UserStore`). Not exported. */
+class ServerTokenStores<UserStore extends ServerTokenStore> {
+  constructor(nativeStores: unknown, UserStore: { prototype: UserStore }) {
+    NATIVE.set(this, nativeStores)
+    USER_STORE_CLASSES.set(this, UserStore)
+  }
+  /** Creates what the server needs. PostgreSQL: the tables `enduco_tokens` and
+   * `enduco_token_locks` if they do not exist; idempotent, safe when several processes run it
+   * at once (run it once at deploy); rejects with a {@link StoreError} when the database cannot
+   * be reached. Redis: nothing to create, resolves at once (there so both are used alike). */
+  migrate(): Promise<void> {
+    return callAsync(async () => {
+      await NATIVE.get(this).migrate()
+    })
+  }
+  /** The store of one user, under a key your app chooses (its own user id, say). Stores of
+   * the same key share the stored tokens, whichever process made them. */
+  forUser(key: string): UserStore {
+    expectString(`${this.constructor.name}.forUser`, 'key', key)
+    return construct(USER_STORE_CLASSES.get(this) as { prototype: UserStore }, INTERNAL, callSync(() => NATIVE.get(this).forUser(key)))
+  }
+}
+
+/**
+ * Tokens in PostgreSQL, for backends with many users, workers and hosts: one pool per app
+ * (16 connections, opened on first use), shared by every user's store. Create it once at
+ * start-up and call {@link PostgresTokenStores.forUser} per user; run
+ * {@link PostgresTokenStores.migrate} once at deploy. The refresh lock is a row per user with a
+ * lease in `enduco_token_locks`, so workers on any host refresh each grant once.
+ *
+ * Token values at rest are as sensitive as passwords: restrict who can read `enduco_tokens`,
+ * encrypt the database's storage and backups. `util.inspect`, `String()` and `JSON.stringify`
+ * never show the URL (it may hold a password).
+ */
+export class PostgresTokenStores extends ServerTokenStores<PostgresTokenStore> {
+  /** `postgres://user:password@host:port/db` (or libpq's `key=value` form). Makes no
+   * connection.
+   * @throws {InvalidInputError} when `url` is not a PostgreSQL connection string. */
+  constructor(url: string) {
+    expectString('new PostgresTokenStores', 'url', url)
+    super(callSync(() => new native.NativePostgresTokenStores(url)), PostgresTokenStore)
+  }
+  toJSON(): { type: 'PostgresTokenStores'; url: '[redacted]' } {
+    return { type: 'PostgresTokenStores', url: '[redacted]' }
+  }
+  toString(): string {
+    return 'PostgresTokenStores { url: [redacted] }'
+  }
+  /** @internal */
+  [util.inspect.custom](): string {
+    return describeServerStores('PostgresTokenStores', {})
+  }
+}
+
+/** Options of `new RedisTokenStores(url, options)`. */
+export interface RedisTokenStoresOptions {
+  /** Prepended to every key (default `"enduco:"`). */
+  prefix?: string
+}
+
+/**
+ * Tokens in Redis, for backends with many users, workers and hosts: one multiplexed,
+ * reconnecting connection per app, shared by every user's store. Keys are
+ * `<prefix>tokens:<key>` and `<prefix>lock:<key>`; the refresh lock is `SET NX PX` with a
+ * release that deletes only the owner's lock.
+ *
+ * Token values at rest are as sensitive as passwords: protect the server (an ACL user for the
+ * app, no public port, TLS or a private network between app and server) and its persistence
+ * files. `util.inspect`, `String()` and `JSON.stringify` never show the URL (it may hold a
+ * password).
+ */
+export class RedisTokenStores extends ServerTokenStores<RedisTokenStore> {
+  /** `redis://[user:password@]host:port[/db]`. Makes no connection. (`rediss://`, Redis over
+   * TLS, is refused with `invalid_input` by this build: its Redis client has no TLS support.)
+   * @throws {InvalidInputError} when `url` is not a Redis URL. */
+  constructor(url: string, options?: RedisTokenStoresOptions) {
+    const where = 'new RedisTokenStores'
+    expectString(where, 'url', url)
+    optional(options, (v) => expect(isPlainObject(v), where, 'options', 'an object', v))
+    const prefix = options?.prefix
+    optional(prefix, (v) => expectString(where, 'options.prefix', v))
+    super(callSync(() => new native.NativeRedisTokenStores(url, prefix ?? undefined)), RedisTokenStore)
+  }
+  /** The prefix of every key. */
+  get prefix(): string {
+    return callSync(() => NATIVE.get(this).prefix)
+  }
+  toJSON(): { type: 'RedisTokenStores'; prefix: string; url: '[redacted]' } {
+    return { type: 'RedisTokenStores', prefix: this.prefix, url: '[redacted]' }
+  }
+  toString(): string {
+    return `RedisTokenStores { prefix: ${JSON.stringify(this.prefix)}, url: [redacted] }`
+  }
+  /** @internal */
+  [util.inspect.custom](): string {
+    return describeServerStores('RedisTokenStores', { prefix: this.prefix })
+  }
+}
+
+/** Anything `client.session(store)` accepts. */
+export type AnyTokenStore = TokenStore | MemoryTokenStore | FileTokenStore | PostgresTokenStore | RedisTokenStore
+
+function describeThrown(value: unknown): string {
+  if (value instanceof Error) return `${value.name}: ${value.message}`
+  if (typeof value === 'string') return value
+  return Object.prototype.toString.call(value)
+}
+
+type StoreReply = import('./native').StoreReply
+type Settled<T> = { value: T; error?: undefined } | { error: string; causeId: number; value?: undefined }
+
+/** Runs one store method; resolves with `{value}` or the failure the addon turns into `store`. */
+async function settle<T>(run: () => T | PromiseLike<T>): Promise<Settled<T>> {
+  let pending
+  try {
+    pending = run()
+  } catch (error) {
+    return { error: `threw ${describeThrown(error)}`, causeId: keepCause(error) }
+  }
+  try {
+    return { value: await pending }
+  } catch (error) {
+    return { error: `rejected with ${describeThrown(error)}`, causeId: keepCause(error) }
+  }
+}
+
+/** The storage JSON text of what a store's `load()` returned. */
+function storedText(value: unknown): string | undefined {
+  if (value instanceof TokenSet) return callSync(() => NATIVE.get(value).toJSONString())
+  if (typeof value === 'string') return value
+  if (isPlainObject(value)) return JSON.stringify(value)
+  return undefined
+}
+
+type StoreHandle = InstanceType<Native['StoreHandle']>
+
+/** One native store handle per user store object. */
+const callbackHandles = new WeakMap<object, StoreHandle>()
+
+/** The optional refresh-lock methods of a user store: both, or neither. */
+function lockMethods(where: string, store: TokenStore): boolean {
+  const hasTryLock = typeof store.tryLock === 'function'
+  const hasUnlock = typeof store.unlock === 'function'
+  if (hasTryLock !== hasUnlock) {
+    const [has, lacks] = hasTryLock ? ['tryLock(owner, leaseMs)', 'unlock(owner)'] : ['unlock(owner)', 'tryLock(owner, leaseMs)']
+    throw invalidInput(`${where}: store has ${has} but no ${lacks}; the refresh lock needs both (or neither, for a store one process uses)`)
+  }
+  return hasTryLock
+}
+
+function storeHandle(where: string, store: unknown): StoreHandle {
+  if (store instanceof CoreTokenStore) {
+    return callSync(() => NATIVE.get(store).handle())
+  }
+  const isStore =
+    typeof store === 'object' &&
+    store !== null &&
+    typeof (store as TokenStore).load === 'function' &&
+    typeof (store as TokenStore).save === 'function' &&
+    typeof (store as TokenStore).clear === 'function'
+  if (!isStore) {
+    throw invalidInput(`${where}: store must be an object with load(), save(tokens) and clear() methods, got ${kindOf(store)}`)
+  }
+  const user = store as TokenStore
+  const locking = lockMethods(where, user)
+  let handle = callbackHandles.get(user)
+  if (!handle) {
+    // The addon calls these and awaits their promises; none of them ever rejects. A store
+    // promise that never settles is left behind when the core's store timeout fires.
+    const created = native.createCallbackStore
+    handle = callSync(() => created(
+      async (): Promise<StoreReply> => {
+        const outcome = await settle<unknown>(() => user.load())
+        if (outcome.error !== undefined) return outcome
+        if (outcome.value == null) return {}
+        if (isRedactedTokens(outcome.value)) return { error: `resolved with ${REDACTED_TOKENS_HINT}` }
+        const tokens = storedText(outcome.value)
+        if (tokens === undefined) {
+          return { error: `resolved with ${kindOf(outcome.value)}, not a TokenSet, its storage form (toStorageJSON()) or null` }
+        }
+        return { tokens }
+      },
+      async (nativeTokens: unknown): Promise<StoreReply> => {
+        const outcome = await settle(() => user.save(wrapTokens(nativeTokens)!))
+        return outcome.error ? outcome : {}
+      },
+      async (): Promise<StoreReply> => {
+        const outcome = await settle(() => user.clear())
+        return outcome.error ? outcome : {}
+      },
+      locking
+        ? async ({ owner, leaseMs }: import('./native').LockRequest): Promise<StoreReply> => {
+            const outcome = await settle<unknown>(() => user.tryLock!(owner, Math.ceil(leaseMs)))
+            if (outcome.error !== undefined) return outcome
+            if (typeof outcome.value !== 'boolean') {
+              return { error: `resolved with ${kindOf(outcome.value)}, not a boolean` }
+            }
+            return { locked: outcome.value }
+          }
+        : undefined,
+      locking
+        ? async ({ owner }: import('./native').LockRequest): Promise<StoreReply> => {
+            const outcome = await settle(() => user.unlock!(owner))
+            return outcome.error ? outcome : {}
+          }
+        : undefined,
+    ))
+    callbackHandles.set(user, handle)
+  }
+  return handle
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client and session
+
+/**
+ * `new EnducoClient(options)`: mirrors the core's `ClientOptions`. Give `clientSecret` (a
+ * backend) or `tokenRelayUrl` (an app distributed to users, which cannot keep a secret), not
+ * both and not neither (`InvalidInputError`). docs/relay.md.
+ */
+export type ClientOptions = ClientOptionsBase &
+  (
+    | {
+        /** The client secret enduco issued to your app. Never logged or shown. */
+        clientSecret: string
+        tokenRelayUrl?: undefined | null
+      }
+    | {
+        clientSecret?: undefined | null
+        /** Relay mode: your backend's {@link TokenRelay}, e.g.
+         * `"https://api.example.com/enduco/relay"`. Code exchange, refresh and revoke go to
+         * `{tokenRelayUrl}/token` and `/revoke` without client credentials; data calls still go
+         * straight to enduco. Plain http only for loopback. */
+        tokenRelayUrl: string
+      }
+  )
+
+/** What every {@link ClientOptions} has, in both modes. */
+export interface ClientOptionsBase {
+  /** The client id enduco issued to your app. */
+  clientId: string
+  /** Must match a redirect URI registered with enduco exactly. */
+  redirectUri: string
+  /** `"beta"` (default), `"production"` or a base URL. */
+  environment?: Environment
+  /** PKCE S256 on the authorization request (default `true`). */
+  usePkce?: boolean
+  /** The athlete's IANA time zone for "today" in `upcomingPlans` (default: the system's). */
+  timeZone?: string
+  /** Prepended to the SDK's own User-Agent, e.g. `"MyTrainerApp/3.2"`. */
+  userAgent?: string
+  /** Establishing a connection (default 10 s). */
+  connectTimeoutSeconds?: number
+  /** One request/response exchange (default 30 s). */
+  requestTimeoutSeconds?: number
+  /** One upload exchange (default 600 s). */
+  uploadTimeoutSeconds?: number
+  /** Retries after the first attempt for transient failures (default 3; 0 disables). */
+  maxRetries?: number
+  /** Overall budget of one call including retries and waits (default 60 s); also bounds how
+   * long a call waits for another process's refresh lock. */
+  retryDeadlineSeconds?: number
+  /** Refresh when fewer than this many seconds remain on the access token (default 60; `0`
+   * refreshes only once it has expired). */
+  refreshMarginSeconds?: number
+  /** The longest one call into your {@link TokenStore} may take: `load`, `save`, `clear`,
+   * `tryLock`, `unlock` (default 10 s). A store call that takes longer (a promise that never
+   * settles) fails the SDK call with a {@link StoreError}; the session works again on the
+   * next call. */
+  storeTimeoutSeconds?: number
+  /** How long this process may hold a store's refresh lock before another may take it: what a
+   * crashed holder costs the others (default: the request timeout plus twice the store
+   * timeout plus 5 s). */
+  lockLeaseSeconds?: number
+  /** The largest answer read from a data endpoint, in bytes (default 8 MiB, at least 1024).
+   * A bigger answer, declared or streamed, fails with {@link InvalidResponseError} without
+   * being read whole. Token answers have their own fixed cap (64 KiB). */
+  maxResponseBytes?: number
+  /** Path overrides, e.g. `{ zones: '/api/v2/zones' }`. */
+  endpoints?: Partial<Record<EndpointName, string>>
+}
+
+const OPTION_TYPES = {
+  clientSecret: 'string',
+  tokenRelayUrl: 'string',
+  environment: 'string',
+  usePkce: 'boolean',
+  timeZone: 'string',
+  userAgent: 'string',
+  connectTimeoutSeconds: 'number',
+  requestTimeoutSeconds: 'number',
+  uploadTimeoutSeconds: 'number',
+  maxRetries: 'number',
+  retryDeadlineSeconds: 'number',
+  refreshMarginSeconds: 'number',
+  storeTimeoutSeconds: 'number',
+  lockLeaseSeconds: 'number',
+  maxResponseBytes: 'number',
+}
+
+function clientOptions(options: unknown): Record<string, Loose> {
+  const where = 'new EnducoClient'
+  expect(isPlainObject(options), where, 'options', 'an object', options)
+  // No clientSecret in relay mode (tokenRelayUrl instead): the core checks it has one of them.
+  for (const name of ['clientId', 'redirectUri']) {
+    expectString(where, `options.${name}`, options[name])
+  }
+  const converted: Record<string, Loose> = {
+    clientId: options.clientId,
+    redirectUri: options.redirectUri,
+  }
+  for (const [name, type] of Object.entries(OPTION_TYPES)) {
+    const value = options[name]
+    optional(value, (v) => expect(typeof v === type, where, `options.${name}`, `a ${type}`, v))
+    if (value != null) converted[name] = value
+  }
+  optional(options.endpoints, (endpoints) => {
+    expect(isPlainObject(endpoints), where, 'options.endpoints', 'an object of paths', endpoints)
+    for (const [name, path] of Object.entries(endpoints)) {
+      expectString(where, `options.endpoints.${name}`, path)
+    }
+    converted.endpoints = { ...endpoints }
+  })
+  return converted
+}
+
+/** {@link AuthorizationRequest.toStorageJSON}: a plain object, verifier included. */
+export interface StoredAuthorizationRequest {
+  url: string
+  state: string
+  codeVerifier: string | null
+  redirectUri: string
+  scopes: Scope[]
+}
+
+/** What `completeAuthorization` needs of a started authorization. */
+export interface PendingAuthorization {
+  state: string
+  codeVerifier?: string | null
+  url?: string
+  redirectUri?: string
+  scopes?: readonly string[]
+}
+
+/** The PKCE verifiers of started authorizations, out of sight of enumeration and JSON. */
+const VERIFIERS = new WeakMap<AuthorizationRequest, string | null>()
+
+/**
+ * A started authorization: keep it (in memory, or through {@link toStorageJSON} in your
+ * server-side session store) until the redirect arrives, then hand it to
+ * `completeAuthorization`.
+ *
+ * `codeVerifier` is a secret (whoever holds it and the code can finish the login): it is a
+ * getter, not an own property, so `JSON.stringify(req)`, `{ ...req }` and `console.log(req)`
+ * leave it out (`util.inspect` shows it as `[redacted]`).
+ */
+export class AuthorizationRequest {
+  /** Open this in the user's browser. */
+  readonly url: string
+  /** The CSRF token enduco echoes back in the callback. */
+  readonly state: string
+  readonly redirectUri: string
+  readonly scopes: Scope[]
+
+  private constructor(key: symbol, fields: import('./native').AuthorizationRequestObject) {
+    if (key !== INTERNAL) throw new TypeError('AuthorizationRequest has no public constructor: use client.authorizationRequest()')
+    this.url = fields.url
+    this.state = fields.state
+    this.redirectUri = fields.redirectUri
+    this.scopes = fields.scopes as Scope[]
+    VERIFIERS.set(this, fields.codeVerifier ?? null)
+  }
+
+  /** Reads a kept authorization back: what {@link toStorageJSON} gave (the object or its JSON
+   * text), or the storage form the other enduco SDKs write (snake_case with `schema_version`).
+   * @throws {InvalidInputError} for anything else, the redacted `JSON.stringify(req)` included. */
+  static fromJSON(value: StoredAuthorizationRequest | { [key: string]: JsonValue } | string): AuthorizationRequest {
+    const where = 'AuthorizationRequest.fromJSON'
+    let object: unknown = value
+    if (typeof value === 'string') {
+      try {
+        object = JSON.parse(value)
+      } catch {
+        throw invalidInput(`${where}: the text is not JSON`)
+      }
+    }
+    if (!isPlainObject(object)) throw invalidInput(`${where}: expected the object toStorageJSON() gave or its JSON text, got ${kindOf(value)}`)
+    if (!('schema_version' in object) && !('codeVerifier' in object)) {
+      throw invalidInput(`${where}: this has no codeVerifier: JSON.stringify(req) leaves the PKCE verifier out; keep req.toStorageJSON() instead`)
+    }
+    // Node's storage form (camelCase) → the core's (snake_case, schema 1); the core's as is.
+    const saved =
+      'schema_version' in object
+        ? object
+        : {
+            schema_version: 1,
+            url: object.url,
+            state: object.state,
+            code_verifier: object.codeVerifier ?? null,
+            redirect_uri: object.redirectUri,
+            scopes: object.scopes,
+          }
+    return construct(AuthorizationRequest, INTERNAL, callSync(() => native.authorizationRequestFromJson(JSON.stringify(saved))))
+  }
+
+  /** The PKCE verifier; `null` when PKCE is switched off. */
+  get codeVerifier(): string | null {
+    return VERIFIERS.get(this) ?? null
+  }
+
+  /** The whole request, verifier included, as a plain object `completeAuthorization` accepts:
+   * for a server-side session store only (never a cookie, a URL or a log). */
+  toStorageJSON(): StoredAuthorizationRequest {
+    return {
+      url: this.url,
+      state: this.state,
+      codeVerifier: this.codeVerifier,
+      redirectUri: this.redirectUri,
+      scopes: [...this.scopes],
+    }
+  }
+
+  /** @internal */
+  [util.inspect.custom](depth: number, options: InspectOptions, inspect: Inspect): string {
+    const shown = { ...this, codeVerifier: this.codeVerifier === null ? null : REDACTED }
+    return inspectAs('AuthorizationRequest', shown, depth, options, inspect)
+  }
+}
+
+/** The entry point: one per app. Holds the configuration and one HTTP connection pool. */
+export class EnducoClient {
+  /** Checks the options and builds the HTTP client; makes no request.
+   * @throws {InvalidInputError} on unusable options. */
+  constructor(options: ClientOptions) {
+    const converted = clientOptions(options)
+    NATIVE.set(this, callSync(() => new native.NativeClient(converted as import('./native').ClientOptions)))
+  }
+
+  /** Starts an authorization: a URL with a fresh `state` and (unless switched off) a PKCE
+   * S256 challenge. Makes no request.
+   * @throws {InvalidInputError} on no or unknown scopes. */
+  authorizationRequest(scopes: readonly Scope[]): AuthorizationRequest {
+    const where = 'authorizationRequest'
+    expect(Array.isArray(scopes), where, 'scopes', 'an array of scope names', scopes)
+    scopes.forEach((scope, i) => expectString(where, `scopes[${i}]`, scope))
+    const request = callSync(() => NATIVE.get(this).authorizationRequest([...scopes]))
+    return construct(AuthorizationRequest, INTERNAL, request)
+  }
+
+  /** Finishes an authorization from the URL enduco redirected the browser to: checks the
+   * state (constant time), turns `error=` into a typed error, exchanges the code.
+   * Rejects with `state_mismatch`, `authorization_denied`, `api`, … */
+  completeAuthorization(request: PendingAuthorization, callbackUrl: string, options?: CallOptions): Promise<TokenSet> {
+    return callAsync(async () => {
+      const where = 'completeAuthorization'
+      const signal = signalOnly(where, options)
+      expect(isPlainObject(request), where, 'request', 'the object authorizationRequest() returned', request)
+      expectString(where, 'request.state', request.state)
+      optional(request.codeVerifier, (v) => expectString(where, 'request.codeVerifier', v))
+      optional(request.url, (v) => expectString(where, 'request.url', v))
+      optional(request.redirectUri, (v) => expectString(where, 'request.redirectUri', v))
+      expectString(where, 'callbackUrl', callbackUrl)
+      const pending = {
+        state: request.state,
+        codeVerifier: request.codeVerifier ?? undefined,
+        url: request.url ?? undefined,
+        redirectUri: request.redirectUri ?? undefined,
+        scopes: Array.isArray(request.scopes) ? request.scopes.map(String) : undefined,
+      }
+      return wrapTokens(await abortable(signal, (cancel) => NATIVE.get(this).completeAuthorization(pending, callbackUrl, cancel)))!
+    })
+  }
+
+  /** Exchanges a code your backend received itself; pass the request's PKCE verifier. */
+  exchangeCode(code: string, codeVerifier?: string | null, options?: CallOptions): Promise<TokenSet> {
+    return callAsync(async () => {
+      expectString('exchangeCode', 'code', code)
+      optional(codeVerifier, (v) => expectString('exchangeCode', 'codeVerifier', v))
+      const signal = signalOnly('exchangeCode', options)
+      return wrapTokens(await abortable(signal, (cancel) => NATIVE.get(this).exchangeCode(code, codeVerifier ?? undefined, cancel)))!
+    })
+  }
+
+  /** A session for the user whose tokens `store` holds. Nothing is loaded until the first
+   * call. */
+  session(store: AnyTokenStore): Session {
+    const handle = storeHandle('session', store)
+    return construct(Session, INTERNAL, callSync(() => NATIVE.get(this).session(handle)))
+  }
+
+  /** Saves `tokens` into `store`, then returns the user's session. */
+  connect(store: AnyTokenStore, tokens: TokenSet): Promise<Session> {
+    return callAsync(async () => {
+      const handle = storeHandle('connect', store)
+      const nativeTokens = unwrapTokens('connect', tokens)
+      return construct(Session, INTERNAL, await NATIVE.get(this).connect(handle, nativeTokens))
+    })
+  }
+
+  /** Same as the module's {@link parseWebhook}. */
+  parseWebhook(body: WebhookBody): WebhookEvent {
+    return parseWebhook(body)
+  }
+
+  /**
+   * Acts on a deregistration webhook, but only once enduco confirms it: anyone can POST to a
+   * webhook URL, so the event alone proves nothing. Refreshes the user's grant through `store`:
+   * - enduco answers `reauthorization_required` (the user really left): the store is cleared
+   *   and the promise resolves with the user id;
+   * - the refresh works (a forged or stale event): nothing is cleared, the SDK logs a warning,
+   *   and it resolves with `null` (log it yourself too);
+   * - the refresh fails otherwise (network, store): it rejects with that error; answer the
+   *   webhook with a 5xx so enduco delivers it again.
+   * Other events (and a `store` function answering `null` for a user the app does not know)
+   * resolve with `null` without a request.
+   * @param event what {@link parseWebhook} returned (or the raw body).
+   * @param store the user's store, or a function of the event's user id returning it.
+   */
+  clearDeregisteredUser(
+    event: WebhookEvent | WebhookBody,
+    store: AnyTokenStore | ((userId: string) => AnyTokenStore | null | undefined | PromiseLike<AnyTokenStore | null | undefined>),
+    options?: CallOptions,
+  ): Promise<string | null> {
+    return callAsync(async () => {
+      const where = 'clearDeregisteredUser'
+      const signal = signalOnly(where, options)
+      const parsed: WebhookEvent =
+        isPlainObject(event as unknown) && typeof (event as Loose).type === 'string' && !toBuffer(event) ? (event as WebhookEvent) : parseWebhook(event as WebhookBody)
+      if (parsed.type !== 'user.deregistered') return null
+      let target: AnyTokenStore | null | undefined = store as AnyTokenStore
+      if (typeof store === 'function') target = await store(parsed.userId)
+      if (target == null) return null
+      const handle = storeHandle(where, target)
+      return (await abortable(signal, (cancel) => NATIVE.get(this).clearDeregisteredUser(parsed, handle, cancel))) ?? null
+    })
+  }
+}
+
+/** A successful answer of {@link Session.request} (a non-2xx answer rejects instead). */
+export class RawResponse {
+  readonly status: number
+  readonly contentType: string | null
+  readonly body: Buffer
+
+  private constructor(key: symbol, nativeResponse: InstanceType<Native['NativeRawResponse']>) {
+    if (key !== INTERNAL) throw new TypeError('RawResponse has no public constructor')
+    NATIVE.set(this, nativeResponse)
+    this.status = callSync(() => nativeResponse.status)
+    this.contentType = callSync(() => nativeResponse.contentType) ?? null
+    this.body = callSync(() => nativeResponse.body)
+  }
+  /** The body as UTF-8 text. */
+  text(): string {
+    return callSync(() => NATIVE.get(this).text())
+  }
+  /** The body parsed as JSON. @throws {InvalidResponseError} on malformed JSON. */
+  json<T = unknown>(): T {
+    return callSync(() => NATIVE.get(this).json())
+  }
+}
+
+function queryPairs(query: unknown): string[][] | undefined {
+  const where = 'request'
+  if (query == null) return undefined
+  let entries: unknown[]
+  if (query instanceof URLSearchParams) entries = [...query]
+  else if (Array.isArray(query)) entries = query
+  else if (isPlainObject(query)) entries = Object.entries(query)
+  else throw invalidInput(`${where}: options.query must be an object, an array of pairs or URLSearchParams, got ${kindOf(query)}`)
+  return entries.map((entry, i) => {
+    expect(Array.isArray(entry) && entry.length === 2, where, `options.query[${i}]`, 'a [name, value] pair', entry)
+    const [name, value] = entry as unknown[]
+    expectString(where, `query name ${i}`, name)
+    const ok = ['string', 'number', 'boolean'].includes(typeof value)
+    expect(ok, where, `query value ${JSON.stringify(name)}`, 'a string, number or boolean', value)
+    return [name, String(value)]
+  })
+}
+
+/**
+ * A workout path Node cannot stat (missing, a directory on the way is not one, no permission):
+ * an `InvalidInputError` with Node's own fields (`errno`, `syscall`, `path`) and, as `cause`,
+ * Node's system error (`code: 'ENOENT'`, …). Checked here, before the addon opens the file,
+ * so the error is Node's own rather than a reading of the core's message; a file removed
+ * between this check and the upload still fails, as the core's plain `invalid_input`.
+ */
+async function checkReadable(where: string, path: string): Promise<void> {
+  try {
+    await fs.promises.stat(path)
+  } catch (error) {
+    const cause = error as NodeJS.ErrnoException | undefined
+    if (typeof cause?.code !== 'string' || typeof cause.errno !== 'number') throw cause
+    throw new InvalidInputError(
+      `invalid input: ${where}: cannot read ${path}: ${cause.message}`,
+      { errno: cause.errno, syscall: cause.syscall!, path: cause.path ?? path },
+      { cause },
+    )
+  }
+}
+
+/** Options of {@link Session.uploadWorkout}. */
+export interface UploadOptions extends CallOptions {
+  /** The file name enduco sees (default: the path's name, or `workout.fit`). */
+  fileName?: string
+  /** Bytes of the file sent so far and the file's size: monotonic, the last call has
+   * `sent === total`, and every call happens before the upload's Promise settles. The first
+   * call, `(0, total)`, comes after the file passed its checks and has returned before any
+   * byte is sent. A callback that throws is reported once as a process warning; the upload
+   * goes on. */
+  onProgress?: (sent: number, total: number) => void
+}
+
+/** Options of {@link Session.request}. */
+export interface RequestOptions extends CallOptions {
+  /** Query parameters. */
+  query?: Record<string, string | number | boolean> | ReadonlyArray<readonly [string, string]> | URLSearchParams
+  /** Sent as JSON. */
+  body?: JsonValue
+}
+
+/**
+ * One user's connection to enduco. Tokens are refreshed ahead of expiry and once on a 401,
+ * one refresh at a time however many calls are in flight, and saved through the store before
+ * any caller uses them.
+ */
+export class Session {
+  private constructor(key: symbol, nativeSession: unknown) {
+    if (key !== INTERNAL) throw new TypeError('Session has no public constructor: use client.session(store)')
+    NATIVE.set(this, nativeSession)
+  }
+
+  /** enduco's id for this user (the access token's `sub`). Makes no request. */
+  userId(): Promise<string> {
+    return callAsync(() => NATIVE.get(this).userId())
+  }
+
+  /** The scopes the user granted. Makes no request. */
+  grantedScopes(): Promise<string[]> {
+    return callAsync(() => NATIVE.get(this).grantedScopes())
+  }
+
+  /** The current tokens as stored (without refreshing). */
+  tokens(): Promise<TokenSet> {
+    return callAsync(async () => wrapTokens(await NATIVE.get(this).tokens())!)
+  }
+
+  /** The user's intensity zones per sport and metric. Needs `user_read`. */
+  intensityZones(options?: CallOptions): Promise<IntensityZones> {
+    return callAsync(() => {
+      const signal = signalOnly('intensityZones', options)
+      return abortable(signal, (cancel) => NATIVE.get(this).intensityZones(cancel))
+    })
+  }
+
+  /** The next `days` days (1 to 7, default 7) of plans, starting today in the athlete's time
+   * zone. Needs `plans_read`. */
+  upcomingPlans(days = 7, options?: CallOptions): Promise<PlannedWorkout[]> {
+    return callAsync(() => {
+      expect(typeof days === 'number', 'upcomingPlans', 'days', 'a number', days)
+      const signal = signalOnly('upcomingPlans', options)
+      return abortable(signal, (cancel) => NATIVE.get(this).upcomingPlans(days, cancel))
+    })
+  }
+
+  /** Planned workouts from `from` to `to` (inclusive, `YYYY-MM-DD`, at most 7 days).
+   * Needs `plans_read`. For a `Date`, pass {@link isoDate}`(date)` (its local calendar date). */
+  trainingPlans(from: IsoDate, to: IsoDate, options?: CallOptions): Promise<PlannedWorkout[]> {
+    return callAsync(() => {
+      const hint = (value: unknown) => (value instanceof Date ? ' (isoDate(date) gives the athlete\'s local date of a Date)' : '')
+      expect(typeof from === 'string', 'trainingPlans', 'from (YYYY-MM-DD)', 'a string', from, hint(from))
+      expect(typeof to === 'string', 'trainingPlans', 'to (YYYY-MM-DD)', 'a string', to, hint(to))
+      const signal = signalOnly('trainingPlans', options)
+      return abortable(signal, (cancel) => NATIVE.get(this).trainingPlans(from, to, cancel))
+    })
+  }
+
+  /**
+   * Uploads a finished workout: a FIT file path (streamed) or its bytes. The file is checked
+   * first and nothing is sent if it is defective (`invalid_input` naming the defect). A file
+   * on disk is checked again as it streams: if it changed since the check (still being
+   * written, replaced) the upload is cut off, enduco stores nothing, and the call rejects with
+   * `invalid_input` ("… changed while it was being uploaded …"). A file enduco already has
+   * resolves with `duplicate: true`. Needs `workouts_write`. A path Node cannot stat
+   * (missing: `ENOENT`) rejects before anything is sent with an {@link InvalidInputError}
+   * carrying Node's `errno`, `syscall` and `path`, its `cause` Node's own system error.
+   */
+  uploadWorkout(source: string | Uint8Array | ArrayBuffer, options: UploadOptions = {}): Promise<UploadResult> {
+    return callAsync(async () => {
+      const where = 'uploadWorkout'
+      expect(isPlainObject(options), where, 'options', 'an object', options)
+      const { fileName, onProgress } = options
+      const signal = signalOf(where, options)
+      optional(fileName, (v) => expectString(where, 'options.fileName', v))
+      optional(onProgress, (v) => expect(typeof v === 'function', where, 'options.onProgress', 'a function', v))
+      let progress: ((sent: number, total: number) => void) | undefined
+      if (onProgress != null) {
+        let warned = false
+        progress = (sent, total) => {
+          try {
+            onProgress(sent, total)
+          } catch (error) {
+            if (!warned) {
+              warned = true
+              process.emitWarning(`enduco: onProgress threw (${describeThrown(error)}); the upload goes on`, {
+                code: 'ENDUCO_PROGRESS_CALLBACK',
+              })
+            }
+          }
+        }
+      }
+      const session = NATIVE.get(this)
+      if (typeof source === 'string') {
+        if (signal?.aborted) throw abortError(signal)
+        await checkReadable(where, source)
+        return abortable(signal, (cancel) => session.uploadWorkoutPath(source, fileName ?? undefined, progress, cancel))
+      }
+      const bytes = toBuffer(source)
+      if (!bytes) {
+        throw invalidInput(`${where}: source must be a file path or a Buffer/Uint8Array of a FIT file, got ${kindOf(source)}`)
+      }
+      return abortable(signal, (cancel) => session.uploadWorkoutBytes(bytes, fileName ?? undefined, progress, cancel))
+    })
+  }
+
+  /** Escape hatch for endpoints the typed API lacks: authentication, refresh and retries
+   * applied; a non-2xx answer rejects with the typed error it means. */
+  request(method: string, path: string, options: RequestOptions = {}): Promise<RawResponse> {
+    return callAsync(async () => {
+      expectString('request', 'method', method)
+      expectString('request', 'path', path)
+      expect(isPlainObject(options), 'request', 'options', 'an object', options)
+      const signal = signalOf('request', options)
+      const query = queryPairs(options.query)
+      const body = options.body === undefined ? undefined : options.body
+      return construct(RawResponse, INTERNAL, await abortable(signal, (cancel) => NATIVE.get(this).request(method, path, query, body, cancel)))
+    })
+  }
+
+  /** Refreshes now and saves the new tokens. */
+  refresh(options?: CallOptions): Promise<TokenSet> {
+    return callAsync(async () => {
+      const signal = signalOnly('refresh', options)
+      return wrapTokens(await abortable(signal, (cancel) => NATIVE.get(this).refresh(cancel)))!
+    })
+  }
+
+  /** Revokes the grant at enduco, then clears the store (use when the user disconnects). */
+  revoke(options?: CallOptions): Promise<void> {
+    return callAsync(async () => {
+      const signal = signalOnly('revoke', options)
+      await abortable(signal, (cancel) => NATIVE.get(this).revoke(cancel))
+    })
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Token relay (the server half of relay mode, docs/relay.md)
+
+/** The largest request body a relay reads (16 KiB); its handler reads at most one byte more. */
+export const MAX_RELAY_REQUEST_BYTES: number = native.MAX_RELAY_REQUEST_BYTES
+/** relay → what it shows of itself (never the secret) */
+const RELAY_DESCRIPTIONS = new WeakMap<TokenRelay, { environment: string; clientId: string }>()
+/** The most of an over-long body a handler reads and throws away before it drops the connection. */
+const RELAY_DISCARD_BYTES = 1024 * 1024
+const RELAY_OPTION_TYPES = {
+  environment: 'string',
+  userAgent: 'string',
+  connectTimeoutSeconds: 'number',
+  requestTimeoutSeconds: 'number',
+  maxRetries: 'number',
+  retryDeadlineSeconds: 'number',
+}
+
+/** `new TokenRelay(options)`: your app's id and secret, and where enduco is. */
+export interface TokenRelayOptions {
+  clientId: string
+  /** Never logged or shown. */
+  clientSecret: string
+  /** `"beta"` (default), `"production"` or a base URL. */
+  environment?: Environment
+  /** Prepended to the relay's User-Agent (which names it `enduco-token-relay`). */
+  userAgent?: string
+  connectTimeoutSeconds?: number
+  requestTimeoutSeconds?: number
+  maxRetries?: number
+  retryDeadlineSeconds?: number
+  /** Path overrides of enduco's `token` and `revoke` endpoints. */
+  endpoints?: Partial<Record<EndpointName, string>>
+}
+
+/** One relay answer: send `status`, `headers` and `body` as they are. `body` holds tokens. */
+export interface RelayAnswer {
+  status: number
+  /** `Content-Type: application/json`, `Cache-Control: no-store`. */
+  headers: Record<string, string>
+  body: Buffer
+  /** enduco's user id after a successful code exchange or refresh, else `null`. */
+  userId: string | null
+}
+
+/** Options of {@link TokenRelay.handler}. */
+export interface RelayHandlerOptions {
+  /** Called with enduco's user id after a successful exchange or refresh through the relay
+   * (never with a token), before the answer goes out: record which of your users holds which
+   * enduco account. If it throws or rejects, a warning is emitted and the app still gets its
+   * tokens. */
+  onTokens?: (userId: string) => void | Promise<void>
+}
+
+/** A `node:http` request listener; also Express/Connect middleware. */
+export type RelayRequestHandler = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void
+
+function relayHeaders(): Record<string, string> {
+  return { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }
+}
+
+function relayError(error: string, description: string): Buffer {
+  return Buffer.from(JSON.stringify({ error, error_description: description }), 'utf8')
+}
+
+/** Writes one relay answer on a `node:http` response. */
+function sendRelayAnswer(res: import('node:http').ServerResponse, status: number, headers: Record<string, string>, body: Buffer): void {
+  if (res.headersSent || res.writableEnded) return
+  res.writeHead(status, { ...headers, 'Content-Length': String(body.length) })
+  res.end(body)
+}
+
+/** Runs the `onTokens` hook; a failure is reported, never thrown: the app gets its tokens. */
+async function notifyTokens(onTokens: (userId: string) => void | Promise<void>, userId: string): Promise<void> {
+  try {
+    await onTokens(userId)
+  } catch (error) {
+    process.emitWarning(`enduco: onTokens failed for enduco user ${userId} (${describeThrown(error)}); the answer was sent`, {
+      code: 'ENDUCO_RELAY_HOOK',
+    })
+  }
+}
+
+/**
+ * The server half of relay mode, on the backend that holds the client secret: checks each app
+ * request (size, operation, form), forwards it to enduco with the client credentials and hands
+ * enduco's answer back. It keeps no tokens, logs none, and never shows its secret
+ * (`toString`, `JSON.stringify`, `util.inspect`). Create one per process.
+ */
+export class TokenRelay {
+  /** @throws {InvalidInputError} on unusable options (no secret, a `tokenRelayUrl`). */
+  constructor(options: TokenRelayOptions) {
+    const where = 'new TokenRelay'
+    expect(isPlainObject(options), where, 'options', 'an object', options)
+    expectString(where, 'options.clientId', options.clientId)
+    expectString(where, 'options.clientSecret', options.clientSecret)
+    if ((options as Loose).tokenRelayUrl != null) {
+      throw invalidInput(`${where}: a token relay talks to enduco with the client secret; it cannot use a relay itself (no tokenRelayUrl)`)
+    }
+    const converted: Record<string, Loose> = { clientId: options.clientId, clientSecret: options.clientSecret }
+    for (const [name, type] of Object.entries(RELAY_OPTION_TYPES)) {
+      const value = (options as Loose)[name]
+      optional(value, (v) => expect(typeof v === type, where, `options.${name}`, `a ${type}`, v))
+      if (value != null) converted[name] = value
+    }
+    optional(options.endpoints, (endpoints) => {
+      expect(isPlainObject(endpoints), where, 'options.endpoints', 'an object of paths', endpoints)
+      for (const [name, path] of Object.entries(endpoints)) expectString(where, `options.endpoints.${name}`, path)
+      converted.endpoints = { ...endpoints }
+    })
+    NATIVE.set(this, callSync(() => new native.NativeTokenRelay(converted as import('./native').RelayOptions)))
+    RELAY_DESCRIPTIONS.set(this, { environment: options.environment ?? 'beta', clientId: options.clientId })
+  }
+
+  /** One app request: `path`'s last segment names the operation (`…/token`, `…/revoke`),
+   * `body` at most {@link MAX_RELAY_REQUEST_BYTES} + 1 bytes of it. A longer body, another
+   * path, a non-form body, a missing or repeated parameter or another grant type is a 400 with
+   * an OAuth error body, and nothing is forwarded. */
+  handle(path: string, contentType: string | null | undefined, body: Uint8Array | string): Promise<RelayAnswer> {
+    return callAsync(async () => {
+      const where = 'TokenRelay.handle'
+      expectString(where, 'path', path)
+      optional(contentType, (v) => expectString(where, 'contentType', v))
+      const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : toBuffer(body ?? Buffer.alloc(0))
+      if (!bytes) throw invalidInput(`${where}: body must be a Buffer, a Uint8Array or a string, got ${kindOf(body)}`)
+      const answer = await NATIVE.get(this).handle(path, contentType ?? undefined, bytes)
+      return { status: answer.status, headers: relayHeaders(), body: answer.body, userId: answer.userId ?? null }
+    })
+  }
+
+  /** `http.createServer(relay.handler())`, or `app.use('/enduco/relay', relay.handler())`
+   * before any body parser: serves `POST …/token` and `POST …/revoke` under any prefix,
+   * reading at most {@link MAX_RELAY_REQUEST_BYTES} + 1 bytes of a body. */
+  handler(options: RelayHandlerOptions = {}): RelayRequestHandler {
+    const where = 'TokenRelay.handler'
+    expect(isPlainObject(options), where, 'options', 'an object', options)
+    const { onTokens } = options
+    optional(onTokens, (v) => expect(typeof v === 'function', where, 'options.onTokens', 'a function', v))
+    const relay = this
+    const limit = MAX_RELAY_REQUEST_BYTES + 1
+    type Request = import('node:http').IncomingMessage & { body?: unknown }
+    type Response = import('node:http').ServerResponse
+
+    const answer = async (req: Request, res: Response, body: Buffer) => {
+      let result
+      try {
+        const path = String(req.url ?? '').split('?')[0]!
+        const contentType = typeof req.headers['content-type'] === 'string' ? req.headers['content-type'] : undefined
+        result = await relay.handle(path, contentType, body)
+      } catch (error) {
+        sendRelayAnswer(res, 500, relayHeaders(), relayError('server_error', 'the relay failed; try again later'))
+        process.emitWarning(`enduco: token relay failed (${describeThrown(error)})`, { code: 'ENDUCO_RELAY' })
+        return
+      }
+      if (onTokens && result.userId && result.status >= 200 && result.status < 300) {
+        await notifyTokens(onTokens, result.userId)
+      }
+      sendRelayAnswer(res, result.status, result.headers, result.body)
+    }
+
+    return (req: Request, res: Response) => {
+      if (req.method !== 'POST') {
+        const body = relayError('invalid_request', 'the relay serves POST …/token and POST …/revoke')
+        sendRelayAnswer(res, 405, { ...relayHeaders(), Allow: 'POST' }, body)
+        req.resume()
+        return
+      }
+      // A body parser that ran first (express.raw) left the bytes; one that parsed them into
+      // an object cannot give the exact form back.
+      if (Buffer.isBuffer(req.body)) {
+        answer(req, res, req.body.subarray(0, limit))
+        return
+      }
+      if (req.readableEnded) {
+        const body = relayError('server_error', 'the relay needs the raw body: mount it before any body parser')
+        sendRelayAnswer(res, 500, relayHeaders(), body)
+        return
+      }
+      const chunks: Buffer[] = []
+      let size = 0
+      let discarded = 0
+      let done = false
+      const finish = () => {
+        if (done) return
+        done = true
+        answer(req, res, Buffer.concat(chunks, size))
+      }
+      req.on('data', (chunk: Buffer) => {
+        if (done) {
+          // Past the limit: throw the rest away (bounded) so the client reads the 400 instead
+          // of a reset connection.
+          discarded += chunk.length
+          if (discarded > RELAY_DISCARD_BYTES) req.destroy()
+          return
+        }
+        const take = Math.min(chunk.length, limit - size)
+        chunks.push(take === chunk.length ? chunk : chunk.subarray(0, take))
+        size += take
+        if (size >= limit) finish()
+      })
+      req.on('end', finish)
+      req.on('error', () => {
+        done = true
+      })
+    }
+  }
+
+  toString(): string {
+    const { environment, clientId } = RELAY_DESCRIPTIONS.get(this)!
+    return `TokenRelay(environment ${environment}, client ${clientId}, secret redacted)`
+  }
+
+  /** `{ environment, clientId, clientSecret: '[redacted]' }`. */
+  toJSON(): { environment: string; clientId: string; clientSecret: '[redacted]' } {
+    return { ...RELAY_DESCRIPTIONS.get(this)!, clientSecret: REDACTED }
+  }
+
+  /** @internal */
+  [util.inspect.custom](depth: number, options: InspectOptions, inspect: Inspect): string {
+    return inspectAs('TokenRelay', this.toJSON(), depth, options, inspect)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Webhooks
+
+/** The user revoked the app's access on enduco's side: clear their tokens, stop syncing. */
+export interface UserDeregisteredEvent {
+  type: 'user.deregistered'
+  userId: string
+  occurredAt: IsoInstant | null
+}
+
+/** The user's plan changed (between `from` and `to` when given): re-fetch those plans. */
+export interface PlanChangedEvent {
+  type: 'plan.changed'
+  userId: string
+  from: IsoDate | null
+  to: IsoDate | null
+  occurredAt: IsoInstant | null
+}
+
+/** Anything the SDK could not read. Log it; answer the webhook with 2xx anyway. */
+export interface UnknownWebhookEvent {
+  type: 'unknown'
+  /** The body as text. */
+  raw: string
+}
+
+export type WebhookEvent = UserDeregisteredEvent | PlanChangedEvent | UnknownWebhookEvent
+
+/** A webhook body: the raw bytes or text, or JSON a framework already parsed. */
+export type WebhookBody = string | Uint8Array | ArrayBuffer | { [key: string]: JsonValue }
+
+/** Reads a webhook body enduco POSTed to your app. Never throws on content: whatever it cannot
+ * read comes back as `{ type: 'unknown', raw }`. */
+export function parseWebhook(body: WebhookBody): WebhookEvent {
+  let bytes
+  if (typeof body === 'string') bytes = Buffer.from(body, 'utf8')
+  else bytes = toBuffer(body)
+  if (!bytes && isPlainObject(body)) bytes = Buffer.from(JSON.stringify(body), 'utf8')
+  if (!bytes) throw invalidInput(`parseWebhook: body must be a string, a Buffer or a parsed JSON object, got ${kindOf(body)}`)
+  return callSync(() => native.parseWebhook(bytes))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Planned workouts as device files (the core's writers; identical in every language)
+
+/** The core's export of `plan` (a PlannedWorkout object) as `format`, zones optional. */
+function exportWorkout(where: string, plan: unknown, zones: unknown, format: string): Buffer {
+  if (!isPlainObject(plan)) throw invalidInput(`${where}: plan must be a planned workout object, got ${kindOf(plan)}`)
+  if (zones !== undefined && zones !== null && !isPlainObject(zones)) {
+    throw invalidInput(`${where}: zones must be the intensityZones() object or null, got ${kindOf(zones)}`)
+  }
+  return callSync(() => native.exportWorkout(plan, zones ?? null, format))
+}
+
+/** The workout as a FIT workout file (file type 5) for Garmin, Wahoo and Hammerhead devices:
+ * repeats kept as FIT repeat steps, zone targets resolved with `zones` (else FIT zone numbers).
+ * A step FIT cannot hold throws `InvalidInputError` naming the step. */
+export function toFitWorkout(plan: PlannedWorkout, zones?: IntensityZones | null): Buffer {
+  return exportWorkout('toFitWorkout', plan, zones, 'fit')
+}
+
+/** The workout as ZWO (Zwift workout XML), power as a fraction of the FTP in `zones`: cycling,
+ * time-based, power targets only (else `InvalidInputError`). */
+export function toZwo(plan: PlannedWorkout, zones?: IntensityZones | null): string {
+  return exportWorkout('toZwo', plan, zones, 'zwo').toString('utf8')
+}
+
+/** The workout as an ERG file: rows of minutes and watts, repeats written out. */
+export function toErg(plan: PlannedWorkout, zones?: IntensityZones | null): string {
+  return exportWorkout('toErg', plan, zones, 'erg').toString('utf8')
+}
+
+/** The workout as an MRC file: rows of minutes and percent of the FTP in `zones`. */
+export function toMrc(plan: PlannedWorkout, zones?: IntensityZones | null): string {
+  return exportWorkout('toMrc', plan, zones, 'mrc').toString('utf8')
+}
+
+// ---------------------------------------------------------------------------------------------
+// The models' helpers (the core's methods; models are plain objects, so these are functions)
+
+function checkPlan(where: string, plan: unknown): void {
+  if (!isPlainObject(plan)) throw invalidInput(`${where}: plan must be a planned workout object, got ${kindOf(plan)}`)
+}
+
+function checkZones(where: string, zones: unknown, required: boolean): unknown {
+  if (zones == null && !required) return null
+  if (!isPlainObject(zones)) {
+    throw invalidInput(`${where}: zones must be the intensityZones() object${required ? '' : ' or null'}, got ${kindOf(zones)}`)
+  }
+  return zones
+}
+
+/** The workout as a flat list of steps as a device plays it: repeats expanded (nested too),
+ * zone targets resolved to absolute bounds with `zones` (explicit bounds need none). */
+export function timeline(plan: PlannedWorkout, zones?: IntensityZones | null): TimelineSegment[] {
+  checkPlan('timeline', plan)
+  return callSync(() => native.timeline(plan, checkZones('timeline', zones, false)))
+}
+
+export interface CheckedTimeline {
+  segments: TimelineSegment[]
+  truncated: boolean
+}
+
+/** {@link timeline}, and whether it was cut short (`truncated`: a hostile or broken plan). */
+export function timelineChecked(plan: PlannedWorkout, zones?: IntensityZones | null): CheckedTimeline {
+  checkPlan('timelineChecked', plan)
+  return callSync(() => native.timelineChecked(plan, checkZones('timelineChecked', zones, false)))
+}
+
+/** A rest day: no steps, no duration, distance or load. */
+export function isRestDay(plan: PlannedWorkout): boolean {
+  checkPlan('isRestDay', plan)
+  return callSync(() => native.isRestDay(plan))
+}
+
+export interface LocalStart {
+  /** The athlete's calendar date, `YYYY-MM-DD`. */
+  date: IsoDate
+  /** Wall-clock time there, `HH:MM:SS`. */
+  time: string
+  /** The IANA zone, e.g. `Europe/Berlin`. */
+  timeZone: string
+  /** The UTC offset at that moment, e.g. `+02:00`. */
+  offset: string
+  /** The same moment in UTC (`…Z`). */
+  instant: IsoInstant
+  /** The same moment with its offset, e.g. `2026-03-29T09:00:00+02:00`. */
+  iso: string
+}
+
+/**
+ * The planned start on the athlete's wall clock, DST applied, or `null` without a start time or
+ * for a time zone this system's database lacks. A plain object that cannot pass for UTC: read
+ * `date`/`time` for display, `iso` or `instant` for a `Date`.
+ */
+export function localStart(plan: PlannedWorkout): LocalStart | null {
+  checkPlan('localStart', plan)
+  return callSync(() => native.localStart(plan)) ?? null
+}
+
+/** The user's zone table for `sport` and `metric`, or `null`. Names as enduco sends them
+ * (aliases such as `bike` too); an unknown name only matches a table that is unknown as well. */
+export function forSport(zones: IntensityZones, sport: Sport | (string & {}), metric: Metric | (string & {})): SportZones | null {
+  checkZones('forSport', zones, true)
+  expectString('forSport', 'sport', sport)
+  expectString('forSport', 'metric', metric)
+  return callSync(() => native.forSport(zones, sport, metric)) ?? null
+}
+
+/** A step's target as absolute bounds for `sport` (zone looked up, percentages of the
+ * threshold computed), or `null` when it cannot be made absolute. */
+export function resolveTarget(zones: IntensityZones, sport: Sport | (string & {}), target: Partial<StepTarget>): ResolvedTarget | null {
+  checkZones('resolveTarget', zones, true)
+  expectString('resolveTarget', 'sport', sport)
+  expect(isPlainObject(target), 'resolveTarget', 'target', "a step's target object", target)
+  return callSync(() => native.resolveTarget(zones, sport, target)) ?? null
+}
+
+export interface FitSummary {
+  /** 12 or 14. */
+  headerSize: number
+  dataSize: number
+  fileSize: number
+  /** 4: activity. */
+  fileType: number
+  /** FIT time (seconds since 1989-12-31T00:00:00Z), when present. */
+  timeCreated: number | null
+  fileCrc: number
+}
+
+/** The FIT pre-flight {@link Session.uploadWorkout} runs.
+ * @throws {InvalidInputError} naming the defect. */
+export function checkFit(bytes: Uint8Array | ArrayBuffer): FitSummary {
+  const buffer = toBuffer(bytes)
+  if (!buffer) throw invalidInput(`checkFit: bytes must be a Buffer/Uint8Array of a FIT file, got ${kindOf(bytes)}`)
+  return callSync(() => native.checkFit(buffer))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Calendar dates (the athlete's local dates, `YYYY-MM-DD`)
+
+/** The `Date` at LOCAL midnight of the athlete's calendar date `YYYY-MM-DD`. (`new
+ * Date('2026-12-01')` is midnight UTC: the evening of Nov 30 west of Greenwich.)
+ * @throws {InvalidInputError} for text that is not a real date. */
+export function localDate(date: IsoDate): Date {
+  const text = date
+  expectString('localDate', 'date (YYYY-MM-DD)', text)
+  const [year, month, day] = callSync(() => native.calendarDate(text)) as [number, number, number]
+  const local = new Date(year, month - 1, day)
+  if (year < 100) local.setFullYear(year) // new Date(y, …) maps 0–99 to 1900–1999
+  return local
+}
+
+/** The calendar date `YYYY-MM-DD` of a `Date`'s LOCAL fields (`toISOString()` gives UTC's). */
+export function isoDate(date: Date): IsoDate {
+  const ok = date instanceof Date && !Number.isNaN(date.getTime())
+  expect(ok, 'isoDate', 'date', 'a valid Date', date)
+  const pad = (n: number, width: number) => String(n).padStart(width, '0')
+  const year = date.getFullYear()
+  if (year < 0 || year > 9999) throw invalidInput(`isoDate: the year ${year} has no YYYY-MM-DD form`)
+  return `${pad(year, 4)}-${pad(date.getMonth() + 1, 2)}-${pad(date.getDate(), 2)}`
+}
+
+/**
+ * FOR THE SDK'S OWN TESTS ONLY, not part of the API: panics on purpose inside the addon's
+ * wrappers every real call goes through. `_panicForTests(false)` throws, `_panicForTests(true)`
+ * returns a Promise that rejects; either way with an `EnducoError` of code `internal`.
+ */
+function panicForTests(isAsync: boolean): unknown {
+  if (isAsync) return callAsync(() => native._panicForTests(true))
+  return callSync(() => native._panicForTests(false))
+}
+
+// tsc's CommonJS output marks `exports` with `__esModule`, which this package never had (it
+// would make `import enduco from 'enduco'` in transpiled code look for a `default` export): the
+// module's value is a plain copy of the exports instead.
+module.exports = { ...exports }
+// Hidden (not enumerable, not in the types): see panicForTests.
+Object.defineProperty(module.exports, '_panicForTests', { value: panicForTests, enumerable: false })
