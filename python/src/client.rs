@@ -141,8 +141,15 @@ fn deregistered_store(
 
 /// Reads a webhook body enduco POSTed to the app. Never raises for content: what the SDK does
 /// not recognise comes back with `type == "unknown"` and the body in `raw`.
+#[cfg_attr(
+    feature = "stub-gen",
+    pyo3_stub_gen_derive::gen_stub_pyfunction(module = "enduco._enduco")
+)]
+#[cfg_attr(not(feature = "stub-gen"), pyo3_stub_gen_derive::remove_gen_stub)]
 #[pyfunction]
-pub(crate) fn parse_webhook(body: &Bound<'_, PyAny>) -> PyResult<PyWebhookEvent> {
+pub(crate) fn parse_webhook(
+    #[gen_stub(override_type(type_repr = "_Body", imports = ("typing")))] body: &Bound<'_, PyAny>,
+) -> PyResult<PyWebhookEvent> {
     Ok(PyWebhookEvent::parse(&body_bytes(body)?))
 }
 
@@ -161,18 +168,130 @@ fn client_repr(py: Python<'_>, name: &str, client: &EnducoClient) -> PyResult<St
     ))
 }
 
+// The clients' constructors take the core's `ClientOptions` as keyword arguments
+// (`**options`, sent to the core as JSON); the stubs name each option with its type.
+#[cfg(feature = "stub-gen")]
+pyo3_stub_gen::inventory::submit! {
+    pyo3_stub_gen::derive::gen_methods_from_python! {
+        r#"
+        import typing
+
+        class PyEnducoClient:
+            def __new__(
+                cls,
+            client_id: str,
+            client_secret: str | None = None,
+            redirect_uri: str = ...,
+            *,
+            token_relay_url: str | None = None,
+            environment: str | None = None,
+            use_pkce: bool | None = None,
+            time_zone: str | None = None,
+            user_agent: str | None = None,
+            connect_timeout_seconds: float | None = None,
+            request_timeout_seconds: float | None = None,
+            upload_timeout_seconds: float | None = None,
+            max_retries: int | None = None,
+            retry_deadline_seconds: float | None = None,
+            refresh_margin_seconds: float | None = None,
+            store_timeout_seconds: float | None = None,
+            lock_lease_seconds: float | None = None,
+            max_response_bytes: int | None = None,
+            endpoints: typing.Mapping[str, str] | None = None,
+            ) -> EnducoClient:
+                """Keyword arguments mirror the core's ``ClientOptions`` (all optional):
+
+                - ``token_relay_url``: relay mode, for an app distributed to users (desktop, CLI),
+                  which cannot keep a secret: pass no ``client_secret``; code exchange, refresh and
+                  revoke go to ``{token_relay_url}/token`` and ``/revoke`` (the partner's
+                  ``TokenRelay``), data calls still straight to enduco. Neither a secret nor a relay,
+                  or both, raises ``InvalidInputError``;
+                - ``refresh_margin_seconds``: refresh when less than this is left on the access token
+                  (default 60; 0 = only once it has expired);
+                - ``store_timeout_seconds``: the longest one token store call (load, save, clear,
+                  try_lock, unlock) may take before the SDK call fails with ``StoreError`` (default 10);
+                - ``lock_lease_seconds``: the lease asked for in ``try_lock`` — how long a process that
+                  crashed while refreshing blocks the others (default: the request timeout plus twice
+                  the store timeout plus 5 s);
+                - ``max_response_bytes``: the largest answer read from a data endpoint (at least 1024;
+                  default 8 MiB); a bigger one fails with ``InvalidResponseError`` without being read
+                  whole. Token answers have a fixed 64 KiB cap.
+                """
+        "#
+    }
+}
+
+#[cfg(feature = "stub-gen")]
+pyo3_stub_gen::inventory::submit! {
+    pyo3_stub_gen::derive::gen_methods_from_python! {
+        r#"
+        import typing
+
+        class PyAsyncEnducoClient:
+            def __new__(
+                cls,
+            client_id: str,
+            client_secret: str | None = None,
+            redirect_uri: str = ...,
+            *,
+            token_relay_url: str | None = None,
+            environment: str | None = None,
+            use_pkce: bool | None = None,
+            time_zone: str | None = None,
+            user_agent: str | None = None,
+            connect_timeout_seconds: float | None = None,
+            request_timeout_seconds: float | None = None,
+            upload_timeout_seconds: float | None = None,
+            max_retries: int | None = None,
+            retry_deadline_seconds: float | None = None,
+            refresh_margin_seconds: float | None = None,
+            store_timeout_seconds: float | None = None,
+            lock_lease_seconds: float | None = None,
+            max_response_bytes: int | None = None,
+            endpoints: typing.Mapping[str, str] | None = None,
+            ) -> AsyncEnducoClient:
+                """Keyword arguments mirror the core's ``ClientOptions`` (all optional):
+
+                - ``token_relay_url``: relay mode, for an app distributed to users (desktop, CLI),
+                  which cannot keep a secret: pass no ``client_secret``; code exchange, refresh and
+                  revoke go to ``{token_relay_url}/token`` and ``/revoke`` (the partner's
+                  ``TokenRelay``), data calls still straight to enduco. Neither a secret nor a relay,
+                  or both, raises ``InvalidInputError``;
+                - ``refresh_margin_seconds``: refresh when less than this is left on the access token
+                  (default 60; 0 = only once it has expired);
+                - ``store_timeout_seconds``: the longest one token store call (load, save, clear,
+                  try_lock, unlock) may take before the SDK call fails with ``StoreError`` (default 10);
+                - ``lock_lease_seconds``: the lease asked for in ``try_lock`` — how long a process that
+                  crashed while refreshing blocks the others (default: the request timeout plus twice
+                  the store timeout plus 5 s);
+                - ``max_response_bytes``: the largest answer read from a data endpoint (at least 1024;
+                  default 8 MiB); a bigger one fails with ``InvalidResponseError`` without being read
+                  whole. Token answers have a fixed 64 KiB cap.
+                """
+        "#
+    }
+}
+
 /// The entry point: authorize users, exchange codes, open sessions. One per app; every method
 /// blocks (releasing the GIL) until done. See `AsyncEnducoClient` for coroutines.
+#[cfg_attr(
+    feature = "stub-gen",
+    pyo3_stub_gen_derive::gen_stub_pyclass(module = "enduco._enduco")
+)]
 #[pyclass(name = "EnducoClient", module = "enduco", frozen)]
 pub struct PyEnducoClient {
     inner: EnducoClient,
 }
 
+#[cfg_attr(feature = "stub-gen", pyo3_stub_gen_derive::gen_stub_pymethods)]
+#[cfg_attr(not(feature = "stub-gen"), pyo3_stub_gen_derive::remove_gen_stub)]
 #[pymethods]
 impl PyEnducoClient {
     #[new]
     // `redirect_uri` is required: its default (shown as `...`) only lets a relay client skip
-    // the secret and still name it; `build_client` raises `TypeError` without it.
+    // the secret and still name it; `build_client` raises `TypeError` without it. The stub's
+    // signature, which names the options, is submitted above.
+    #[gen_stub(skip)]
     #[pyo3(signature = (client_id, client_secret=None, redirect_uri=Option::<String>::None, **options))]
     fn new(
         py: Python<'_>,
@@ -189,7 +308,7 @@ impl PyEnducoClient {
     fn authorization_request(
         &self,
         py: Python<'_>,
-        scopes: &Bound<'_, PyAny>,
+        #[gen_stub(override_type(type_repr = "typing.Sequence[str]", imports = ("typing")))] scopes: &Bound<'_, PyAny>,
     ) -> PyResult<PyAuthorizationRequest> {
         let scopes = parse_scopes(py, scopes)?;
         self.inner
@@ -233,7 +352,13 @@ impl PyEnducoClient {
     }
 
     /// A session for the user whose tokens `store` holds (nothing is loaded yet).
-    fn session(&self, store: &Bound<'_, PyAny>) -> PyResult<PySession> {
+    fn session(
+        &self,
+        #[gen_stub(override_type(type_repr = "_Store", imports = ("typing")))] store: &Bound<
+            '_,
+            PyAny,
+        >,
+    ) -> PyResult<PySession> {
         let (store, _) = resolve_store(store, false)?;
         Ok(PySession {
             inner: in_runtime(|| self.inner.session(store)),
@@ -244,7 +369,10 @@ impl PyEnducoClient {
     fn connect(
         &self,
         py: Python<'_>,
-        store: &Bound<'_, PyAny>,
+        #[gen_stub(override_type(type_repr = "_Store", imports = ("typing")))] store: &Bound<
+            '_,
+            PyAny,
+        >,
         tokens: PyRef<'_, PyTokenSet>,
     ) -> PyResult<PySession> {
         let (store, _) = resolve_store(store, false)?;
@@ -255,7 +383,13 @@ impl PyEnducoClient {
     }
 
     /// Same as the module-level `enduco.parse_webhook`.
-    fn parse_webhook(&self, body: &Bound<'_, PyAny>) -> PyResult<PyWebhookEvent> {
+    fn parse_webhook(
+        &self,
+        #[gen_stub(override_type(type_repr = "_Body", imports = ("typing")))] body: &Bound<
+            '_,
+            PyAny,
+        >,
+    ) -> PyResult<PyWebhookEvent> {
         parse_webhook(body)
     }
 
@@ -267,7 +401,8 @@ impl PyEnducoClient {
     fn clear_deregistered_user(
         &self,
         py: Python<'_>,
-        event: &Bound<'_, PyAny>,
+        #[gen_stub(override_type(type_repr = "WebhookEvent | _Body", imports = ("typing")))] event: &Bound<'_, PyAny>,
+        #[gen_stub(override_type(type_repr = "_Store | typing.Callable[[str], _Store | None] | None", imports = ("typing")))]
         store: &Bound<'_, PyAny>,
     ) -> PyResult<Option<String>> {
         let event = webhook_event(event)?;
@@ -287,16 +422,24 @@ impl PyEnducoClient {
 
 /// `EnducoClient` with coroutines for everything that talks to enduco; each runs when awaited,
 /// on the awaiting asyncio loop.
+#[cfg_attr(
+    feature = "stub-gen",
+    pyo3_stub_gen_derive::gen_stub_pyclass(module = "enduco._enduco")
+)]
 #[pyclass(name = "AsyncEnducoClient", module = "enduco", frozen)]
 pub struct PyAsyncEnducoClient {
     inner: EnducoClient,
 }
 
+#[cfg_attr(feature = "stub-gen", pyo3_stub_gen_derive::gen_stub_pymethods)]
+#[cfg_attr(not(feature = "stub-gen"), pyo3_stub_gen_derive::remove_gen_stub)]
 #[pymethods]
 impl PyAsyncEnducoClient {
     #[new]
     // `redirect_uri` is required: its default (shown as `...`) only lets a relay client skip
-    // the secret and still name it; `build_client` raises `TypeError` without it.
+    // the secret and still name it; `build_client` raises `TypeError` without it. The stub's
+    // signature, which names the options, is submitted above.
+    #[gen_stub(skip)]
     #[pyo3(signature = (client_id, client_secret=None, redirect_uri=Option::<String>::None, **options))]
     fn new(
         py: Python<'_>,
@@ -313,7 +456,7 @@ impl PyAsyncEnducoClient {
     fn authorization_request(
         &self,
         py: Python<'_>,
-        scopes: &Bound<'_, PyAny>,
+        #[gen_stub(override_type(type_repr = "typing.Sequence[str]", imports = ("typing")))] scopes: &Bound<'_, PyAny>,
     ) -> PyResult<PyAuthorizationRequest> {
         let scopes = parse_scopes(py, scopes)?;
         self.inner
@@ -322,6 +465,7 @@ impl PyAsyncEnducoClient {
             .map_err(|e| to_pyerr(py, e))
     }
 
+    #[gen_stub(override_return_type(type_repr = "typing.Coroutine[typing.Any, typing.Any, TokenSet]", imports = ("typing")))]
     fn complete_authorization<'py>(
         &self,
         py: Python<'py>,
@@ -342,6 +486,7 @@ impl PyAsyncEnducoClient {
         )
     }
 
+    #[gen_stub(override_return_type(type_repr = "typing.Coroutine[typing.Any, typing.Any, TokenSet]", imports = ("typing")))]
     #[pyo3(signature = (code, code_verifier=None))]
     fn exchange_code<'py>(
         &self,
@@ -360,7 +505,13 @@ impl PyAsyncEnducoClient {
 
     /// A session for the user whose tokens `store` holds (not a coroutine: nothing is loaded
     /// yet). The store's methods run on the loop of whichever coroutine calls the session.
-    fn session(&self, store: &Bound<'_, PyAny>) -> PyResult<PyAsyncSession> {
+    fn session(
+        &self,
+        #[gen_stub(override_type(type_repr = "_Store", imports = ("typing")))] store: &Bound<
+            '_,
+            PyAny,
+        >,
+    ) -> PyResult<PyAsyncSession> {
         let (core_store, adapter) = resolve_store(store, true)?;
         Ok(PyAsyncSession {
             inner: in_runtime(|| self.inner.session(core_store)),
@@ -369,10 +520,14 @@ impl PyAsyncEnducoClient {
     }
 
     /// Saves `tokens` into `store`, then returns the user's `AsyncSession`.
+    #[gen_stub(override_return_type(type_repr = "typing.Coroutine[typing.Any, typing.Any, AsyncSession]", imports = ("typing")))]
     fn connect<'py>(
         &self,
         py: Python<'py>,
-        store: &Bound<'_, PyAny>,
+        #[gen_stub(override_type(type_repr = "_Store", imports = ("typing")))] store: &Bound<
+            '_,
+            PyAny,
+        >,
         tokens: PyRef<'_, PyTokenSet>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let (core_store, adapter): (Arc<dyn TokenStore>, _) = resolve_store(store, true)?;
@@ -391,16 +546,24 @@ impl PyAsyncEnducoClient {
         })
     }
 
-    fn parse_webhook(&self, body: &Bound<'_, PyAny>) -> PyResult<PyWebhookEvent> {
+    fn parse_webhook(
+        &self,
+        #[gen_stub(override_type(type_repr = "_Body", imports = ("typing")))] body: &Bound<
+            '_,
+            PyAny,
+        >,
+    ) -> PyResult<PyWebhookEvent> {
         parse_webhook(body)
     }
 
     /// `EnducoClient.clear_deregistered_user` as a coroutine; a host store's methods run on
     /// the awaiting loop.
+    #[gen_stub(override_return_type(type_repr = "typing.Coroutine[typing.Any, typing.Any, str | None]", imports = ("typing")))]
     fn clear_deregistered_user<'py>(
         &self,
         py: Python<'py>,
-        event: &Bound<'_, PyAny>,
+        #[gen_stub(override_type(type_repr = "WebhookEvent | _Body", imports = ("typing")))] event: &Bound<'_, PyAny>,
+        #[gen_stub(override_type(type_repr = "_Store | typing.Callable[[str], _Store | None] | None", imports = ("typing")))]
         store: &Bound<'_, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let event = webhook_event(event)?;

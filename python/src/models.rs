@@ -31,41 +31,45 @@ fn repr_of(py: Python<'_>, name: &str, fields: &[(&str, Bound<'_, PyAny>)]) -> P
 }
 
 /// A unix-seconds instant as an aware UTC `datetime`.
-fn instant(py: Python<'_>, seconds: i64) -> PyResult<Bound<'_, PyAny>> {
-    let ts = jiff::Timestamp::from_second(seconds)
-        .map_err(|e| PyValueError::new_err(format!("instant out of range: {e}")))?;
-    ts.into_bound_py_any(py)
+fn instant(seconds: i64) -> PyResult<jiff::Timestamp> {
+    jiff::Timestamp::from_second(seconds)
+        .map_err(|e| PyValueError::new_err(format!("instant out of range: {e}")))
 }
 
 /// Declares a frozen wrapper class over a core value with one getter per listed field (the
-/// expression sees the core value as `$v` and the interpreter as `$p`), a `__repr__` listing
-/// the same fields, `__eq__` from the core's `PartialEq`, and optional extra methods.
+/// expression, of the Rust type given, sees the core value as `$v` and the interpreter as `$p`),
+/// a `__repr__` listing the same fields, `__eq__` from the core's `PartialEq`, and optional
+/// extra methods. The doc comments become the stub's docstrings.
 macro_rules! model {
     (
         $(#[$meta:meta])*
         $py_name:literal => $name:ident($inner:ty) |$v:ident, $p:ident| {
-            $($field:ident: $expr:expr),* $(,)?
+            $($field:ident: $ty:ty = $expr:expr),* $(,)?
         }
         $(methods { $($extra:tt)* })?
     ) => {
         $(#[$meta])*
+        #[cfg_attr(feature = "stub-gen", pyo3_stub_gen_derive::gen_stub_pyclass(module = "enduco._enduco"))]
         #[pyclass(name = $py_name, module = "enduco", frozen, eq)]
         #[derive(Clone, PartialEq)]
         pub struct $name(pub $inner);
 
+        #[cfg_attr(feature = "stub-gen", pyo3_stub_gen_derive::gen_stub_pymethods)]
+        #[cfg_attr(not(feature = "stub-gen"), pyo3_stub_gen_derive::remove_gen_stub)]
         #[pymethods]
         impl $name {
             $(
                 #[getter]
-                fn $field<'py>(&self, $p: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                fn $field<'py>(&self, $p: Python<'py>) -> $ty {
+                    let _ = $p;
                     let $v = &self.0;
-                    ($expr).into_bound_py_any($p)
+                    $expr
                 }
             )*
 
             fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
                 let fields: Vec<(&str, Bound<'_, PyAny>)> = vec![
-                    $((stringify!($field), self.$field(py)?)),*
+                    $((stringify!($field), self.$field(py).into_bound_py_any(py)?)),*
                 ];
                 repr_of(py, $py_name, &fields)
             }
@@ -86,30 +90,30 @@ fn steps_list(steps: &[Step]) -> Vec<PyStep> {
 model! {
     /// One zone of a sport/metric table.
     "Zone" => PyZone(Zone) |z, py| {
-        index: z.index,
-        name: z.name.clone(),
-        lower: z.lower,
-        upper: z.upper,
+        index: u32 = z.index,
+        name: Option<String> = z.name.clone(),
+        lower: Option<f64> = z.lower,
+        upper: Option<f64> = z.upper,
     }
 }
 
 model! {
     /// The zone table of one sport and metric.
     "SportZones" => PySportZones(SportZones) |z, py| {
-        sport: z.sport.as_str(),
-        metric: z.metric.as_str(),
-        unit: z.unit.clone(),
-        threshold: z.threshold,
-        zones: zones_list(&z.zones),
+        sport: &'static str = z.sport.as_str(),
+        metric: &'static str = z.metric.as_str(),
+        unit: String = z.unit.clone(),
+        threshold: Option<f64> = z.threshold,
+        zones: Vec<PyZone> = zones_list(&z.zones),
     }
 }
 
 model! {
     /// The user's intensity zones per sport and metric.
     "IntensityZones" => PyIntensityZones(IntensityZones) |z, py| {
-        user_id: z.user_id.clone(),
-        updated_at: z.updated_at,
-        zones: z.zones.iter().cloned().map(PySportZones).collect::<Vec<_>>(),
+        user_id: String = z.user_id.clone(),
+        updated_at: Option<jiff::Timestamp> = z.updated_at,
+        zones: Vec<PySportZones> = z.zones.iter().cloned().map(PySportZones).collect(),
     }
     methods {
         /// The table for `sport` and `metric` (e.g. `"cycling"`, `"power"`), or `None`.
@@ -136,29 +140,29 @@ model! {
 model! {
     /// A target of a workout step: a zone index or a lower/upper range in `unit`.
     "StepTarget" => PyStepTarget(StepTarget) |t, py| {
-        metric: t.metric.as_str(),
-        zone: t.zone,
-        lower: t.lower,
-        upper: t.upper,
-        unit: t.unit.clone(),
+        metric: &'static str = t.metric.as_str(),
+        zone: Option<u32> = t.zone,
+        lower: Option<f64> = t.lower,
+        upper: Option<f64> = t.upper,
+        unit: Option<String> = t.unit.clone(),
     }
 }
 
 model! {
     /// A step target in absolute numbers.
     "ResolvedTarget" => PyResolvedTarget(ResolvedTarget) |t, py| {
-        metric: t.metric.as_str(),
-        lower: t.lower,
-        upper: t.upper,
-        unit: t.unit.clone(),
+        metric: &'static str = t.metric.as_str(),
+        lower: Option<f64> = t.lower,
+        upper: Option<f64> = t.upper,
+        unit: String = t.unit.clone(),
     }
 }
 
 model! {
     /// A repeated block of steps.
     "Repeat" => PyRepeat(Repeat) |r, py| {
-        count: r.count,
-        steps: steps_list(&r.steps),
+        count: u32 = r.count,
+        steps: Vec<PyStep> = steps_list(&r.steps),
     }
 }
 
@@ -166,41 +170,41 @@ model! {
     /// One step of a planned workout (`kind`: warmup, active, recovery, cooldown, rest, repeat,
     /// other).
     "Step" => PyStep(Step) |s, py| {
-        kind: s.kind.as_str(),
-        duration_seconds: s.duration_seconds,
-        distance_meters: s.distance_meters,
-        target: s.target.clone().map(PyStepTarget),
-        repeat: s.repeat.clone().map(PyRepeat),
+        kind: &'static str = s.kind.as_str(),
+        duration_seconds: Option<u32> = s.duration_seconds,
+        distance_meters: Option<f64> = s.distance_meters,
+        target: Option<PyStepTarget> = s.target.clone().map(PyStepTarget),
+        repeat: Option<PyRepeat> = s.repeat.clone().map(PyRepeat),
     }
 }
 
 model! {
     /// One segment of a workout's flattened timeline.
     "TimelineSegment" => PyTimelineSegment(TimelineSegment) |s, py| {
-        index: s.index,
-        kind: s.kind.as_str(),
-        start_offset_seconds: s.start_offset_seconds,
-        duration_seconds: s.duration_seconds,
-        distance_meters: s.distance_meters,
-        target: s.target.clone().map(PyStepTarget),
-        resolved: s.resolved.clone().map(PyResolvedTarget),
+        index: u32 = s.index,
+        kind: &'static str = s.kind.as_str(),
+        start_offset_seconds: Option<u32> = s.start_offset_seconds,
+        duration_seconds: Option<u32> = s.duration_seconds,
+        distance_meters: Option<f64> = s.distance_meters,
+        target: Option<PyStepTarget> = s.target.clone().map(PyStepTarget),
+        resolved: Option<PyResolvedTarget> = s.resolved.clone().map(PyResolvedTarget),
     }
 }
 
 model! {
     /// A planned workout on the athlete's local calendar `date`.
     "PlannedWorkout" => PyPlannedWorkout(PlannedWorkout) |w, py| {
-        id: w.id.clone(),
-        date: w.date,
-        start_time: w.start_time,
-        time_zone: w.time_zone.clone(),
-        sport: w.sport.as_str(),
-        title: w.title.clone(),
-        description: w.description.clone(),
-        duration_seconds: w.duration_seconds,
-        distance_meters: w.distance_meters,
-        load: w.load,
-        steps: steps_list(&w.steps),
+        id: String = w.id.clone(),
+        date: jiff::civil::Date = w.date,
+        start_time: Option<jiff::Timestamp> = w.start_time,
+        time_zone: String = w.time_zone.clone(),
+        sport: &'static str = w.sport.as_str(),
+        title: String = w.title.clone(),
+        description: Option<String> = w.description.clone(),
+        duration_seconds: Option<u32> = w.duration_seconds,
+        distance_meters: Option<f64> = w.distance_meters,
+        load: Option<f64> = w.load,
+        steps: Vec<PyStep> = steps_list(&w.steps),
     }
     methods {
         /// True for a rest day (no steps, duration, distance or load).
@@ -210,8 +214,8 @@ model! {
         }
 
         /// The start time in the plan's own time zone, or `None`.
-        fn local_start<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-            self.0.local_start().map(|z| z.into_bound_py_any(py)).transpose()
+        fn local_start(&self) -> Option<jiff::Zoned> {
+            self.0.local_start()
         }
 
         /// The steps flattened into segments (repeats unrolled), with targets resolved
@@ -280,18 +284,18 @@ model! {
 model! {
     /// enduco's answer to an upload; `duplicate` is true when enduco already had the file.
     "UploadResult" => PyUploadResult(UploadResult) |r, py| {
-        id: r.id.clone(),
-        status: r.status.clone(),
-        duplicate: r.duplicate,
+        id: String = r.id.clone(),
+        status: String = r.status.clone(),
+        duplicate: bool = r.duplicate,
     }
 }
 
 model! {
     /// A successful answer to `Session.request`.
     "RawResponse" => PyRawResponse(RawResponse) |r, py| {
-        status: r.status,
-        content_type: r.content_type.clone(),
-        body: PyBytes::new(py, &r.body),
+        status: u16 = r.status,
+        content_type: Option<String> = r.content_type.clone(),
+        body: Py<PyBytes> = PyBytes::new(py, &r.body).unbind(),
     }
     methods {
         /// The body as text (invalid UTF-8 replaced).
@@ -311,6 +315,10 @@ model! {
 }
 
 /// A parsed webhook. `type` is `"user_deregistered"`, `"plan_changed"` or `"unknown"`.
+#[cfg_attr(
+    feature = "stub-gen",
+    pyo3_stub_gen_derive::gen_stub_pyclass(module = "enduco._enduco")
+)]
 #[pyclass(name = "WebhookEvent", module = "enduco", frozen, eq)]
 #[derive(Clone, PartialEq)]
 pub struct PyWebhookEvent {
@@ -327,9 +335,13 @@ impl PyWebhookEvent {
     }
 }
 
+#[cfg_attr(feature = "stub-gen", pyo3_stub_gen_derive::gen_stub_pymethods)]
+#[cfg_attr(not(feature = "stub-gen"), pyo3_stub_gen_derive::remove_gen_stub)]
 #[pymethods]
 impl PyWebhookEvent {
-    #[getter(r#type)]
+    /// `"user_deregistered"`, `"plan_changed"` or `"unknown"`.
+    #[getter]
+    #[pyo3(name = "type")]
     fn kind(&self) -> &'static str {
         match &self.event {
             WebhookEvent::UserDeregistered { .. } => "user_deregistered",
@@ -393,8 +405,58 @@ impl PyWebhookEvent {
     }
 }
 
+// The constructors' stubs, written out: the runtime signature shows the Rust default
+// expressions (`Vec::new()`, `"Bearer"`, `String::new()`) as `...`, and stubtest compares them.
+#[cfg(feature = "stub-gen")]
+pyo3_stub_gen::inventory::submit! {
+    pyo3_stub_gen::derive::gen_methods_from_python! {
+        r#"
+        import datetime
+        import typing
+
+        class PyTokenSet:
+            def __new__(
+                cls,
+                access_token: str,
+                *,
+                expires_at: int | float | datetime.datetime,
+                refresh_token: str | None = None,
+                scopes: typing.Sequence[str] = ...,
+                token_type: str = ...,
+            ) -> TokenSet:
+                """Builds a token set (e.g. from tokens the app obtained elsewhere). Validated
+                like ``from_json``; ``scopes`` default to none, ``token_type`` to ``"Bearer"``."""
+        "#
+    }
+}
+
+#[cfg(feature = "stub-gen")]
+pyo3_stub_gen::inventory::submit! {
+    pyo3_stub_gen::derive::gen_methods_from_python! {
+        r#"
+        import typing
+
+        class PyAuthorizationRequest:
+            def __new__(
+                cls,
+                url: str,
+                state: str,
+                code_verifier: str | None = None,
+                redirect_uri: str = ...,
+                scopes: typing.Sequence[str] | None = None,
+            ) -> AuthorizationRequest:
+                """Rebuilds a pending request the app kept in its own storage between the
+                redirect and the callback (``redirect_uri`` defaults to ``""``)."""
+        "#
+    }
+}
+
 /// One user's grant. `repr()` never shows a token value; `to_json()` / `TokenSet.from_json()`
 /// round-trip it for the host's storage.
+#[cfg_attr(
+    feature = "stub-gen",
+    pyo3_stub_gen_derive::gen_stub_pyclass(module = "enduco._enduco")
+)]
 #[pyclass(name = "TokenSet", module = "enduco", frozen, eq)]
 #[derive(Clone, PartialEq)]
 pub struct PyTokenSet(pub TokenSet);
@@ -423,11 +485,14 @@ fn unix_seconds(value: &Bound<'_, PyAny>) -> PyResult<i64> {
     ))
 }
 
+#[cfg_attr(feature = "stub-gen", pyo3_stub_gen_derive::gen_stub_pymethods)]
+#[cfg_attr(not(feature = "stub-gen"), pyo3_stub_gen_derive::remove_gen_stub)]
 #[pymethods]
 impl PyTokenSet {
     /// Builds a token set (e.g. from tokens the app obtained elsewhere). Validated like
     /// `from_json`.
     #[new]
+    #[gen_stub(skip)] // written out above: the runtime shows the Rust defaults as `...`
     #[pyo3(signature = (access_token, *, expires_at, refresh_token=None, scopes=Vec::new(), token_type=String::from("Bearer")))]
     fn new(
         py: Python<'_>,
@@ -478,8 +543,8 @@ impl PyTokenSet {
 
     /// When the access token expires (aware UTC datetime).
     #[getter]
-    fn expires_at<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        instant(py, self.0.expires_at)
+    fn expires_at(&self) -> PyResult<jiff::Timestamp> {
+        instant(self.0.expires_at)
     }
 
     /// `expires_at` as unix seconds.
@@ -532,7 +597,7 @@ impl PyTokenSet {
         let fields = [
             ("user_id", self.user_id().into_bound_py_any(py)?),
             ("scopes", self.scopes().into_bound_py_any(py)?),
-            ("expires_at", self.expires_at(py)?),
+            ("expires_at", self.expires_at()?.into_bound_py_any(py)?),
             ("token_type", self.token_type().into_bound_py_any(py)?),
             ("access_token", redacted.clone()),
             (
@@ -549,6 +614,10 @@ impl PyTokenSet {
 
 /// A started authorization: open `url` in the user's browser and keep this object (or its
 /// `state` and `code_verifier`) until the callback arrives.
+#[cfg_attr(
+    feature = "stub-gen",
+    pyo3_stub_gen_derive::gen_stub_pyclass(module = "enduco._enduco")
+)]
 #[pyclass(name = "AuthorizationRequest", module = "enduco", frozen, eq)]
 #[derive(Clone)]
 pub struct PyAuthorizationRequest(pub enduco::AuthorizationRequest);
@@ -564,11 +633,14 @@ impl PartialEq for PyAuthorizationRequest {
     }
 }
 
+#[cfg_attr(feature = "stub-gen", pyo3_stub_gen_derive::gen_stub_pymethods)]
+#[cfg_attr(not(feature = "stub-gen"), pyo3_stub_gen_derive::remove_gen_stub)]
 #[pymethods]
 impl PyAuthorizationRequest {
     /// Rebuilds a pending request the app kept in its own storage between the redirect and
     /// the callback.
     #[new]
+    #[gen_stub(skip)] // written out above: the runtime shows the Rust defaults as `...`
     #[pyo3(signature = (url, state, code_verifier=None, redirect_uri=String::new(), scopes=None))]
     fn new(
         py: Python<'_>,

@@ -18,11 +18,17 @@ const RELAY_HEADERS: [(&str, &str); 2] = [
 ];
 
 /// One relay answer. `body` holds tokens: `repr()` shows its length only.
+#[cfg_attr(
+    feature = "stub-gen",
+    pyo3_stub_gen_derive::gen_stub_pyclass(module = "enduco._enduco")
+)]
 #[pyclass(name = "RelayResponse", module = "enduco", frozen)]
 pub struct PyRelayResponse {
     inner: RelayResponse,
 }
 
+#[cfg_attr(feature = "stub-gen", pyo3_stub_gen_derive::gen_stub_pymethods)]
+#[cfg_attr(not(feature = "stub-gen"), pyo3_stub_gen_derive::remove_gen_stub)]
 #[pymethods]
 impl PyRelayResponse {
     #[getter]
@@ -60,8 +66,42 @@ impl PyRelayResponse {
     }
 }
 
+// The constructor takes `EnducoClient`'s keyword options (`**options`); the stub names those
+// that matter for a relay.
+#[cfg(feature = "stub-gen")]
+pyo3_stub_gen::inventory::submit! {
+    pyo3_stub_gen::derive::gen_methods_from_python! {
+        r#"
+        import typing
+        import typing_extensions
+
+        class PyTokenRelay:
+            def __new__(
+                cls,
+                client_id: str,
+                client_secret: str,
+                *,
+                environment: str | None = None,
+                redirect_uri: str | None = None,
+                user_agent: str | None = None,
+                connect_timeout_seconds: float | None = None,
+                request_timeout_seconds: float | None = None,
+                max_retries: int | None = None,
+                retry_deadline_seconds: float | None = None,
+                endpoints: typing.Mapping[str, str] | None = None,
+            ) -> typing_extensions.Self:
+                """Keyword options are ``EnducoClient``'s (those about enduco's side matter here);
+                ``token_relay_url`` is refused (``InvalidInputError``), as is an empty secret."""
+        "#
+    }
+}
+
 /// The relay: holds the client secret, checks each app request and forwards it to enduco.
 /// One per backend process (it holds one connection pool); `repr()` never shows the secret.
+#[cfg_attr(
+    feature = "stub-gen",
+    pyo3_stub_gen_derive::gen_stub_pyclass(module = "enduco._enduco")
+)]
 #[pyclass(name = "_TokenRelay", module = "enduco._enduco", subclass, frozen)]
 pub struct PyTokenRelay {
     inner: TokenRelay,
@@ -69,9 +109,13 @@ pub struct PyTokenRelay {
     described: String,
 }
 
+#[cfg_attr(feature = "stub-gen", pyo3_stub_gen_derive::gen_stub_pymethods)]
+#[cfg_attr(not(feature = "stub-gen"), pyo3_stub_gen_derive::remove_gen_stub)]
 #[pymethods]
 impl PyTokenRelay {
     #[new]
+    // The stub's signature, which names the options, is submitted above.
+    #[gen_stub(skip)]
     #[pyo3(signature = (client_id, client_secret, **options))]
     fn new(
         py: Python<'_>,
@@ -116,6 +160,7 @@ impl PyTokenRelay {
     }
 
     /// `respond` as a coroutine, for asyncio servers.
+    #[gen_stub(override_return_type(type_repr = "typing.Coroutine[typing.Any, typing.Any, RelayResponse]", imports = ("typing")))]
     #[pyo3(signature = (path, content_type, body))]
     fn respond_async<'py>(
         &self,

@@ -257,6 +257,10 @@ pub(crate) fn with_python<R>(f: impl for<'py> FnOnce(Python<'py>) -> R) -> Optio
 
 /// `atexit` hook: from now on SDK threads stay out of Python; waits (GIL released, at most
 /// [`EXIT_WAIT`]) until none is inside any more.
+#[cfg_attr(
+    feature = "stub-gen",
+    pyo3_stub_gen_derive::gen_stub_pyfunction(module = "enduco._enduco")
+)]
 #[pyfunction]
 pub(crate) fn _wait_for_sdk_threads(py: Python<'_>) {
     EXITING.store(true, Ordering::SeqCst);
@@ -275,6 +279,20 @@ const EXIT_WAIT: Duration = Duration::from_secs(2);
 /// use — `"sync"`: in a future run by the blocking wrapper (raises `InternalError`);
 /// `"async"`: returns a coroutine whose future panics (awaiting it raises `InternalError`).
 /// A test hook, not API.
+// The stub is written out: pyo3-stub-gen would spell the parameter `r#where`.
+#[cfg_attr(
+    feature = "stub-gen",
+    pyo3_stub_gen_derive::gen_stub_pyfunction(
+        module = "enduco._enduco",
+        python = r#"
+        import typing
+
+        def _panic_for_tests(where: str) -> typing.Any:
+            """Test hook, not API: panics inside the SDK's call wrappers (``"sync"`` raises
+            ``InternalError``; ``"async"`` returns a coroutine whose await raises it)."""
+        "#
+    )
+)]
 #[pyfunction]
 pub(crate) fn _panic_for_tests<'py>(py: Python<'py>, r#where: &str) -> PyResult<Bound<'py, PyAny>> {
     async fn boom() -> enduco::Result<()> {

@@ -28,12 +28,15 @@ fn quoted(py: Python<'_>, text: &str) -> PyResult<String> {
 macro_rules! user_store {
     ($(#[$meta:meta])* $py_name:literal => $name:ident) => {
         $(#[$meta])*
+        #[cfg_attr(feature = "stub-gen", pyo3_stub_gen_derive::gen_stub_pyclass(module = "enduco._enduco"))]
         #[pyclass(name = $py_name, module = "enduco", frozen)]
         pub struct $name {
             pub(crate) inner: Arc<dyn TokenStore>,
             key: String,
         }
 
+        #[cfg_attr(feature = "stub-gen", pyo3_stub_gen_derive::gen_stub_pymethods)]
+        #[cfg_attr(not(feature = "stub-gen"), pyo3_stub_gen_derive::remove_gen_stub)]
         #[pymethods]
         impl $name {
             /// The user key the app chose.
@@ -60,6 +63,7 @@ macro_rules! user_store {
 
             /// `load()` as a coroutine (asyncio apps; and host stores wrapping this one,
             /// whose methods may not make blocking SDK calls).
+            #[gen_stub(override_return_type(type_repr = "typing.Coroutine[typing.Any, typing.Any, TokenSet | None]", imports = ("typing")))]
             fn load_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
                 let store = self.inner.clone();
                 coroutine(py, concat!($py_name, ".load_async"), move |_| async move {
@@ -67,6 +71,7 @@ macro_rules! user_store {
                 })
             }
 
+            #[gen_stub(override_return_type(type_repr = "typing.Coroutine[typing.Any, typing.Any, None]", imports = ("typing")))]
             fn save_async<'py>(
                 &self,
                 py: Python<'py>,
@@ -79,6 +84,7 @@ macro_rules! user_store {
                 })
             }
 
+            #[gen_stub(override_return_type(type_repr = "typing.Coroutine[typing.Any, typing.Any, None]", imports = ("typing")))]
             fn clear_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
                 let store = self.inner.clone();
                 coroutine(py, concat!($py_name, ".clear_async"), move |_| async move {
@@ -104,11 +110,17 @@ user_store! {
 }
 
 /// `PostgresTokenStores(url)`: the app's connection pool (connects on first use).
+#[cfg_attr(
+    feature = "stub-gen",
+    pyo3_stub_gen_derive::gen_stub_pyclass(module = "enduco._enduco")
+)]
 #[pyclass(name = "PostgresTokenStores", module = "enduco", frozen)]
 pub struct PyPostgresTokenStores {
     inner: enduco::PostgresTokenStores,
 }
 
+#[cfg_attr(feature = "stub-gen", pyo3_stub_gen_derive::gen_stub_pymethods)]
+#[cfg_attr(not(feature = "stub-gen"), pyo3_stub_gen_derive::remove_gen_stub)]
 #[pymethods]
 impl PyPostgresTokenStores {
     #[new]
@@ -126,6 +138,7 @@ impl PyPostgresTokenStores {
     }
 
     /// `migrate()` as a coroutine, for asyncio apps.
+    #[gen_stub(override_return_type(type_repr = "typing.Coroutine[typing.Any, typing.Any, None]", imports = ("typing")))]
     fn migrate_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let stores = self.inner.clone();
         coroutine(
@@ -149,12 +162,18 @@ impl PyPostgresTokenStores {
 }
 
 /// `RedisTokenStores(url, prefix=None)`: the app's connection (connects on first use).
+#[cfg_attr(
+    feature = "stub-gen",
+    pyo3_stub_gen_derive::gen_stub_pyclass(module = "enduco._enduco")
+)]
 #[pyclass(name = "RedisTokenStores", module = "enduco", frozen)]
 pub struct PyRedisTokenStores {
     inner: enduco::RedisTokenStores,
     prefix: String,
 }
 
+#[cfg_attr(feature = "stub-gen", pyo3_stub_gen_derive::gen_stub_pymethods)]
+#[cfg_attr(not(feature = "stub-gen"), pyo3_stub_gen_derive::remove_gen_stub)]
 #[pymethods]
 impl PyRedisTokenStores {
     #[new]
@@ -179,6 +198,7 @@ impl PyRedisTokenStores {
     }
 
     /// `migrate()` as a coroutine.
+    #[gen_stub(override_return_type(type_repr = "typing.Coroutine[typing.Any, typing.Any, None]", imports = ("typing")))]
     fn migrate_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let stores = self.inner.clone();
         coroutine(py, "RedisTokenStores.migrate_async", move |_| async move {

@@ -77,8 +77,16 @@ fn workout_source(value: &Bound<'_, PyAny>) -> PyResult<WorkoutSource> {
 /// The FIT pre-flight an upload runs before sending anything (header, sizes, CRCs, activity
 /// type), on bytes or a path: the file's size in bytes, or `InvalidInputError` naming the
 /// defect (`WorkoutFileNotFoundError` for a path that does not exist).
+#[cfg_attr(
+    feature = "stub-gen",
+    pyo3_stub_gen_derive::gen_stub_pyfunction(module = "enduco._enduco")
+)]
+#[cfg_attr(not(feature = "stub-gen"), pyo3_stub_gen_derive::remove_gen_stub)]
 #[pyfunction]
-pub(crate) fn check_fit(py: Python<'_>, fit: &Bound<'_, PyAny>) -> PyResult<u64> {
+pub(crate) fn check_fit(
+    py: Python<'_>,
+    #[gen_stub(override_type(type_repr = "_Workout", imports = ("typing")))] fit: &Bound<'_, PyAny>,
+) -> PyResult<u64> {
     let summary = match workout_source(fit)? {
         WorkoutSource::Bytes(bytes) => py
             .detach(|| enduco::check_fit(&bytes))
@@ -240,11 +248,17 @@ fn upload_options(
 }
 
 /// One user's connection to enduco; every method blocks (releasing the GIL) until done.
+#[cfg_attr(
+    feature = "stub-gen",
+    pyo3_stub_gen_derive::gen_stub_pyclass(module = "enduco._enduco")
+)]
 #[pyclass(name = "Session", module = "enduco", frozen)]
 pub struct PySession {
     pub(crate) inner: enduco::Session,
 }
 
+#[cfg_attr(feature = "stub-gen", pyo3_stub_gen_derive::gen_stub_pymethods)]
+#[cfg_attr(not(feature = "stub-gen"), pyo3_stub_gen_derive::remove_gen_stub)]
 #[pymethods]
 impl PySession {
     /// The user's intensity zones (needs `user_read`).
@@ -262,8 +276,14 @@ impl PySession {
     fn training_plans(
         &self,
         py: Python<'_>,
-        date_from: &Bound<'_, PyAny>,
-        date_to: &Bound<'_, PyAny>,
+        #[gen_stub(override_type(type_repr = "_Date", imports = ("typing")))] date_from: &Bound<
+            '_,
+            PyAny,
+        >,
+        #[gen_stub(override_type(type_repr = "_Date", imports = ("typing")))] date_to: &Bound<
+            '_,
+            PyAny,
+        >,
     ) -> PyResult<Vec<PyPlannedWorkout>> {
         let from = calendar_date(py, date_from, "date_from")?;
         let to = calendar_date(py, date_to, "date_to")?;
@@ -276,7 +296,11 @@ impl PySession {
     fn upload_workout(
         &self,
         py: Python<'_>,
-        workout: &Bound<'_, PyAny>,
+        #[gen_stub(override_type(type_repr = "_Workout", imports = ("typing")))] workout: &Bound<
+            '_,
+            PyAny,
+        >,
+        #[gen_stub(override_type(type_repr = "_Progress | None", imports = ("typing")))]
         progress: Option<Py<PyAny>>,
         file_name: Option<String>,
     ) -> PyResult<PyUploadResult> {
@@ -299,8 +323,12 @@ impl PySession {
         py: Python<'_>,
         method: String,
         path: String,
-        query: Option<&Bound<'_, PyAny>>,
-        json: Option<&Bound<'_, PyAny>>,
+        #[gen_stub(override_type(type_repr = "_Query", imports = ("typing")))] query: Option<
+            &Bound<'_, PyAny>,
+        >,
+        #[gen_stub(override_type(type_repr = "object", imports = ("typing")))] json: Option<
+            &Bound<'_, PyAny>,
+        >,
     ) -> PyResult<PyRawResponse> {
         let query = query_pairs(query)?;
         let body = json_body(json)?;
@@ -342,6 +370,10 @@ impl PySession {
 
 /// [`PySession`] with coroutines: each method returns a coroutine that runs when awaited, on
 /// the awaiting asyncio loop (where a Python token store's methods then run too).
+#[cfg_attr(
+    feature = "stub-gen",
+    pyo3_stub_gen_derive::gen_stub_pyclass(module = "enduco._enduco")
+)]
 #[pyclass(name = "AsyncSession", module = "enduco", frozen)]
 pub struct PyAsyncSession {
     pub(crate) inner: enduco::Session,
@@ -375,12 +407,16 @@ impl PyAsyncSession {
     }
 }
 
+#[cfg_attr(feature = "stub-gen", pyo3_stub_gen_derive::gen_stub_pymethods)]
+#[cfg_attr(not(feature = "stub-gen"), pyo3_stub_gen_derive::remove_gen_stub)]
 #[pymethods]
 impl PyAsyncSession {
+    #[gen_stub(override_return_type(type_repr = "typing.Coroutine[typing.Any, typing.Any, IntensityZones]", imports = ("typing")))]
     fn intensity_zones<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         self.run(py, "AsyncSession.intensity_zones", |s, _| calls::zones(s))
     }
 
+    #[gen_stub(override_return_type(type_repr = "typing.Coroutine[typing.Any, typing.Any, list[PlannedWorkout]]", imports = ("typing")))]
     #[pyo3(signature = (days=7))]
     fn upcoming_plans<'py>(&self, py: Python<'py>, days: u32) -> PyResult<Bound<'py, PyAny>> {
         self.run(py, "AsyncSession.upcoming_plans", move |s, _| {
@@ -388,11 +424,18 @@ impl PyAsyncSession {
         })
     }
 
+    #[gen_stub(override_return_type(type_repr = "typing.Coroutine[typing.Any, typing.Any, list[PlannedWorkout]]", imports = ("typing")))]
     fn training_plans<'py>(
         &self,
         py: Python<'py>,
-        date_from: &Bound<'_, PyAny>,
-        date_to: &Bound<'_, PyAny>,
+        #[gen_stub(override_type(type_repr = "_Date", imports = ("typing")))] date_from: &Bound<
+            '_,
+            PyAny,
+        >,
+        #[gen_stub(override_type(type_repr = "_Date", imports = ("typing")))] date_to: &Bound<
+            '_,
+            PyAny,
+        >,
     ) -> PyResult<Bound<'py, PyAny>> {
         let from = calendar_date(py, date_from, "date_from")?;
         let to = calendar_date(py, date_to, "date_to")?;
@@ -401,11 +444,16 @@ impl PyAsyncSession {
         })
     }
 
+    #[gen_stub(override_return_type(type_repr = "typing.Coroutine[typing.Any, typing.Any, UploadResult]", imports = ("typing")))]
     #[pyo3(signature = (workout, *, progress=None, file_name=None))]
     fn upload_workout<'py>(
         &self,
         py: Python<'py>,
-        workout: &Bound<'_, PyAny>,
+        #[gen_stub(override_type(type_repr = "_Workout", imports = ("typing")))] workout: &Bound<
+            '_,
+            PyAny,
+        >,
+        #[gen_stub(override_type(type_repr = "_Progress | None", imports = ("typing")))]
         progress: Option<Py<PyAny>>,
         file_name: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
@@ -421,14 +469,19 @@ impl PyAsyncSession {
         })
     }
 
+    #[gen_stub(override_return_type(type_repr = "typing.Coroutine[typing.Any, typing.Any, RawResponse]", imports = ("typing")))]
     #[pyo3(signature = (method, path, query=None, json=None))]
     fn request<'py>(
         &self,
         py: Python<'py>,
         method: String,
         path: String,
-        query: Option<&Bound<'_, PyAny>>,
-        json: Option<&Bound<'_, PyAny>>,
+        #[gen_stub(override_type(type_repr = "_Query", imports = ("typing")))] query: Option<
+            &Bound<'_, PyAny>,
+        >,
+        #[gen_stub(override_type(type_repr = "object", imports = ("typing")))] json: Option<
+            &Bound<'_, PyAny>,
+        >,
     ) -> PyResult<Bound<'py, PyAny>> {
         let query = query_pairs(query)?;
         let body = json_body(json)?;
@@ -437,22 +490,27 @@ impl PyAsyncSession {
         })
     }
 
+    #[gen_stub(override_return_type(type_repr = "typing.Coroutine[typing.Any, typing.Any, TokenSet]", imports = ("typing")))]
     fn refresh<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         self.run(py, "AsyncSession.refresh", |s, _| calls::refresh(s))
     }
 
+    #[gen_stub(override_return_type(type_repr = "typing.Coroutine[typing.Any, typing.Any, None]", imports = ("typing")))]
     fn revoke<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         self.run(py, "AsyncSession.revoke", |s, _| calls::revoke(s))
     }
 
+    #[gen_stub(override_return_type(type_repr = "typing.Coroutine[typing.Any, typing.Any, TokenSet]", imports = ("typing")))]
     fn tokens<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         self.run(py, "AsyncSession.tokens", |s, _| calls::tokens(s))
     }
 
+    #[gen_stub(override_return_type(type_repr = "typing.Coroutine[typing.Any, typing.Any, str]", imports = ("typing")))]
     fn user_id<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         self.run(py, "AsyncSession.user_id", |s, _| calls::user_id(s))
     }
 
+    #[gen_stub(override_return_type(type_repr = "typing.Coroutine[typing.Any, typing.Any, list[str]]", imports = ("typing")))]
     fn granted_scopes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         self.run(py, "AsyncSession.granted_scopes", |s, _| calls::scopes(s))
     }

@@ -410,9 +410,15 @@ impl TokenStore for PyTokenStore {
 }
 
 /// Tokens in memory only: for tests, scripts, and backends that persist elsewhere.
+#[cfg_attr(
+    feature = "stub-gen",
+    pyo3_stub_gen_derive::gen_stub_pyclass(module = "enduco._enduco")
+)]
 #[pyclass(name = "MemoryTokenStore", module = "enduco", frozen)]
 pub struct PyMemoryTokenStore(pub Arc<enduco::MemoryTokenStore>);
 
+#[cfg_attr(feature = "stub-gen", pyo3_stub_gen_derive::gen_stub_pymethods)]
+#[cfg_attr(not(feature = "stub-gen"), pyo3_stub_gen_derive::remove_gen_stub)]
 #[pymethods]
 impl PyMemoryTokenStore {
     #[new]
@@ -450,13 +456,19 @@ impl PyMemoryTokenStore {
 }
 
 /// Tokens in a JSON file, mode 0600, replaced atomically on every save.
+#[cfg_attr(
+    feature = "stub-gen",
+    pyo3_stub_gen_derive::gen_stub_pyclass(module = "enduco._enduco")
+)]
 #[pyclass(name = "FileTokenStore", module = "enduco", frozen)]
 pub struct PyFileTokenStore(pub Arc<enduco::FileTokenStore>);
 
+#[cfg_attr(feature = "stub-gen", pyo3_stub_gen_derive::gen_stub_pymethods)]
+#[cfg_attr(not(feature = "stub-gen"), pyo3_stub_gen_derive::remove_gen_stub)]
 #[pymethods]
 impl PyFileTokenStore {
     #[new]
-    fn new(path: std::path::PathBuf) -> Self {
+    fn new(#[gen_stub(override_type(type_repr = "_Path"))] path: std::path::PathBuf) -> Self {
         PyFileTokenStore(Arc::new(enduco::FileTokenStore::new(path)))
     }
 
