@@ -65,7 +65,7 @@ class AsyncEnducoClient:
     `EnducoClient` with coroutines for everything that talks to enduco; each runs when awaited,
     on the awaiting asyncio loop.
     """
-    def __new__(cls, client_id: str, client_secret: str | None = None, redirect_uri: str = ..., *, token_relay_url: str | None = None, environment: str | None = None, use_pkce: bool | None = None, time_zone: str | None = None, user_agent: str | None = None, connect_timeout_seconds: float | None = None, request_timeout_seconds: float | None = None, upload_timeout_seconds: float | None = None, max_retries: int | None = None, retry_deadline_seconds: float | None = None, refresh_margin_seconds: float | None = None, store_timeout_seconds: float | None = None, lock_lease_seconds: float | None = None, max_response_bytes: int | None = None, endpoints: typing.Mapping[str, str] | None = None) -> AsyncEnducoClient:
+    def __new__(cls, client_id: str, client_secret: str | None = None, redirect_uri: str = ..., *, token_relay_url: str | None = None, environment: str | None = None, use_pkce: bool | None = None, time_zone: str | None = None, user_agent: str | None = None, connect_timeout_seconds: float | None = None, request_timeout_seconds: float | None = None, upload_timeout_seconds: float | None = None, max_retries: int | None = None, retry_deadline_seconds: float | None = None, refresh_margin_seconds: float | None = None, store_timeout_seconds: float | None = None, lock_lease_seconds: float | None = None, max_response_bytes: int | None = None, endpoints: typing.Mapping[str, str] | None = None) -> typing_extensions.Self:
         r"""
         Keyword arguments mirror the core's ``ClientOptions`` (all optional):
         
@@ -85,12 +85,31 @@ class AsyncEnducoClient:
           default 8 MiB); a bigger one fails with ``InvalidResponseError`` without being read
           whole. Token answers have a fixed 64 KiB cap.
         """
+    def complete_authorization(self, request: AuthorizationRequest, callback_url: builtins.str) -> typing.Coroutine[typing.Any, typing.Any, TokenSet]:
+        r"""
+        Checks the callback's state, maps `error=` to an exception, exchanges the code.
+        """
+    def exchange_code(self, code: builtins.str, code_verifier: typing.Optional[builtins.str] = None) -> typing.Coroutine[typing.Any, typing.Any, TokenSet]:
+        r"""
+        Exchanges a code the app received itself (pass the request's `code_verifier` with PKCE).
+        """
+    def clear_deregistered_user(self, event: WebhookEvent | _Body, store: _Store | typing.Callable[[str], _Store | None] | None) -> typing.Coroutine[typing.Any, typing.Any, typing.Optional[builtins.str]]:
+        r"""
+        Acts on a deregistration webhook only once enduco confirms it: refreshes the user's
+        grant through `store` (a token store, or a callable `store(user_id)` returning one or
+        `None`), clears the store only if enduco answers that the grant is gone, and returns
+        the cleared user id. A forged or stale event (the grant still refreshes) clears nothing
+        and returns `None` (logged as a warning), as do other events and unknown users.
+        """
     def authorization_request(self, scopes: typing.Sequence[str]) -> AuthorizationRequest:
         r"""
-        Builds the authorization URL (no I/O, so not a coroutine).
+        A URL for the user's browser with a fresh `state` and (unless switched off) PKCE.
+        No I/O, so not a coroutine on `AsyncEnducoClient` either.
         """
-    def complete_authorization(self, request: AuthorizationRequest, callback_url: builtins.str) -> typing.Coroutine[typing.Any, typing.Any, TokenSet]: ...
-    def exchange_code(self, code: builtins.str, code_verifier: typing.Optional[builtins.str] = None) -> typing.Coroutine[typing.Any, typing.Any, TokenSet]: ...
+    def parse_webhook(self, body: _Body) -> WebhookEvent:
+        r"""
+        Same as the module-level `enduco.parse_webhook`.
+        """
     def session(self, store: _Store) -> AsyncSession:
         r"""
         A session for the user whose tokens `store` holds (not a coroutine: nothing is loaded
@@ -100,12 +119,6 @@ class AsyncEnducoClient:
         r"""
         Saves `tokens` into `store`, then returns the user's `AsyncSession`.
         """
-    def parse_webhook(self, body: _Body) -> WebhookEvent: ...
-    def clear_deregistered_user(self, event: WebhookEvent | _Body, store: _Store | typing.Callable[[str], _Store | None] | None) -> typing.Coroutine[typing.Any, typing.Any, str | None]:
-        r"""
-        `EnducoClient.clear_deregistered_user` as a coroutine; a host store's methods run on
-        the awaiting loop.
-        """
     def __repr__(self) -> builtins.str: ...
 
 @typing.final
@@ -114,16 +127,47 @@ class AsyncSession:
     [`PySession`] with coroutines: each method returns a coroutine that runs when awaited, on
     the awaiting asyncio loop (where a Python token store's methods then run too).
     """
-    def intensity_zones(self) -> typing.Coroutine[typing.Any, typing.Any, IntensityZones]: ...
-    def upcoming_plans(self, days: builtins.int = 7) -> typing.Coroutine[typing.Any, typing.Any, list[PlannedWorkout]]: ...
-    def training_plans(self, date_from: _Date, date_to: _Date) -> typing.Coroutine[typing.Any, typing.Any, list[PlannedWorkout]]: ...
-    def upload_workout(self, workout: _Workout, *, progress: _Progress | None = None, file_name: typing.Optional[builtins.str] = None) -> typing.Coroutine[typing.Any, typing.Any, UploadResult]: ...
-    def request(self, method: builtins.str, path: builtins.str, query: _Query = None, json: object = None) -> typing.Coroutine[typing.Any, typing.Any, RawResponse]: ...
-    def refresh(self) -> typing.Coroutine[typing.Any, typing.Any, TokenSet]: ...
-    def revoke(self) -> typing.Coroutine[typing.Any, typing.Any, None]: ...
-    def tokens(self) -> typing.Coroutine[typing.Any, typing.Any, TokenSet]: ...
-    def user_id(self) -> typing.Coroutine[typing.Any, typing.Any, str]: ...
-    def granted_scopes(self) -> typing.Coroutine[typing.Any, typing.Any, list[str]]: ...
+    def intensity_zones(self) -> typing.Coroutine[typing.Any, typing.Any, IntensityZones]:
+        r"""
+        The user's intensity zones (needs `user_read`).
+        """
+    def upcoming_plans(self, days: builtins.int = 7) -> typing.Coroutine[typing.Any, typing.Any, builtins.list[PlannedWorkout]]:
+        r"""
+        The next `days` days (1–7) of plans from today in the athlete's time zone.
+        """
+    def training_plans(self, date_from: _Date, date_to: _Date) -> typing.Coroutine[typing.Any, typing.Any, builtins.list[PlannedWorkout]]:
+        r"""
+        Plans from `date_from` to `date_to` inclusive (at most 7 days; needs `plans_read`).
+        """
+    def upload_workout(self, workout: _Workout, *, progress: _Progress | None = None, file_name: typing.Optional[builtins.str] = None) -> typing.Coroutine[typing.Any, typing.Any, UploadResult]:
+        r"""
+        Uploads a finished workout (a path or the FIT bytes; needs `workouts_write`).
+        `progress(sent, total)` is called with monotonic byte counts ending at the file size.
+        """
+    def request(self, method: builtins.str, path: builtins.str, query: _Query = None, json: object = None) -> typing.Coroutine[typing.Any, typing.Any, RawResponse]:
+        r"""
+        Any other enduco endpoint, with authentication, refresh and retries applied.
+        """
+    def refresh(self) -> typing.Coroutine[typing.Any, typing.Any, TokenSet]:
+        r"""
+        Refreshes now and saves the new tokens.
+        """
+    def revoke(self) -> typing.Coroutine[typing.Any, typing.Any, None]:
+        r"""
+        Revokes the grant at enduco, then clears the store.
+        """
+    def tokens(self) -> typing.Coroutine[typing.Any, typing.Any, TokenSet]:
+        r"""
+        The current tokens as stored (no refresh).
+        """
+    def user_id(self) -> typing.Coroutine[typing.Any, typing.Any, builtins.str]:
+        r"""
+        enduco's id of this user (no request).
+        """
+    def granted_scopes(self) -> typing.Coroutine[typing.Any, typing.Any, builtins.list[builtins.str]]:
+        r"""
+        The scopes the user granted (no request).
+        """
     def __repr__(self) -> builtins.str: ...
 
 @typing.final
@@ -173,7 +217,7 @@ class EnducoClient:
     The entry point: authorize users, exchange codes, open sessions. One per app; every method
     blocks (releasing the GIL) until done. See `AsyncEnducoClient` for coroutines.
     """
-    def __new__(cls, client_id: str, client_secret: str | None = None, redirect_uri: str = ..., *, token_relay_url: str | None = None, environment: str | None = None, use_pkce: bool | None = None, time_zone: str | None = None, user_agent: str | None = None, connect_timeout_seconds: float | None = None, request_timeout_seconds: float | None = None, upload_timeout_seconds: float | None = None, max_retries: int | None = None, retry_deadline_seconds: float | None = None, refresh_margin_seconds: float | None = None, store_timeout_seconds: float | None = None, lock_lease_seconds: float | None = None, max_response_bytes: int | None = None, endpoints: typing.Mapping[str, str] | None = None) -> EnducoClient:
+    def __new__(cls, client_id: str, client_secret: str | None = None, redirect_uri: str = ..., *, token_relay_url: str | None = None, environment: str | None = None, use_pkce: bool | None = None, time_zone: str | None = None, user_agent: str | None = None, connect_timeout_seconds: float | None = None, request_timeout_seconds: float | None = None, upload_timeout_seconds: float | None = None, max_retries: int | None = None, retry_deadline_seconds: float | None = None, refresh_margin_seconds: float | None = None, store_timeout_seconds: float | None = None, lock_lease_seconds: float | None = None, max_response_bytes: int | None = None, endpoints: typing.Mapping[str, str] | None = None) -> typing_extensions.Self:
         r"""
         Keyword arguments mirror the core's ``ClientOptions`` (all optional):
         
@@ -193,10 +237,6 @@ class EnducoClient:
           default 8 MiB); a bigger one fails with ``InvalidResponseError`` without being read
           whole. Token answers have a fixed 64 KiB cap.
         """
-    def authorization_request(self, scopes: typing.Sequence[str]) -> AuthorizationRequest:
-        r"""
-        A URL for the user's browser with a fresh `state` and (unless switched off) PKCE.
-        """
     def complete_authorization(self, request: AuthorizationRequest, callback_url: builtins.str) -> TokenSet:
         r"""
         Checks the callback's state, maps `error=` to an exception, exchanges the code.
@@ -205,18 +245,6 @@ class EnducoClient:
         r"""
         Exchanges a code the app received itself (pass the request's `code_verifier` with PKCE).
         """
-    def session(self, store: _Store) -> Session:
-        r"""
-        A session for the user whose tokens `store` holds (nothing is loaded yet).
-        """
-    def connect(self, store: _Store, tokens: TokenSet) -> Session:
-        r"""
-        Saves `tokens` into `store`, then returns the user's session.
-        """
-    def parse_webhook(self, body: _Body) -> WebhookEvent:
-        r"""
-        Same as the module-level `enduco.parse_webhook`.
-        """
     def clear_deregistered_user(self, event: WebhookEvent | _Body, store: _Store | typing.Callable[[str], _Store | None] | None) -> typing.Optional[builtins.str]:
         r"""
         Acts on a deregistration webhook only once enduco confirms it: refreshes the user's
@@ -224,6 +252,23 @@ class EnducoClient:
         `None`), clears the store only if enduco answers that the grant is gone, and returns
         the cleared user id. A forged or stale event (the grant still refreshes) clears nothing
         and returns `None` (logged as a warning), as do other events and unknown users.
+        """
+    def authorization_request(self, scopes: typing.Sequence[str]) -> AuthorizationRequest:
+        r"""
+        A URL for the user's browser with a fresh `state` and (unless switched off) PKCE.
+        No I/O, so not a coroutine on `AsyncEnducoClient` either.
+        """
+    def parse_webhook(self, body: _Body) -> WebhookEvent:
+        r"""
+        Same as the module-level `enduco.parse_webhook`.
+        """
+    def session(self, store: _Store) -> Session:
+        r"""
+        A session for the user whose tokens `store` holds (nothing is loaded yet).
+        """
+    def connect(self, store: _Store, tokens: TokenSet) -> Session:
+        r"""
+        Saves `tokens` into `store`, then returns the user's session.
         """
     def __repr__(self) -> builtins.str: ...
 

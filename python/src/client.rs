@@ -1,16 +1,17 @@
 //! `EnducoClient` (blocking) and `AsyncEnducoClient` (coroutines). The keyword arguments
 //! mirror the core's `ClientOptions`, which turns them into a configuration.
 
-use std::sync::Arc;
+use std::future::Future;
 
-use enduco::{ClientOptions, EnducoClient, Scope, TokenStore};
+use enduco::{ClientOptions, EnducoClient, Scope};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
+use pyo3_async_runtimes::TaskLocals;
 
 use crate::errors::to_pyerr;
 use crate::models::{PyAuthorizationRequest, PyTokenSet, PyWebhookEvent};
-use crate::runtime::{coroutine, in_runtime, wait};
+use crate::runtime::{Coroutine, blocking_and_async, in_runtime, typed_coroutine, wait};
 use crate::session::{PyAsyncSession, PySession};
 use crate::store::{ResolvedStore, resolve_store};
 
@@ -168,13 +169,14 @@ fn client_repr(py: Python<'_>, name: &str, client: &EnducoClient) -> PyResult<St
     ))
 }
 
-// The clients' constructors take the core's `ClientOptions` as keyword arguments
-// (`**options`, sent to the core as JSON); the stubs name each option with its type.
+// Both clients' constructors take the core's `ClientOptions` as keyword arguments
+// (`**options`, sent to the core as JSON); the stub names each option with its type. Written
+// once for `EnducoClient` (returning `Self`), then submitted for `AsyncEnducoClient` too.
 #[cfg(feature = "stub-gen")]
-pyo3_stub_gen::inventory::submit! {
-    pyo3_stub_gen::derive::gen_methods_from_python! {
-        r#"
+const CONSTRUCTOR_STUB: pyo3_stub_gen::type_info::PyMethodsInfo = pyo3_stub_gen::derive::gen_methods_from_python! {
+    r#"
         import typing
+        import typing_extensions
 
         class PyEnducoClient:
             def __new__(
@@ -198,7 +200,7 @@ pyo3_stub_gen::inventory::submit! {
             lock_lease_seconds: float | None = None,
             max_response_bytes: int | None = None,
             endpoints: typing.Mapping[str, str] | None = None,
-            ) -> EnducoClient:
+            ) -> typing_extensions.Self:
                 """Keyword arguments mirror the core's ``ClientOptions`` (all optional):
 
                 - ``token_relay_url``: relay mode, for an app distributed to users (desktop, CLI),
@@ -218,57 +220,16 @@ pyo3_stub_gen::inventory::submit! {
                   whole. Token answers have a fixed 64 KiB cap.
                 """
         "#
-    }
-}
+};
+
+#[cfg(feature = "stub-gen")]
+pyo3_stub_gen::inventory::submit! { CONSTRUCTOR_STUB }
 
 #[cfg(feature = "stub-gen")]
 pyo3_stub_gen::inventory::submit! {
-    pyo3_stub_gen::derive::gen_methods_from_python! {
-        r#"
-        import typing
-
-        class PyAsyncEnducoClient:
-            def __new__(
-                cls,
-            client_id: str,
-            client_secret: str | None = None,
-            redirect_uri: str = ...,
-            *,
-            token_relay_url: str | None = None,
-            environment: str | None = None,
-            use_pkce: bool | None = None,
-            time_zone: str | None = None,
-            user_agent: str | None = None,
-            connect_timeout_seconds: float | None = None,
-            request_timeout_seconds: float | None = None,
-            upload_timeout_seconds: float | None = None,
-            max_retries: int | None = None,
-            retry_deadline_seconds: float | None = None,
-            refresh_margin_seconds: float | None = None,
-            store_timeout_seconds: float | None = None,
-            lock_lease_seconds: float | None = None,
-            max_response_bytes: int | None = None,
-            endpoints: typing.Mapping[str, str] | None = None,
-            ) -> AsyncEnducoClient:
-                """Keyword arguments mirror the core's ``ClientOptions`` (all optional):
-
-                - ``token_relay_url``: relay mode, for an app distributed to users (desktop, CLI),
-                  which cannot keep a secret: pass no ``client_secret``; code exchange, refresh and
-                  revoke go to ``{token_relay_url}/token`` and ``/revoke`` (the partner's
-                  ``TokenRelay``), data calls still straight to enduco. Neither a secret nor a relay,
-                  or both, raises ``InvalidInputError``;
-                - ``refresh_margin_seconds``: refresh when less than this is left on the access token
-                  (default 60; 0 = only once it has expired);
-                - ``store_timeout_seconds``: the longest one token store call (load, save, clear,
-                  try_lock, unlock) may take before the SDK call fails with ``StoreError`` (default 10);
-                - ``lock_lease_seconds``: the lease asked for in ``try_lock`` — how long a process that
-                  crashed while refreshing blocks the others (default: the request timeout plus twice
-                  the store timeout plus 5 s);
-                - ``max_response_bytes``: the largest answer read from a data endpoint (at least 1024;
-                  default 8 MiB); a bigger one fails with ``InvalidResponseError`` without being read
-                  whole. Token answers have a fixed 64 KiB cap.
-                """
-        "#
+    pyo3_stub_gen::type_info::PyMethodsInfo {
+        struct_id: std::any::TypeId::of::<PyAsyncEnducoClient>,
+        ..CONSTRUCTOR_STUB
     }
 }
 
@@ -283,143 +244,6 @@ pub struct PyEnducoClient {
     inner: EnducoClient,
 }
 
-#[cfg_attr(feature = "stub-gen", pyo3_stub_gen_derive::gen_stub_pymethods)]
-#[cfg_attr(not(feature = "stub-gen"), pyo3_stub_gen_derive::remove_gen_stub)]
-#[pymethods]
-impl PyEnducoClient {
-    #[new]
-    // `redirect_uri` is required: its default (shown as `...`) only lets a relay client skip
-    // the secret and still name it; `build_client` raises `TypeError` without it. The stub's
-    // signature, which names the options, is submitted above.
-    #[gen_stub(skip)]
-    #[pyo3(signature = (client_id, client_secret=None, redirect_uri=Option::<String>::None, **options))]
-    fn new(
-        py: Python<'_>,
-        client_id: String,
-        client_secret: Option<String>,
-        redirect_uri: Option<String>,
-        options: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<Self> {
-        let inner = build_client(py, client_id, client_secret, redirect_uri, options)?;
-        Ok(PyEnducoClient { inner })
-    }
-
-    /// A URL for the user's browser with a fresh `state` and (unless switched off) PKCE.
-    fn authorization_request(
-        &self,
-        py: Python<'_>,
-        #[gen_stub(override_type(type_repr = "typing.Sequence[str]", imports = ("typing")))] scopes: &Bound<'_, PyAny>,
-    ) -> PyResult<PyAuthorizationRequest> {
-        let scopes = parse_scopes(py, scopes)?;
-        self.inner
-            .authorization_request(&scopes)
-            .map(PyAuthorizationRequest)
-            .map_err(|e| to_pyerr(py, e))
-    }
-
-    /// Checks the callback's state, maps `error=` to an exception, exchanges the code.
-    fn complete_authorization(
-        &self,
-        py: Python<'_>,
-        request: PyRef<'_, PyAuthorizationRequest>,
-        callback_url: String,
-    ) -> PyResult<PyTokenSet> {
-        let client = self.inner.clone();
-        let pending = request.0.clone();
-        wait(py, async move {
-            client
-                .complete_authorization(&pending, &callback_url)
-                .await
-                .map(PyTokenSet)
-        })
-    }
-
-    /// Exchanges a code the app received itself (pass the request's `code_verifier` with PKCE).
-    #[pyo3(signature = (code, code_verifier=None))]
-    fn exchange_code(
-        &self,
-        py: Python<'_>,
-        code: String,
-        code_verifier: Option<String>,
-    ) -> PyResult<PyTokenSet> {
-        let client = self.inner.clone();
-        wait(py, async move {
-            client
-                .exchange_code(&code, code_verifier.as_deref())
-                .await
-                .map(PyTokenSet)
-        })
-    }
-
-    /// A session for the user whose tokens `store` holds (nothing is loaded yet).
-    fn session(
-        &self,
-        #[gen_stub(override_type(type_repr = "_Store", imports = ("typing")))] store: &Bound<
-            '_,
-            PyAny,
-        >,
-    ) -> PyResult<PySession> {
-        let (store, _) = resolve_store(store, false)?;
-        Ok(PySession {
-            inner: in_runtime(|| self.inner.session(store)),
-        })
-    }
-
-    /// Saves `tokens` into `store`, then returns the user's session.
-    fn connect(
-        &self,
-        py: Python<'_>,
-        #[gen_stub(override_type(type_repr = "_Store", imports = ("typing")))] store: &Bound<
-            '_,
-            PyAny,
-        >,
-        tokens: PyRef<'_, PyTokenSet>,
-    ) -> PyResult<PySession> {
-        let (store, _) = resolve_store(store, false)?;
-        let client = self.inner.clone();
-        let tokens = tokens.0.clone();
-        let inner = wait(py, async move { client.connect(store, tokens).await })?;
-        Ok(PySession { inner })
-    }
-
-    /// Same as the module-level `enduco.parse_webhook`.
-    fn parse_webhook(
-        &self,
-        #[gen_stub(override_type(type_repr = "_Body", imports = ("typing")))] body: &Bound<
-            '_,
-            PyAny,
-        >,
-    ) -> PyResult<PyWebhookEvent> {
-        parse_webhook(body)
-    }
-
-    /// Acts on a deregistration webhook only once enduco confirms it: refreshes the user's
-    /// grant through `store` (a token store, or a callable `store(user_id)` returning one or
-    /// `None`), clears the store only if enduco answers that the grant is gone, and returns
-    /// the cleared user id. A forged or stale event (the grant still refreshes) clears nothing
-    /// and returns `None` (logged as a warning), as do other events and unknown users.
-    fn clear_deregistered_user(
-        &self,
-        py: Python<'_>,
-        #[gen_stub(override_type(type_repr = "WebhookEvent | _Body", imports = ("typing")))] event: &Bound<'_, PyAny>,
-        #[gen_stub(override_type(type_repr = "_Store | typing.Callable[[str], _Store | None] | None", imports = ("typing")))]
-        store: &Bound<'_, PyAny>,
-    ) -> PyResult<Option<String>> {
-        let event = webhook_event(event)?;
-        let resolved = deregistered_store(&event, store, false)?;
-        let client = self.inner.clone();
-        wait(py, async move {
-            client
-                .clear_deregistered_user(&event, move |_| resolved.map(|(store, _)| store))
-                .await
-        })
-    }
-
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        client_repr(py, "EnducoClient", &self.inner)
-    }
-}
-
 /// `EnducoClient` with coroutines for everything that talks to enduco; each runs when awaited,
 /// on the awaiting asyncio loop.
 #[cfg_attr(
@@ -431,163 +255,189 @@ pub struct PyAsyncEnducoClient {
     inner: EnducoClient,
 }
 
-#[cfg_attr(feature = "stub-gen", pyo3_stub_gen_derive::gen_stub_pymethods)]
-#[cfg_attr(not(feature = "stub-gen"), pyo3_stub_gen_derive::remove_gen_stub)]
-#[pymethods]
 impl PyAsyncEnducoClient {
-    #[new]
-    // `redirect_uri` is required: its default (shown as `...`) only lets a relay client skip
-    // the secret and still name it; `build_client` raises `TypeError` without it. The stub's
-    // signature, which names the options, is submitted above.
-    #[gen_stub(skip)]
-    #[pyo3(signature = (client_id, client_secret=None, redirect_uri=Option::<String>::None, **options))]
-    fn new(
-        py: Python<'_>,
-        client_id: String,
-        client_secret: Option<String>,
-        redirect_uri: Option<String>,
-        options: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<Self> {
-        let inner = build_client(py, client_id, client_secret, redirect_uri, options)?;
-        Ok(PyAsyncEnducoClient { inner })
-    }
-
-    /// Builds the authorization URL (no I/O, so not a coroutine).
-    fn authorization_request(
-        &self,
-        py: Python<'_>,
-        #[gen_stub(override_type(type_repr = "typing.Sequence[str]", imports = ("typing")))] scopes: &Bound<'_, PyAny>,
-    ) -> PyResult<PyAuthorizationRequest> {
-        let scopes = parse_scopes(py, scopes)?;
-        self.inner
-            .authorization_request(&scopes)
-            .map(PyAuthorizationRequest)
-            .map_err(|e| to_pyerr(py, e))
-    }
-
-    #[gen_stub(override_return_type(type_repr = "typing.Coroutine[typing.Any, typing.Any, TokenSet]", imports = ("typing")))]
-    fn complete_authorization<'py>(
+    /// A coroutine running `call` on the awaiting loop.
+    fn run<'py, T, F>(
         &self,
         py: Python<'py>,
-        request: PyRef<'_, PyAuthorizationRequest>,
-        callback_url: String,
-    ) -> PyResult<Bound<'py, PyAny>> {
+        name: &str,
+        call: impl FnOnce(EnducoClient, &TaskLocals) -> F + Send + 'static,
+    ) -> PyResult<Coroutine<'py, T>>
+    where
+        F: Future<Output = enduco::Result<T>> + Send + 'static,
+        T: for<'a> IntoPyObject<'a> + Send + 'static,
+    {
         let client = self.inner.clone();
-        let pending = request.0.clone();
-        coroutine(
-            py,
-            "AsyncEnducoClient.complete_authorization",
-            move |_| async move {
-                client
-                    .complete_authorization(&pending, &callback_url)
-                    .await
-                    .map(PyTokenSet)
-            },
-        )
+        typed_coroutine(py, name, move |locals| call(client, locals))
     }
+}
 
-    #[gen_stub(override_return_type(type_repr = "typing.Coroutine[typing.Any, typing.Any, TokenSet]", imports = ("typing")))]
-    #[pyo3(signature = (code, code_verifier=None))]
-    fn exchange_code<'py>(
-        &self,
-        py: Python<'py>,
-        code: String,
-        code_verifier: Option<String>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let client = self.inner.clone();
-        coroutine(py, "AsyncEnducoClient.exchange_code", move |_| async move {
-            client
-                .exchange_code(&code, code_verifier.as_deref())
-                .await
-                .map(PyTokenSet)
-        })
+blocking_and_async! {
+    impl PyEnducoClient {
+        /// A session for the user whose tokens `store` holds (nothing is loaded yet).
+        fn session(
+            &self,
+            #[gen_stub(override_type(type_repr = "_Store", imports = ("typing")))]
+            store: &Bound<'_, PyAny>,
+        ) -> PyResult<PySession> {
+            let (store, _) = resolve_store(store, false)?;
+            Ok(PySession {
+                inner: in_runtime(|| self.inner.session(store)),
+            })
+        }
+
+        /// Saves `tokens` into `store`, then returns the user's session.
+        fn connect(
+            &self,
+            py: Python<'_>,
+            #[gen_stub(override_type(type_repr = "_Store", imports = ("typing")))]
+            store: &Bound<'_, PyAny>,
+            tokens: PyRef<'_, PyTokenSet>,
+        ) -> PyResult<PySession> {
+            let (store, _) = resolve_store(store, false)?;
+            let client = self.inner.clone();
+            let tokens = tokens.0.clone();
+            let inner = wait(py, async move { client.connect(store, tokens).await })?;
+            Ok(PySession { inner })
+        }
+
+        fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+            client_repr(py, "EnducoClient", &self.inner)
+        }
     }
+    impl PyAsyncEnducoClient as "AsyncEnducoClient" {
+        /// A session for the user whose tokens `store` holds (not a coroutine: nothing is loaded
+        /// yet). The store's methods run on the loop of whichever coroutine calls the session.
+        fn session(
+            &self,
+            #[gen_stub(override_type(type_repr = "_Store", imports = ("typing")))]
+            store: &Bound<'_, PyAny>,
+        ) -> PyResult<PyAsyncSession> {
+            let (core_store, adapter) = resolve_store(store, true)?;
+            Ok(PyAsyncSession {
+                inner: in_runtime(|| self.inner.session(core_store)),
+                store: adapter,
+            })
+        }
 
-    /// A session for the user whose tokens `store` holds (not a coroutine: nothing is loaded
-    /// yet). The store's methods run on the loop of whichever coroutine calls the session.
-    fn session(
-        &self,
-        #[gen_stub(override_type(type_repr = "_Store", imports = ("typing")))] store: &Bound<
-            '_,
-            PyAny,
-        >,
-    ) -> PyResult<PyAsyncSession> {
-        let (core_store, adapter) = resolve_store(store, true)?;
-        Ok(PyAsyncSession {
-            inner: in_runtime(|| self.inner.session(core_store)),
-            store: adapter,
-        })
-    }
-
-    /// Saves `tokens` into `store`, then returns the user's `AsyncSession`.
-    #[gen_stub(override_return_type(type_repr = "typing.Coroutine[typing.Any, typing.Any, AsyncSession]", imports = ("typing")))]
-    fn connect<'py>(
-        &self,
-        py: Python<'py>,
-        #[gen_stub(override_type(type_repr = "_Store", imports = ("typing")))] store: &Bound<
-            '_,
-            PyAny,
-        >,
-        tokens: PyRef<'_, PyTokenSet>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let (core_store, adapter): (Arc<dyn TokenStore>, _) = resolve_store(store, true)?;
-        let client = self.inner.clone();
-        let tokens = tokens.0.clone();
-        coroutine(py, "AsyncEnducoClient.connect", move |locals| {
-            let in_use = adapter.as_ref().map(|adapter| adapter.use_loop(locals));
-            async move {
-                let _in_use = in_use;
-                let inner = client.connect(core_store, tokens).await?;
-                Ok(PyAsyncSession {
-                    inner,
-                    store: adapter,
-                })
-            }
-        })
-    }
-
-    fn parse_webhook(
-        &self,
-        #[gen_stub(override_type(type_repr = "_Body", imports = ("typing")))] body: &Bound<
-            '_,
-            PyAny,
-        >,
-    ) -> PyResult<PyWebhookEvent> {
-        parse_webhook(body)
-    }
-
-    /// `EnducoClient.clear_deregistered_user` as a coroutine; a host store's methods run on
-    /// the awaiting loop.
-    #[gen_stub(override_return_type(type_repr = "typing.Coroutine[typing.Any, typing.Any, str | None]", imports = ("typing")))]
-    fn clear_deregistered_user<'py>(
-        &self,
-        py: Python<'py>,
-        #[gen_stub(override_type(type_repr = "WebhookEvent | _Body", imports = ("typing")))] event: &Bound<'_, PyAny>,
-        #[gen_stub(override_type(type_repr = "_Store | typing.Callable[[str], _Store | None] | None", imports = ("typing")))]
-        store: &Bound<'_, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let event = webhook_event(event)?;
-        let resolved = deregistered_store(&event, store, true)?;
-        let client = self.inner.clone();
-        coroutine(
-            py,
-            "AsyncEnducoClient.clear_deregistered_user",
-            move |locals| {
-                let in_use = resolved
-                    .as_ref()
-                    .and_then(|(_, adapter)| adapter.as_ref())
-                    .map(|adapter| adapter.use_loop(locals));
+        /// Saves `tokens` into `store`, then returns the user's `AsyncSession`.
+        fn connect<'py>(
+            &self,
+            py: Python<'py>,
+            #[gen_stub(override_type(type_repr = "_Store", imports = ("typing")))]
+            store: &Bound<'_, PyAny>,
+            tokens: PyRef<'_, PyTokenSet>,
+        ) -> PyResult<Coroutine<'py, PyAsyncSession>> {
+            let (core_store, adapter) = resolve_store(store, true)?;
+            let tokens = tokens.0.clone();
+            self.run(py, "AsyncEnducoClient.connect", move |client, locals| {
+                let in_use = adapter.as_ref().map(|adapter| adapter.use_loop(locals));
                 async move {
                     let _in_use = in_use;
-                    client
-                        .clear_deregistered_user(&event, move |_| resolved.map(|(store, _)| store))
-                        .await
+                    let inner = client.connect(core_store, tokens).await?;
+                    Ok(PyAsyncSession {
+                        inner,
+                        store: adapter,
+                    })
                 }
-            },
-        )
-    }
+            })
+        }
 
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        client_repr(py, "AsyncEnducoClient", &self.inner)
+        fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+            client_repr(py, "AsyncEnducoClient", &self.inner)
+        }
+    }
+    both {
+        #[new]
+        // `redirect_uri` is required: its default (shown as `...`) only lets a relay client skip
+        // the secret and still name it; `build_client` raises `TypeError` without it. The stub's
+        // signature, which names the options, is submitted above.
+        #[gen_stub(skip)]
+        #[pyo3(signature = (client_id, client_secret=None, redirect_uri=Option::<String>::None, **options))]
+        fn new(
+            py: Python<'_>,
+            client_id: String,
+            client_secret: Option<String>,
+            redirect_uri: Option<String>,
+            options: Option<&Bound<'_, PyDict>>,
+        ) -> PyResult<Self> {
+            let inner = build_client(py, client_id, client_secret, redirect_uri, options)?;
+            Ok(Self { inner })
+        }
+
+        /// A URL for the user's browser with a fresh `state` and (unless switched off) PKCE.
+        /// No I/O, so not a coroutine on `AsyncEnducoClient` either.
+        fn authorization_request(
+            &self,
+            py: Python<'_>,
+            #[gen_stub(override_type(type_repr = "typing.Sequence[str]", imports = ("typing")))]
+            scopes: &Bound<'_, PyAny>,
+        ) -> PyResult<PyAuthorizationRequest> {
+            let scopes = parse_scopes(py, scopes)?;
+            self.inner
+                .authorization_request(&scopes)
+                .map(PyAuthorizationRequest)
+                .map_err(|e| to_pyerr(py, e))
+        }
+
+        /// Same as the module-level `enduco.parse_webhook`.
+        fn parse_webhook(
+            &self,
+            #[gen_stub(override_type(type_repr = "_Body", imports = ("typing")))]
+            body: &Bound<'_, PyAny>,
+        ) -> PyResult<PyWebhookEvent> {
+            parse_webhook(body)
+        }
+    }
+    calls on EnducoClient {
+        /// Checks the callback's state, maps `error=` to an exception, exchanges the code.
+        fn complete_authorization(
+            py,
+            request: PyRef<'_, PyAuthorizationRequest>,
+            callback_url: String,
+        ) -> PyTokenSet {
+            let pending = request.0.clone();
+        } => |client, _| async move {
+            client
+                .complete_authorization(&pending, &callback_url)
+                .await
+                .map(PyTokenSet)
+        };
+
+        /// Exchanges a code the app received itself (pass the request's `code_verifier` with PKCE).
+        #[pyo3(signature = (code, code_verifier=None))]
+        fn exchange_code(py, code: String, code_verifier: Option<String>) -> PyTokenSet {}
+            => |client, _| async move {
+                client
+                    .exchange_code(&code, code_verifier.as_deref())
+                    .await
+                    .map(PyTokenSet)
+            };
+
+        /// Acts on a deregistration webhook only once enduco confirms it: refreshes the user's
+        /// grant through `store` (a token store, or a callable `store(user_id)` returning one or
+        /// `None`), clears the store only if enduco answers that the grant is gone, and returns
+        /// the cleared user id. A forged or stale event (the grant still refreshes) clears nothing
+        /// and returns `None` (logged as a warning), as do other events and unknown users.
+        fn clear_deregistered_user(
+            py,
+            #[gen_stub(override_type(type_repr = "WebhookEvent | _Body", imports = ("typing")))]
+            event: &Bound<'_, PyAny>,
+            #[gen_stub(override_type(type_repr = "_Store | typing.Callable[[str], _Store | None] | None", imports = ("typing")))]
+            store: &Bound<'_, PyAny>,
+        ) -> Option<String> {
+            let event = webhook_event(event)?;
+            let resolved = deregistered_store(&event, store, ON_LOOP)?;
+        } => |client, locals| {
+            // Async: a host store's methods run on the awaiting loop while the call runs.
+            let adapter = resolved.as_ref().and_then(|(_, adapter)| adapter.as_ref());
+            let in_use = locals.zip(adapter).map(|(locals, adapter)| adapter.use_loop(locals));
+            async move {
+                let _in_use = in_use;
+                client
+                    .clear_deregistered_user(&event, move |_| resolved.map(|(store, _)| store))
+                    .await
+            }
+        };
     }
 }

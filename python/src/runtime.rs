@@ -8,6 +8,7 @@
 //! `enduco.InternalError` — never `pyo3_runtime.PanicException`.
 
 use std::future::Future;
+use std::marker::PhantomData;
 use std::panic::AssertUnwindSafe;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -190,6 +191,63 @@ where
     Ok(coro)
 }
 
+/// A [`coroutine`] resolving to `T`. Typed, so that an async method names its result type as
+/// the blocking one does, and the stub says `typing.Coroutine[typing.Any, typing.Any, T]`
+/// without a hand-written override.
+pub(crate) struct Coroutine<'py, T>(Bound<'py, PyAny>, PhantomData<fn() -> T>);
+
+/// [`coroutine`], typed.
+pub(crate) fn typed_coroutine<'py, T, F, S>(
+    py: Python<'py>,
+    name: &str,
+    start: S,
+) -> PyResult<Coroutine<'py, T>>
+where
+    S: FnOnce(&TaskLocals) -> F + Send + 'static,
+    F: Future<Output = enduco::Result<T>> + Send + 'static,
+    T: for<'a> IntoPyObject<'a> + Send + 'static,
+{
+    coroutine(py, name, start).map(|coro| Coroutine(coro, PhantomData))
+}
+
+impl<'py, T> IntoPyObject<'py> for Coroutine<'py, T> {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = std::convert::Infallible;
+
+    fn into_pyobject(self, _py: Python<'py>) -> Result<Self::Output, Self::Error> {
+        Ok(self.0)
+    }
+}
+
+#[cfg(feature = "stub-gen")]
+impl<T: pyo3_stub_gen::PyStubType> pyo3_stub_gen::PyStubType for Coroutine<'_, T> {
+    // As pyo3-stub-gen's `TypeInfo::list_of` wraps its item type.
+    fn type_output() -> pyo3_stub_gen::TypeInfo {
+        use pyo3_stub_gen::{ImportKind, TypeIdentifierRef};
+        let inner = T::type_output();
+        let mut import = inner.import.clone();
+        import.insert("typing".into());
+        let mut type_refs = std::collections::HashMap::new();
+        if let Some(module) = inner.source_module.as_ref().filter(|m| m.get().is_some()) {
+            let bare = inner.name.split('[').next().unwrap_or(&inner.name);
+            let bare = bare.rsplit('.').next().unwrap_or(bare);
+            let reference = TypeIdentifierRef {
+                module: module.clone(),
+                import_kind: ImportKind::Module,
+            };
+            type_refs.insert(bare.to_owned(), reference);
+        }
+        type_refs.extend(inner.type_refs);
+        pyo3_stub_gen::TypeInfo {
+            name: format!("typing.Coroutine[typing.Any, typing.Any, {}]", inner.name),
+            source_module: None,
+            import,
+            type_refs,
+        }
+    }
+}
+
 /// Completes the asyncio future `target` with `outcome`, on its loop (unless it was cancelled
 /// or the loop is closed by now).
 fn deliver<T>(event_loop: Py<PyAny>, target: Py<PyAny>, outcome: enduco::Result<T>)
@@ -309,3 +367,85 @@ pub(crate) fn _panic_for_tests<'py>(py: Python<'py>, r#where: &str) -> PyResult<
         ))),
     }
 }
+
+/// Declares a blocking class and its async twin from one list of methods, so each method's
+/// signature, conversions, doc comment and stub marks are written once:
+///
+/// ```ignore
+/// blocking_and_async! {
+///     impl PySession { /* methods only the blocking class has */ }
+///     impl PyAsyncSession as "AsyncSession" { /* methods only the async class has */ }
+///     both { /* methods both classes have as they are (no I/O) */ }
+///     calls on enduco::Session {
+///         /// Doc comment and attributes (`#[pyo3(signature = ..)]`) for both variants.
+///         fn name(py, arg: Type, ..) -> Result {
+///             // Converts the arguments, eagerly (a bad one raises at the call, not the await).
+///         } => |session, locals| core_future;
+///     }
+/// }
+/// ```
+///
+/// Each call becomes, on the blocking class, a method that runs `core_future` with [`wait`]
+/// (GIL released) and returns `Result`; on the async class, a method returning a
+/// [`Coroutine`] of `Result` through the class's own `run` (which knows its store's loop).
+/// `session` is a clone of the class's `inner` handle (of the type after `calls on`);
+/// `locals` is `None` on the blocking class and the awaiting loop on the async one. A body may read `ON_LOOP` (true on the async
+/// class) where the two resolve host stores differently.
+macro_rules! blocking_and_async {
+    (
+        impl $blocking:ident { $($blocking_only:tt)* }
+        impl $async_class:ident as $async_name:literal { $($async_only:tt)* }
+        both { $($both:tt)* }
+        calls on $core:ty { $(
+            $(#[$($attr:tt)*])*
+            fn $name:ident($py:ident $(, $(#[$($arg_attr:tt)*])* $arg:ident: $arg_ty:ty)* $(,)?)
+                -> $ret:ty { $($prepare:tt)* } => |$handle:tt, $locals:tt| $call:expr;
+        )* }
+    ) => {
+        #[cfg_attr(feature = "stub-gen", pyo3_stub_gen_derive::gen_stub_pymethods)]
+        #[cfg_attr(not(feature = "stub-gen"), pyo3_stub_gen_derive::remove_gen_stub)]
+        #[pyo3::pymethods]
+        impl $blocking {
+            $(
+                $(#[$($attr)*])*
+                fn $name(
+                    &self,
+                    $py: Python<'_>,
+                    $($(#[$($arg_attr)*])* $arg: $arg_ty),*
+                ) -> PyResult<$ret> {
+                    #[allow(dead_code)]
+                    const ON_LOOP: bool = false;
+                    $($prepare)*
+                    let start = move |$handle: $core, $locals: Option<&TaskLocals>| $call;
+                    $crate::runtime::wait($py, start(self.inner.clone(), None))
+                }
+            )*
+            $($both)*
+            $($blocking_only)*
+        }
+
+        #[cfg_attr(feature = "stub-gen", pyo3_stub_gen_derive::gen_stub_pymethods)]
+        #[cfg_attr(not(feature = "stub-gen"), pyo3_stub_gen_derive::remove_gen_stub)]
+        #[pyo3::pymethods]
+        impl $async_class {
+            $(
+                $(#[$($attr)*])*
+                fn $name<'py>(
+                    &self,
+                    $py: Python<'py>,
+                    $($(#[$($arg_attr)*])* $arg: $arg_ty),*
+                ) -> PyResult<$crate::runtime::Coroutine<'py, $ret>> {
+                    #[allow(dead_code)]
+                    const ON_LOOP: bool = true;
+                    $($prepare)*
+                    let start = move |$handle: $core, $locals: Option<&TaskLocals>| $call;
+                    let name = concat!($async_name, ".", stringify!($name));
+                    self.run($py, name, move |core, locals| start(core, Some(locals)))
+                }
+            )*
+            $($both)*
+            $($async_only)*
+        }
+    };
+}
+pub(crate) use blocking_and_async;

@@ -15,7 +15,7 @@ use crate::errors::to_pyerr;
 use crate::models::{
     PyIntensityZones, PyPlannedWorkout, PyRawResponse, PyTokenSet, PyUploadResult,
 };
-use crate::runtime::{coroutine, wait};
+use crate::runtime::{Coroutine, blocking_and_async, typed_coroutine, wait};
 use crate::store::PyTokenStore;
 
 /// A calendar date from a `datetime.date` or a `"YYYY-MM-DD"` string.
@@ -237,14 +237,20 @@ mod calls {
     }
 }
 
-fn upload_options(
-    file_name: Option<String>,
-    progress: Option<Arc<dyn UploadProgress>>,
-) -> UploadOptions {
-    UploadOptions {
-        file_name,
-        progress,
-    }
+/// The progress adapter for `upload_workout`: the blocking session calls back on the SDK's
+/// thread, the async one schedules the callback on the awaiting loop.
+fn progress_adapter(
+    callback: Option<Py<PyAny>>,
+    locals: Option<&TaskLocals>,
+) -> Option<Arc<dyn UploadProgress>> {
+    let callback = callback?;
+    Some(match locals {
+        None => Arc::new(BlockingProgress(callback)),
+        Some(locals) => Arc::new(LoopProgress {
+            callback,
+            locals: locals.clone(),
+        }),
+    })
 }
 
 /// One user's connection to enduco; every method blocks (releasing the GIL) until done.
@@ -255,117 +261,6 @@ fn upload_options(
 #[pyclass(name = "Session", module = "enduco", frozen)]
 pub struct PySession {
     pub(crate) inner: enduco::Session,
-}
-
-#[cfg_attr(feature = "stub-gen", pyo3_stub_gen_derive::gen_stub_pymethods)]
-#[cfg_attr(not(feature = "stub-gen"), pyo3_stub_gen_derive::remove_gen_stub)]
-#[pymethods]
-impl PySession {
-    /// The user's intensity zones (needs `user_read`).
-    fn intensity_zones(&self, py: Python<'_>) -> PyResult<PyIntensityZones> {
-        wait(py, calls::zones(self.inner.clone()))
-    }
-
-    /// The next `days` days (1–7) of plans from today in the athlete's time zone.
-    #[pyo3(signature = (days=7))]
-    fn upcoming_plans(&self, py: Python<'_>, days: u32) -> PyResult<Vec<PyPlannedWorkout>> {
-        wait(py, calls::upcoming(self.inner.clone(), days))
-    }
-
-    /// Plans from `date_from` to `date_to` inclusive (at most 7 days; needs `plans_read`).
-    fn training_plans(
-        &self,
-        py: Python<'_>,
-        #[gen_stub(override_type(type_repr = "_Date", imports = ("typing")))] date_from: &Bound<
-            '_,
-            PyAny,
-        >,
-        #[gen_stub(override_type(type_repr = "_Date", imports = ("typing")))] date_to: &Bound<
-            '_,
-            PyAny,
-        >,
-    ) -> PyResult<Vec<PyPlannedWorkout>> {
-        let from = calendar_date(py, date_from, "date_from")?;
-        let to = calendar_date(py, date_to, "date_to")?;
-        wait(py, calls::plans(self.inner.clone(), from, to))
-    }
-
-    /// Uploads a finished workout (a path or the FIT bytes; needs `workouts_write`).
-    /// `progress(sent, total)` is called with monotonic byte counts ending at the file size.
-    #[pyo3(signature = (workout, *, progress=None, file_name=None))]
-    fn upload_workout(
-        &self,
-        py: Python<'_>,
-        #[gen_stub(override_type(type_repr = "_Workout", imports = ("typing")))] workout: &Bound<
-            '_,
-            PyAny,
-        >,
-        #[gen_stub(override_type(type_repr = "_Progress | None", imports = ("typing")))]
-        progress: Option<Py<PyAny>>,
-        file_name: Option<String>,
-    ) -> PyResult<PyUploadResult> {
-        let source = workout_source(workout)?;
-        let progress = progress.map(|p| Arc::new(BlockingProgress(p)) as Arc<dyn UploadProgress>);
-        wait(
-            py,
-            calls::upload(
-                self.inner.clone(),
-                source,
-                upload_options(file_name, progress),
-            ),
-        )
-    }
-
-    /// Any other enduco endpoint, with authentication, refresh and retries applied.
-    #[pyo3(signature = (method, path, query=None, json=None))]
-    fn request(
-        &self,
-        py: Python<'_>,
-        method: String,
-        path: String,
-        #[gen_stub(override_type(type_repr = "_Query", imports = ("typing")))] query: Option<
-            &Bound<'_, PyAny>,
-        >,
-        #[gen_stub(override_type(type_repr = "object", imports = ("typing")))] json: Option<
-            &Bound<'_, PyAny>,
-        >,
-    ) -> PyResult<PyRawResponse> {
-        let query = query_pairs(query)?;
-        let body = json_body(json)?;
-        wait(
-            py,
-            calls::request(self.inner.clone(), method, path, query, body),
-        )
-    }
-
-    /// Refreshes now and saves the new tokens.
-    fn refresh(&self, py: Python<'_>) -> PyResult<PyTokenSet> {
-        wait(py, calls::refresh(self.inner.clone()))
-    }
-
-    /// Revokes the grant at enduco, then clears the store.
-    fn revoke(&self, py: Python<'_>) -> PyResult<()> {
-        wait(py, calls::revoke(self.inner.clone()))
-    }
-
-    /// The current tokens as stored (no refresh).
-    fn tokens(&self, py: Python<'_>) -> PyResult<PyTokenSet> {
-        wait(py, calls::tokens(self.inner.clone()))
-    }
-
-    /// enduco's id of this user (no request).
-    fn user_id(&self, py: Python<'_>) -> PyResult<String> {
-        wait(py, calls::user_id(self.inner.clone()))
-    }
-
-    /// The scopes the user granted (no request).
-    fn granted_scopes(&self, py: Python<'_>) -> PyResult<Vec<String>> {
-        wait(py, calls::scopes(self.inner.clone()))
-    }
-
-    fn __repr__(&self) -> &'static str {
-        "Session(...)"
-    }
 }
 
 /// [`PySession`] with coroutines: each method returns a coroutine that runs when awaited, on
@@ -388,14 +283,14 @@ impl PyAsyncSession {
         py: Python<'py>,
         name: &str,
         call: impl FnOnce(enduco::Session, &TaskLocals) -> F + Send + 'static,
-    ) -> PyResult<Bound<'py, PyAny>>
+    ) -> PyResult<Coroutine<'py, T>>
     where
         F: Future<Output = enduco::Result<T>> + Send + 'static,
         T: for<'a> IntoPyObject<'a> + Send + 'static,
     {
         let session = self.inner.clone();
         let store = self.store.clone();
-        coroutine(py, name, move |locals| {
+        typed_coroutine(py, name, move |locals| {
             // The store may run its methods on this loop while the call is in flight.
             let in_use = store.as_ref().map(|store| store.use_loop(locals));
             let work = call(session, locals);
@@ -407,115 +302,84 @@ impl PyAsyncSession {
     }
 }
 
-#[cfg_attr(feature = "stub-gen", pyo3_stub_gen_derive::gen_stub_pymethods)]
-#[cfg_attr(not(feature = "stub-gen"), pyo3_stub_gen_derive::remove_gen_stub)]
-#[pymethods]
-impl PyAsyncSession {
-    #[gen_stub(override_return_type(type_repr = "typing.Coroutine[typing.Any, typing.Any, IntensityZones]", imports = ("typing")))]
-    fn intensity_zones<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.run(py, "AsyncSession.intensity_zones", |s, _| calls::zones(s))
+blocking_and_async! {
+    impl PySession {
+        fn __repr__(&self) -> &'static str {
+            "Session(...)"
+        }
     }
-
-    #[gen_stub(override_return_type(type_repr = "typing.Coroutine[typing.Any, typing.Any, list[PlannedWorkout]]", imports = ("typing")))]
-    #[pyo3(signature = (days=7))]
-    fn upcoming_plans<'py>(&self, py: Python<'py>, days: u32) -> PyResult<Bound<'py, PyAny>> {
-        self.run(py, "AsyncSession.upcoming_plans", move |s, _| {
-            calls::upcoming(s, days)
-        })
+    impl PyAsyncSession as "AsyncSession" {
+        fn __repr__(&self) -> &'static str {
+            "AsyncSession(...)"
+        }
     }
+    both {}
+    calls on enduco::Session {
+        /// The user's intensity zones (needs `user_read`).
+        fn intensity_zones(py) -> PyIntensityZones {} => |s, _| calls::zones(s);
 
-    #[gen_stub(override_return_type(type_repr = "typing.Coroutine[typing.Any, typing.Any, list[PlannedWorkout]]", imports = ("typing")))]
-    fn training_plans<'py>(
-        &self,
-        py: Python<'py>,
-        #[gen_stub(override_type(type_repr = "_Date", imports = ("typing")))] date_from: &Bound<
-            '_,
-            PyAny,
-        >,
-        #[gen_stub(override_type(type_repr = "_Date", imports = ("typing")))] date_to: &Bound<
-            '_,
-            PyAny,
-        >,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let from = calendar_date(py, date_from, "date_from")?;
-        let to = calendar_date(py, date_to, "date_to")?;
-        self.run(py, "AsyncSession.training_plans", move |s, _| {
-            calls::plans(s, from, to)
-        })
-    }
+        /// The next `days` days (1–7) of plans from today in the athlete's time zone.
+        #[pyo3(signature = (days=7))]
+        fn upcoming_plans(py, days: u32) -> Vec<PyPlannedWorkout> {}
+            => |s, _| calls::upcoming(s, days);
 
-    #[gen_stub(override_return_type(type_repr = "typing.Coroutine[typing.Any, typing.Any, UploadResult]", imports = ("typing")))]
-    #[pyo3(signature = (workout, *, progress=None, file_name=None))]
-    fn upload_workout<'py>(
-        &self,
-        py: Python<'py>,
-        #[gen_stub(override_type(type_repr = "_Workout", imports = ("typing")))] workout: &Bound<
-            '_,
-            PyAny,
-        >,
-        #[gen_stub(override_type(type_repr = "_Progress | None", imports = ("typing")))]
-        progress: Option<Py<PyAny>>,
-        file_name: Option<String>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let source = workout_source(workout)?;
-        self.run(py, "AsyncSession.upload_workout", move |s, locals| {
-            let progress = progress.map(|callback| {
-                Arc::new(LoopProgress {
-                    callback,
-                    locals: locals.clone(),
-                }) as Arc<dyn UploadProgress>
-            });
-            calls::upload(s, source, upload_options(file_name, progress))
-        })
-    }
+        /// Plans from `date_from` to `date_to` inclusive (at most 7 days; needs `plans_read`).
+        fn training_plans(
+            py,
+            #[gen_stub(override_type(type_repr = "_Date", imports = ("typing")))]
+            date_from: &Bound<'_, PyAny>,
+            #[gen_stub(override_type(type_repr = "_Date", imports = ("typing")))]
+            date_to: &Bound<'_, PyAny>,
+        ) -> Vec<PyPlannedWorkout> {
+            let from = calendar_date(py, date_from, "date_from")?;
+            let to = calendar_date(py, date_to, "date_to")?;
+        } => |s, _| calls::plans(s, from, to);
 
-    #[gen_stub(override_return_type(type_repr = "typing.Coroutine[typing.Any, typing.Any, RawResponse]", imports = ("typing")))]
-    #[pyo3(signature = (method, path, query=None, json=None))]
-    fn request<'py>(
-        &self,
-        py: Python<'py>,
-        method: String,
-        path: String,
-        #[gen_stub(override_type(type_repr = "_Query", imports = ("typing")))] query: Option<
-            &Bound<'_, PyAny>,
-        >,
-        #[gen_stub(override_type(type_repr = "object", imports = ("typing")))] json: Option<
-            &Bound<'_, PyAny>,
-        >,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let query = query_pairs(query)?;
-        let body = json_body(json)?;
-        self.run(py, "AsyncSession.request", move |s, _| {
-            calls::request(s, method, path, query, body)
-        })
-    }
+        /// Uploads a finished workout (a path or the FIT bytes; needs `workouts_write`).
+        /// `progress(sent, total)` is called with monotonic byte counts ending at the file size.
+        #[pyo3(signature = (workout, *, progress=None, file_name=None))]
+        fn upload_workout(
+            py,
+            #[gen_stub(override_type(type_repr = "_Workout", imports = ("typing")))]
+            workout: &Bound<'_, PyAny>,
+            #[gen_stub(override_type(type_repr = "_Progress | None", imports = ("typing")))]
+            progress: Option<Py<PyAny>>,
+            file_name: Option<String>,
+        ) -> PyUploadResult {
+            let source = workout_source(workout)?;
+        } => |s, locals| calls::upload(s, source, UploadOptions {
+            file_name,
+            progress: progress_adapter(progress, locals),
+        });
 
-    #[gen_stub(override_return_type(type_repr = "typing.Coroutine[typing.Any, typing.Any, TokenSet]", imports = ("typing")))]
-    fn refresh<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.run(py, "AsyncSession.refresh", |s, _| calls::refresh(s))
-    }
+        /// Any other enduco endpoint, with authentication, refresh and retries applied.
+        #[pyo3(signature = (method, path, query=None, json=None))]
+        fn request(
+            py,
+            method: String,
+            path: String,
+            #[gen_stub(override_type(type_repr = "_Query", imports = ("typing")))]
+            query: Option<&Bound<'_, PyAny>>,
+            #[gen_stub(override_type(type_repr = "object", imports = ("typing")))]
+            json: Option<&Bound<'_, PyAny>>,
+        ) -> PyRawResponse {
+            let query = query_pairs(query)?;
+            let body = json_body(json)?;
+        } => |s, _| calls::request(s, method, path, query, body);
 
-    #[gen_stub(override_return_type(type_repr = "typing.Coroutine[typing.Any, typing.Any, None]", imports = ("typing")))]
-    fn revoke<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.run(py, "AsyncSession.revoke", |s, _| calls::revoke(s))
-    }
+        /// Refreshes now and saves the new tokens.
+        fn refresh(py) -> PyTokenSet {} => |s, _| calls::refresh(s);
 
-    #[gen_stub(override_return_type(type_repr = "typing.Coroutine[typing.Any, typing.Any, TokenSet]", imports = ("typing")))]
-    fn tokens<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.run(py, "AsyncSession.tokens", |s, _| calls::tokens(s))
-    }
+        /// Revokes the grant at enduco, then clears the store.
+        fn revoke(py) -> () {} => |s, _| calls::revoke(s);
 
-    #[gen_stub(override_return_type(type_repr = "typing.Coroutine[typing.Any, typing.Any, str]", imports = ("typing")))]
-    fn user_id<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.run(py, "AsyncSession.user_id", |s, _| calls::user_id(s))
-    }
+        /// The current tokens as stored (no refresh).
+        fn tokens(py) -> PyTokenSet {} => |s, _| calls::tokens(s);
 
-    #[gen_stub(override_return_type(type_repr = "typing.Coroutine[typing.Any, typing.Any, list[str]]", imports = ("typing")))]
-    fn granted_scopes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.run(py, "AsyncSession.granted_scopes", |s, _| calls::scopes(s))
-    }
+        /// enduco's id of this user (no request).
+        fn user_id(py) -> String {} => |s, _| calls::user_id(s);
 
-    fn __repr__(&self) -> &'static str {
-        "AsyncSession(...)"
+        /// The scopes the user granted (no request).
+        fn granted_scopes(py) -> Vec<String> {} => |s, _| calls::scopes(s);
     }
 }
