@@ -389,8 +389,8 @@ pub(crate) fn _panic_for_tests<'py>(py: Python<'py>, r#where: &str) -> PyResult<
 /// (GIL released) and returns `Result`; on the async class, a method returning a
 /// [`Coroutine`] of `Result` through the class's own `run` (which knows its store's loop).
 /// `session` is a clone of the class's `inner` handle (of the type after `calls on`);
-/// `locals` is `None` on the blocking class and the awaiting loop on the async one. A body may read `ON_LOOP` (true on the async
-/// class) where the two resolve host stores differently.
+/// `locals` is `None` on the blocking class and the awaiting loop on the async one. A body may
+/// read `ON_LOOP` (true on the async class) where the two resolve host stores differently.
 macro_rules! blocking_and_async {
     (
         impl $blocking:ident { $($blocking_only:tt)* }
