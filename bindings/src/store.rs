@@ -153,38 +153,50 @@ impl MemoryTokenStore {
     }
 }
 
-/// Its lease lock covers every session on this store object, in this process.
-#[uniffi::export(async_runtime = "tokio")]
-#[async_trait::async_trait]
-impl RefreshLock for MemoryTokenStore {
-    async fn try_lock(&self, owner: String, lease_ms: i64) -> Result<bool> {
-        guard::run(async { core_try_lock(&self.inner, &owner, lease_ms).await }).await
-    }
+/// The `TokenStore` and `RefreshLock` exports of a built-in store: each forwards to the core's
+/// store of the same name (`inner`).
+macro_rules! builtin_store {
+    ($store:ty) => {
+        #[uniffi::export(async_runtime = "tokio")]
+        #[async_trait::async_trait]
+        impl RefreshLock for $store {
+            async fn try_lock(&self, owner: String, lease_ms: i64) -> Result<bool> {
+                guard::run(async { core_try_lock(&self.inner, &owner, lease_ms).await }).await
+            }
 
-    async fn unlock(&self, owner: String) -> Result<()> {
-        guard::run(async { Ok(enduco::TokenStore::unlock(&self.inner, &owner).await?) }).await
-    }
+            async fn unlock(&self, owner: String) -> Result<()> {
+                guard::run(async { Ok(enduco::TokenStore::unlock(&self.inner, &owner).await?) })
+                    .await
+            }
+        }
+
+        #[uniffi::export(async_runtime = "tokio")]
+        #[async_trait::async_trait]
+        impl TokenStore for $store {
+            async fn load(&self) -> Result<Option<Arc<TokenSet>>> {
+                guard::run(async {
+                    let tokens = enduco::TokenStore::load(&self.inner).await?;
+                    Ok(tokens.map(TokenSet::wrap))
+                })
+                .await
+            }
+
+            async fn save(&self, tokens: Arc<TokenSet>) -> Result<()> {
+                guard::run(async {
+                    Ok(enduco::TokenStore::save(&self.inner, &tokens.inner).await?)
+                })
+                .await
+            }
+
+            async fn clear(&self) -> Result<()> {
+                guard::run(async { Ok(enduco::TokenStore::clear(&self.inner).await?) }).await
+            }
+        }
+    };
 }
 
-#[uniffi::export(async_runtime = "tokio")]
-#[async_trait::async_trait]
-impl TokenStore for MemoryTokenStore {
-    async fn load(&self) -> Result<Option<Arc<TokenSet>>> {
-        guard::run(async {
-            let tokens = enduco::TokenStore::load(&self.inner).await?;
-            Ok(tokens.map(TokenSet::wrap))
-        })
-        .await
-    }
-
-    async fn save(&self, tokens: Arc<TokenSet>) -> Result<()> {
-        guard::run(async { Ok(enduco::TokenStore::save(&self.inner, &tokens.inner).await?) }).await
-    }
-
-    async fn clear(&self) -> Result<()> {
-        guard::run(async { Ok(enduco::TokenStore::clear(&self.inner).await?) }).await
-    }
-}
+// Its lease lock covers every session on this store object, in this process.
+builtin_store!(MemoryTokenStore);
 
 /// Tokens in a JSON file readable only by the owner (mode 0600), replaced atomically. On
 /// Android use a path under `Context.filesDir`; prefer the platform's encrypted storage where
@@ -213,38 +225,8 @@ impl FileTokenStore {
     }
 }
 
-/// An OS advisory lock (`flock`) on `<path>.lock`, shared by every process using the path.
-#[uniffi::export(async_runtime = "tokio")]
-#[async_trait::async_trait]
-impl RefreshLock for FileTokenStore {
-    async fn try_lock(&self, owner: String, lease_ms: i64) -> Result<bool> {
-        guard::run(async { core_try_lock(&self.inner, &owner, lease_ms).await }).await
-    }
-
-    async fn unlock(&self, owner: String) -> Result<()> {
-        guard::run(async { Ok(enduco::TokenStore::unlock(&self.inner, &owner).await?) }).await
-    }
-}
-
-#[uniffi::export(async_runtime = "tokio")]
-#[async_trait::async_trait]
-impl TokenStore for FileTokenStore {
-    async fn load(&self) -> Result<Option<Arc<TokenSet>>> {
-        guard::run(async {
-            let tokens = enduco::TokenStore::load(&self.inner).await?;
-            Ok(tokens.map(TokenSet::wrap))
-        })
-        .await
-    }
-
-    async fn save(&self, tokens: Arc<TokenSet>) -> Result<()> {
-        guard::run(async { Ok(enduco::TokenStore::save(&self.inner, &tokens.inner).await?) }).await
-    }
-
-    async fn clear(&self) -> Result<()> {
-        guard::run(async { Ok(enduco::TokenStore::clear(&self.inner).await?) }).await
-    }
-}
+// An OS advisory lock (`flock`) on `<path>.lock`, shared by every process using the path.
+builtin_store!(FileTokenStore);
 
 #[cfg(test)]
 mod tests {
