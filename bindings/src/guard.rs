@@ -174,7 +174,8 @@ mod tests {
                 }
             }
         }
-        assert!(checked >= 30, "found only {checked} exported entry points");
+        // A macro's exports (store.rs's `builtin_store!`) are read once, from its body.
+        assert!(checked >= 25, "found only {checked} exported entry points");
         assert!(
             unguarded.is_empty(),
             "not run through guard: {unguarded:#?}"
