@@ -347,7 +347,8 @@ pub(crate) enum TokenCall {
 /// field names ([`ClientOptions::from_json`]); Kotlin and Swift get this struct itself as a
 /// record (`ClientOptions(clientId = …)`), so the list of options is declared only here.
 /// Passing one record also keeps the constructor's native call short: JNA on aarch64 corrupts
-/// by-value structs passed past the eighth argument register (dist/README.md, "Known").
+/// by-value structs passed past the eighth argument register (dist/README.md, "JNA and
+/// aarch64").
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
