@@ -7,8 +7,44 @@
 // takes, the addon's errors into typed `EnducoError`s, and the user's token store into three
 // functions the addon calls. Every decision (OAuth, refresh, retries, validation of values)
 // lives in the Rust core.
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __exportStar = (this && this.__exportStar) || function(m, exports) {
+    for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
+};
+var __importStar = (this && this.__importStar) || (function () {
+    var ownKeys = function(o) {
+        ownKeys = Object.getOwnPropertyNames || function (o) {
+            var ar = [];
+            for (var k in o) if (Object.prototype.hasOwnProperty.call(o, k)) ar[ar.length] = k;
+            return ar;
+        };
+        return ownKeys(o);
+    };
+    return function (mod) {
+        if (mod && mod.__esModule) return mod;
+        var result = {};
+        if (mod != null) for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result, mod, k[i]);
+        __setModuleDefault(result, mod);
+        return result;
+    };
+})();
 Object.defineProperty(exports, "__esModule", { value: true });
-exports.TokenRelay = exports.MAX_RELAY_REQUEST_BYTES = exports.Session = exports.RawResponse = exports.EnducoClient = exports.AuthorizationRequest = exports.RedisTokenStores = exports.PostgresTokenStores = exports.RedisTokenStore = exports.PostgresTokenStore = exports.FileTokenStore = exports.MemoryTokenStore = exports.TokenSet = exports.InternalError = exports.StoreError = exports.InvalidResponseError = exports.TimeoutError = exports.EnducoTimeoutError = exports.NetworkError = exports.ApiError = exports.ServerError = exports.RateLimitedError = exports.InsufficientScopeError = exports.ReauthorizationRequiredError = exports.StateMismatchError = exports.AuthorizationDeniedError = exports.InvalidInputError = exports.EnducoError = void 0;
+exports.TokenRelay = exports.MAX_RELAY_REQUEST_BYTES = exports.Session = exports.RawResponse = exports.EnducoClient = exports.AuthorizationRequest = exports.RedisTokenStores = exports.PostgresTokenStores = exports.RedisTokenStore = exports.PostgresTokenStore = exports.FileTokenStore = exports.MemoryTokenStore = exports.TokenSet = void 0;
 exports.parseWebhook = parseWebhook;
 exports.toFitWorkout = toFitWorkout;
 exports.toZwo = toZwo;
@@ -53,135 +89,20 @@ const NATIVE = new WeakMap();
 function construct(cls, ...args) {
     return new cls(...args);
 }
-/**
- * Every failure of the SDK. Check `code` (or `instanceof` a subclass). Messages, `stack` and
- * `JSON.stringify(error)` never contain a token, a code or the client secret.
- */
-class EnducoError extends Error {
-    constructor(code, message, details, options) {
-        super(message, options);
-        this.code = code;
-        if (details)
-            Object.assign(this, details);
+// ---------------------------------------------------------------------------------------------
+// Errors
+// The error classes are generated from the core's table of error cases (lib/errors.ts).
+__exportStar(require("./errors"), exports);
+const errors = __importStar(require("./errors"));
+const errors_1 = require("./errors");
+/** code → class: each generated class's constructor names its code. */
+const ERROR_CLASSES = new Map();
+for (const value of Object.values(errors)) {
+    if (typeof value === 'function' && value.prototype instanceof errors_1.EnducoError) {
+        const cls = value;
+        ERROR_CLASSES.set(new cls('').code, cls);
     }
 }
-exports.EnducoError = EnducoError;
-// Each concrete class's public constructor signature is what users may call; the implementation
-// signature (message, details, options) is what `convertError` calls for every code.
-/** The app passed something unusable; nothing was sent. Fix the input. */
-class InvalidInputError extends EnducoError {
-    constructor(message, details, options) {
-        super('invalid_input', message, details, options);
-    }
-}
-exports.InvalidInputError = InvalidInputError;
-/** The user cancelled on enduco's consent page. Offer to try again. */
-class AuthorizationDeniedError extends EnducoError {
-    constructor(message, details, options) {
-        super('authorization_denied', message, details, options);
-    }
-}
-exports.AuthorizationDeniedError = AuthorizationDeniedError;
-/** The callback does not belong to this authorization request. Start a new one. */
-class StateMismatchError extends EnducoError {
-    constructor(message, details, options) {
-        super('state_mismatch', message, details, options);
-    }
-}
-exports.StateMismatchError = StateMismatchError;
-/** The grant is gone (never authorized, revoked, expired). Send the user through the flow. */
-class ReauthorizationRequiredError extends EnducoError {
-    constructor(message, details, options) {
-        super('reauthorization_required', message, details, options);
-    }
-}
-exports.ReauthorizationRequiredError = ReauthorizationRequiredError;
-/** The user did not grant a scope the call needs; nothing was sent. */
-class InsufficientScopeError extends EnducoError {
-    constructor(message, details, options) {
-        super('insufficient_scope', message, details, options);
-    }
-}
-exports.InsufficientScopeError = InsufficientScopeError;
-/** enduco asked to slow down and the retries ran out. */
-class RateLimitedError extends EnducoError {
-    constructor(message, details, options) {
-        super('rate_limited', message, details, options);
-    }
-}
-exports.RateLimitedError = RateLimitedError;
-/** enduco answered 5xx after the retries. Transient. */
-class ServerError extends EnducoError {
-    constructor(message, details, options) {
-        super('server', message, details, options);
-    }
-}
-exports.ServerError = ServerError;
-/** enduco refused the request with its own error (`apiCode`, e.g. `invalid_grant`). */
-class ApiError extends EnducoError {
-    constructor(message, details, options) {
-        super('api', message, details, options);
-    }
-}
-exports.ApiError = ApiError;
-/** The connection failed after the retries. Check connectivity. */
-class NetworkError extends EnducoError {
-    constructor(message, details, options) {
-        super('network', message, details, options);
-    }
-}
-exports.NetworkError = NetworkError;
-/** enduco did not answer in time. */
-class EnducoTimeoutError extends EnducoError {
-    constructor(message, details, options) {
-        super('timeout', message, details, options);
-    }
-}
-exports.EnducoTimeoutError = EnducoTimeoutError;
-/** Alias of {@link EnducoTimeoutError}. */
-exports.TimeoutError = EnducoTimeoutError;
-/** enduco answered with something unreadable (HTML, malformed JSON). */
-class InvalidResponseError extends EnducoError {
-    constructor(message, details, options) {
-        super('invalid_response', message, details, options);
-    }
-}
-exports.InvalidResponseError = InvalidResponseError;
-/** Your token store failed. `cause` is what it threw; unsaved tokens are kept and saved on
- * the next call. */
-class StoreError extends EnducoError {
-    constructor(message, details, options) {
-        super('store', message, details, options);
-    }
-}
-exports.StoreError = StoreError;
-/** A bug in the SDK (a panic caught before it reached your process, or the SDK's runtime
- * stopping under a call). Nothing was lost: tokens are saved before use. Report it with the
- * message; the call may be retried. */
-class InternalError extends EnducoError {
-    constructor(message, details, options) {
-        super('internal', message, details, options);
-    }
-}
-exports.InternalError = InternalError;
-/** code → class; the fields each case carries come with the core's payload. */
-const ERROR_CLASSES = {
-    invalid_input: InvalidInputError,
-    authorization_denied: AuthorizationDeniedError,
-    state_mismatch: StateMismatchError,
-    reauthorization_required: ReauthorizationRequiredError,
-    insufficient_scope: InsufficientScopeError,
-    rate_limited: RateLimitedError,
-    server: ServerError,
-    api: ApiError,
-    network: NetworkError,
-    timeout: EnducoTimeoutError,
-    invalid_response: InvalidResponseError,
-    store: StoreError,
-    internal: InternalError,
-};
-for (const cls of [EnducoError, ...Object.values(ERROR_CLASSES)])
-    cls.prototype.name = cls.name;
 /** Thrown values of failed store calls, by id, until the error that names them is built. */
 const storeCauses = new Map();
 let nextCauseId = 1;
@@ -208,7 +129,7 @@ const NAPI_ARGUMENT_STATUSES = new Set([
 ]);
 /** The addon's rejection → the typed error; anything else passes through unchanged. */
 function convertError(error) {
-    if (error instanceof EnducoError)
+    if (error instanceof errors_1.EnducoError)
         return error;
     const message = error instanceof Error ? error.message : undefined;
     if (typeof message === 'string' && message.startsWith(ERROR_MARKER)) {
@@ -219,9 +140,9 @@ function convertError(error) {
         catch {
             return error;
         }
-        const cls = ERROR_CLASSES[payload.code];
+        const cls = ERROR_CLASSES.get(payload.code);
         if (!cls)
-            return new EnducoError(String(payload.code), String(payload.message));
+            return new errors_1.EnducoError(String(payload.code), String(payload.message));
         const { code: _code, message: _message, causeId: _causeId, ...details } = payload;
         const options = payload.causeId != null && storeCauses.has(payload.causeId)
             ? { cause: storeCauses.get(payload.causeId) }
@@ -229,12 +150,12 @@ function convertError(error) {
         return new cls(payload.message, details, options);
     }
     if (error instanceof Error && NAPI_ARGUMENT_STATUSES.has(error.code)) {
-        return new InvalidInputError(`invalid input: ${message}`);
+        return new errors_1.InvalidInputError(`invalid input: ${message}`);
     }
     return error;
 }
 function invalidInput(message) {
-    return new InvalidInputError(`invalid input: ${message}`);
+    return new errors_1.InvalidInputError(`invalid input: ${message}`);
 }
 function callSync(fn) {
     try {
@@ -1037,7 +958,7 @@ async function checkReadable(where, path) {
         const cause = error;
         if (typeof cause?.code !== 'string' || typeof cause.errno !== 'number')
             throw cause;
-        throw new InvalidInputError(`invalid input: ${where}: cannot read ${path}: ${cause.message}`, { errno: cause.errno, syscall: cause.syscall, path: cause.path ?? path }, { cause });
+        throw new errors_1.InvalidInputError(`invalid input: ${where}: cannot read ${path}: ${cause.message}`, { errno: cause.errno, syscall: cause.syscall, path: cause.path ?? path }, { cause });
     }
 }
 /**
@@ -1491,5 +1412,7 @@ function panicForTests(isAsync) {
 // would make `import enduco from 'enduco'` in transpiled code look for a `default` export): the
 // module's value is a plain copy of the exports instead.
 module.exports = { ...exports };
-// Hidden (not enumerable, not in the types): see panicForTests.
-Object.defineProperty(module.exports, '_panicForTests', { value: panicForTests, enumerable: false });
+// Hidden (not enumerable, not in the types): see panicForTests. The name is not a literal here:
+// index.mjs gets its names from Node's static reading of this file, which would list it.
+const PANIC_HOOK = '_panicForTests';
+Object.defineProperty(module.exports, PANIC_HOOK, { value: panicForTests, enumerable: false });

@@ -109,6 +109,189 @@ pub enum OAuthError {
     Other(String),
 }
 
+/// One case of [`Error`] as the Node and Python bindings present it: their error classes are
+/// generated from [`ERROR_CASES`] (`core/tests/error_classes.rs` writes `node/lib/errors.ts` and
+/// `python/enduco/_error_classes.py`), so a case, its fields and its advice are declared here
+/// once. Kotlin and Swift get the cases from UniFFI's enum.
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorCase {
+    /// [`Error::code`].
+    pub code: &'static str,
+    /// The exception class in Python and Node (`EnducoTimeoutError`: both languages have a
+    /// builtin `TimeoutError`).
+    pub class_name: &'static str,
+    /// What it means and how the app reacts.
+    pub doc: &'static str,
+    /// The case's fields in [`Error::payload`], besides `code` and `message`.
+    pub fields: &'static [PayloadField],
+}
+
+/// A field of an error's payload.
+#[derive(Debug, Clone, Copy)]
+pub struct PayloadField {
+    /// snake_case, as in the payload; bindings rename it to their idiom.
+    pub name: &'static str,
+    pub kind: FieldKind,
+    pub doc: &'static str,
+}
+
+/// The JSON type of a payload field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    Text,
+    OptionalText,
+    TextList,
+    /// Seconds (a float), or null.
+    OptionalSeconds,
+    /// An HTTP status.
+    Status,
+    /// An HTTP status, or null.
+    OptionalStatus,
+}
+
+const fn field(name: &'static str, kind: FieldKind, doc: &'static str) -> PayloadField {
+    PayloadField { name, kind, doc }
+}
+
+const fn case(
+    code: &'static str,
+    class_name: &'static str,
+    doc: &'static str,
+    fields: &'static [PayloadField],
+) -> ErrorCase {
+    ErrorCase {
+        code,
+        class_name,
+        doc,
+        fields,
+    }
+}
+
+/// Every case of [`Error`], in declaration order (a test checks it against [`Error::payload`]).
+pub const ERROR_CASES: &[ErrorCase] = {
+    use FieldKind::*;
+    &[
+        case(
+            "invalid_input",
+            "InvalidInputError",
+            "The app passed something unusable (a corrupt FIT file, a plan window longer than \
+             7 days, a malformed URL). Nothing was sent; retrying the same input fails again.",
+            &[],
+        ),
+        case(
+            "authorization_denied",
+            "AuthorizationDeniedError",
+            "The user cancelled on enduco's consent page, or enduco refused the authorization \
+             request. Show that the connection was not made; offer to try again.",
+            &[
+                field(
+                    "oauth_error",
+                    Text,
+                    "The OAuth `error`, e.g. `access_denied` when the user cancelled.",
+                ),
+                field(
+                    "description",
+                    OptionalText,
+                    "The OAuth `error_description`, when enduco sent one.",
+                ),
+            ],
+        ),
+        case(
+            "state_mismatch",
+            "StateMismatchError",
+            "The callback does not belong to the pending authorization request (possible CSRF, \
+             or a stale browser tab). Discard it and start a new authorization request.",
+            &[],
+        ),
+        case(
+            "reauthorization_required",
+            "ReauthorizationRequiredError",
+            "The stored grant is gone (never authorized, revoked, expired or rotated away). The \
+             store was left as it was; send the user through the authorization flow again.",
+            &[field("reason", Text, "Why the grant is gone.")],
+        ),
+        case(
+            "insufficient_scope",
+            "InsufficientScopeError",
+            "The user did not grant a scope the call needs; nothing was sent. Ask for the \
+             missing scopes in a new authorization request, or hide the feature.",
+            &[field(
+                "missing",
+                TextList,
+                "The scopes the call needs and the grant lacks.",
+            )],
+        ),
+        case(
+            "rate_limited",
+            "RateLimitedError",
+            "enduco asked the app to slow down and the retries ran out. Try again after \
+             `retry_after` seconds (null when enduco did not say).",
+            &[field(
+                "retry_after",
+                OptionalSeconds,
+                "Seconds to wait, when enduco said.",
+            )],
+        ),
+        case(
+            "server",
+            "ServerError",
+            "enduco answered with a 5xx status after the retries. Transient: try again later.",
+            &[field("status", Status, "The HTTP status.")],
+        ),
+        case(
+            "api",
+            "ApiError",
+            "enduco refused the request with an error of its own (`api_code`, e.g. \
+             `invalid_grant` for a reused code). Usually a bug in the request or the app's \
+             configuration.",
+            &[
+                field(
+                    "status",
+                    OptionalStatus,
+                    "The HTTP status; null for an OAuth error in the callback URL.",
+                ),
+                field("api_code", Text, "enduco's error code."),
+                field("api_message", Text, "enduco's own message (may be empty)."),
+            ],
+        ),
+        case(
+            "network",
+            "NetworkError",
+            "The connection failed or broke after the retries. Check connectivity and try \
+             again.",
+            &[],
+        ),
+        case(
+            "timeout",
+            "EnducoTimeoutError",
+            "enduco did not answer within the configured timeouts. Try again later.",
+            &[],
+        ),
+        case(
+            "invalid_response",
+            "InvalidResponseError",
+            "enduco answered with something the SDK cannot read (HTML, malformed JSON). Often a \
+             proxy or captive portal; report it if it persists.",
+            &[],
+        ),
+        case(
+            "store",
+            "StoreError",
+            "The app's token store failed to load, save or clear; its own error is the cause. \
+             Tokens that could not be saved stay in memory and are saved on the next call.",
+            &[],
+        ),
+        case(
+            "internal",
+            "InternalError",
+            "A bug in the SDK (a panic caught before it reached the app, or the SDK's runtime \
+             stopping under a call). Nothing was lost: tokens are saved before use. Report it \
+             with the message; the call may be retried.",
+            &[],
+        ),
+    ]
+};
+
 impl OAuthError {
     pub fn parse(code: &str) -> OAuthError {
         match code {
@@ -288,5 +471,42 @@ mod tests {
 
         let payload = Error::Timeout.payload();
         assert_eq!(payload.len(), 2, "code and message only: {payload:?}");
+    }
+
+    #[test]
+    fn the_case_table_matches_the_payloads() {
+        let d = || String::from("x");
+        let samples = [
+            Error::invalid_input(d()),
+            Error::AuthorizationDenied {
+                error: d(),
+                description: None,
+            },
+            Error::StateMismatch,
+            Error::ReauthorizationRequired { reason: d() },
+            Error::InsufficientScope { missing: vec![] },
+            Error::RateLimited { retry_after: None },
+            Error::Server { status: 502 },
+            Error::Api {
+                status: None,
+                code: d(),
+                message: d(),
+            },
+            Error::Network { message: d() },
+            Error::Timeout,
+            Error::invalid_response(d()),
+            Error::store(d(), None),
+            Error::Internal { message: d() },
+        ];
+        assert_eq!(samples.len(), ERROR_CASES.len());
+        for (error, case) in samples.iter().zip(ERROR_CASES) {
+            assert_eq!(error.code(), case.code);
+            let mut keys: Vec<String> = error.payload().keys().cloned().collect();
+            keys.retain(|k| k != "code" && k != "message");
+            let mut fields: Vec<String> = case.fields.iter().map(|f| f.name.into()).collect();
+            keys.sort();
+            fields.sort();
+            assert_eq!(keys, fields, "{}", case.code);
+        }
     }
 }

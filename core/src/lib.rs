@@ -135,7 +135,7 @@ pub use client::EnducoClient;
 pub use config::{
     ClientConfig, ClientOptions, Endpoints, Environment, OptionsShapeError, RetryPolicy, Timeouts,
 };
-pub use error::{Error, OAuthError, Result};
+pub use error::{ERROR_CASES, Error, ErrorCase, FieldKind, OAuthError, PayloadField, Result};
 pub use export::{ExportFormat, MAX_EXPORT_DEPTH, MAX_EXPORT_TEXT_BYTES};
 pub use fit::{FitCheck, FitSummary, check as check_fit, check_file as check_fit_file};
 pub use oauth::{

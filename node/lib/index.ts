@@ -104,201 +104,20 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 // ---------------------------------------------------------------------------------------------
 // Errors
 
-/** The stable name of each failure, the same string in every enduco SDK. */
-export type EnducoErrorCode =
-  | 'invalid_input'
-  | 'authorization_denied'
-  | 'state_mismatch'
-  | 'reauthorization_required'
-  | 'insufficient_scope'
-  | 'rate_limited'
-  | 'server'
-  | 'api'
-  | 'network'
-  | 'timeout'
-  | 'invalid_response'
-  | 'store'
-  | 'internal'
+// The error classes are generated from the core's table of error cases (lib/errors.ts).
+export * from './errors'
+import * as errors from './errors'
+import { EnducoError, type EnducoErrorCode, InvalidInputError } from './errors'
 
-/** The standard `Error` options (written out: `ErrorOptions` needs lib es2022 in the user's config). */
-type CauseOptions = { cause?: unknown }
-
-/**
- * Every failure of the SDK. Check `code` (or `instanceof` a subclass). Messages, `stack` and
- * `JSON.stringify(error)` never contain a token, a code or the client secret.
- */
-export class EnducoError extends Error {
-  // `declare` fields: set in the constructor (and by `details`), no class field emitted.
-  declare readonly code: EnducoErrorCode
-  constructor(code: EnducoErrorCode, message: string, details?: object, options?: CauseOptions) {
-    super(message, options)
-    this.code = code
-    if (details) Object.assign(this, details)
+type ErrorClass = new (message: string, details?: object, options?: { cause?: unknown }) => EnducoError
+/** code → class: each generated class's constructor names its code. */
+const ERROR_CLASSES = new Map<string, ErrorClass>()
+for (const value of Object.values(errors)) {
+  if (typeof value === 'function' && value.prototype instanceof EnducoError) {
+    const cls = value as ErrorClass
+    ERROR_CLASSES.set(new cls('').code, cls)
   }
 }
-
-// Each concrete class's public constructor signature is what users may call; the implementation
-// signature (message, details, options) is what `convertError` calls for every code.
-
-/** The app passed something unusable; nothing was sent. Fix the input. */
-export class InvalidInputError extends EnducoError {
-  declare readonly code: 'invalid_input'
-  /** For a workout file Node cannot stat: Node's `errno` (e.g. -2), `syscall` and `path`; the
-   * `cause` is Node's system error (`code: 'ENOENT'`, …). */
-  declare readonly errno?: number
-  declare readonly syscall?: string
-  declare readonly path?: string
-  constructor(message: string, details?: { errno?: number; syscall?: string; path?: string }, options?: CauseOptions) {
-    super('invalid_input', message, details, options)
-  }
-}
-/** The user cancelled on enduco's consent page. Offer to try again. */
-export class AuthorizationDeniedError extends EnducoError {
-  declare readonly code: 'authorization_denied'
-  /** The OAuth `error`, e.g. `access_denied`. */
-  declare readonly oauthError: string
-  declare readonly description: string | null
-  constructor(message: string, details: { oauthError: string; description: string | null })
-  constructor(message: string, details?: object, options?: CauseOptions) {
-    super('authorization_denied', message, details, options)
-  }
-}
-/** The callback does not belong to this authorization request. Start a new one. */
-export class StateMismatchError extends EnducoError {
-  declare readonly code: 'state_mismatch'
-  constructor(message: string)
-  constructor(message: string, details?: object, options?: CauseOptions) {
-    super('state_mismatch', message, details, options)
-  }
-}
-/** The grant is gone (never authorized, revoked, expired). Send the user through the flow. */
-export class ReauthorizationRequiredError extends EnducoError {
-  declare readonly code: 'reauthorization_required'
-  declare readonly reason: string
-  constructor(message: string, details: { reason: string })
-  constructor(message: string, details?: object, options?: CauseOptions) {
-    super('reauthorization_required', message, details, options)
-  }
-}
-/** The user did not grant a scope the call needs; nothing was sent. */
-export class InsufficientScopeError extends EnducoError {
-  declare readonly code: 'insufficient_scope'
-  declare readonly missing: string[]
-  constructor(message: string, details: { missing: string[] })
-  constructor(message: string, details?: object, options?: CauseOptions) {
-    super('insufficient_scope', message, details, options)
-  }
-}
-/** enduco asked to slow down and the retries ran out. */
-export class RateLimitedError extends EnducoError {
-  declare readonly code: 'rate_limited'
-  /** Seconds to wait, when enduco said. */
-  declare readonly retryAfter: number | null
-  constructor(message: string, details: { retryAfter: number | null })
-  constructor(message: string, details?: object, options?: CauseOptions) {
-    super('rate_limited', message, details, options)
-  }
-}
-/** enduco answered 5xx after the retries. Transient. */
-export class ServerError extends EnducoError {
-  declare readonly code: 'server'
-  declare readonly status: number
-  constructor(message: string, details: { status: number })
-  constructor(message: string, details?: object, options?: CauseOptions) {
-    super('server', message, details, options)
-  }
-}
-/** enduco refused the request with its own error (`apiCode`, e.g. `invalid_grant`). */
-export class ApiError extends EnducoError {
-  declare readonly code: 'api'
-  /** The HTTP status; `null` for an OAuth error in a redirect. */
-  declare readonly status: number | null
-  declare readonly apiCode: string
-  declare readonly apiMessage: string
-  constructor(message: string, details: { status: number | null; apiCode: string; apiMessage: string })
-  constructor(message: string, details?: object, options?: CauseOptions) {
-    super('api', message, details, options)
-  }
-}
-/** The connection failed after the retries. Check connectivity. */
-export class NetworkError extends EnducoError {
-  declare readonly code: 'network'
-  constructor(message: string)
-  constructor(message: string, details?: object, options?: CauseOptions) {
-    super('network', message, details, options)
-  }
-}
-/** enduco did not answer in time. */
-export class EnducoTimeoutError extends EnducoError {
-  declare readonly code: 'timeout'
-  constructor(message: string)
-  constructor(message: string, details?: object, options?: CauseOptions) {
-    super('timeout', message, details, options)
-  }
-}
-/** Alias of {@link EnducoTimeoutError}. */
-export const TimeoutError = EnducoTimeoutError
-/** enduco answered with something unreadable (HTML, malformed JSON). */
-export class InvalidResponseError extends EnducoError {
-  declare readonly code: 'invalid_response'
-  constructor(message: string)
-  constructor(message: string, details?: object, options?: CauseOptions) {
-    super('invalid_response', message, details, options)
-  }
-}
-/** Your token store failed. `cause` is what it threw; unsaved tokens are kept and saved on
- * the next call. */
-export class StoreError extends EnducoError {
-  declare readonly code: 'store'
-  declare readonly cause?: unknown
-  constructor(message: string, details?: object, options?: CauseOptions) {
-    super('store', message, details, options)
-  }
-}
-/** A bug in the SDK (a panic caught before it reached your process, or the SDK's runtime
- * stopping under a call). Nothing was lost: tokens are saved before use. Report it with the
- * message; the call may be retried. */
-export class InternalError extends EnducoError {
-  declare readonly code: 'internal'
-  constructor(message: string)
-  constructor(message: string, details?: object, options?: CauseOptions) {
-    super('internal', message, details, options)
-  }
-}
-
-/** Every concrete error, for narrowing on `code`. */
-export type AnyEnducoError =
-  | InvalidInputError
-  | AuthorizationDeniedError
-  | StateMismatchError
-  | ReauthorizationRequiredError
-  | InsufficientScopeError
-  | RateLimitedError
-  | ServerError
-  | ApiError
-  | NetworkError
-  | EnducoTimeoutError
-  | InvalidResponseError
-  | StoreError
-  | InternalError
-
-/** code → class; the fields each case carries come with the core's payload. */
-const ERROR_CLASSES = {
-  invalid_input: InvalidInputError,
-  authorization_denied: AuthorizationDeniedError,
-  state_mismatch: StateMismatchError,
-  reauthorization_required: ReauthorizationRequiredError,
-  insufficient_scope: InsufficientScopeError,
-  rate_limited: RateLimitedError,
-  server: ServerError,
-  api: ApiError,
-  network: NetworkError,
-  timeout: EnducoTimeoutError,
-  invalid_response: InvalidResponseError,
-  store: StoreError,
-  internal: InternalError,
-} as unknown as Record<string, new (message: string, details?: object, options?: CauseOptions) => EnducoError>
-for (const cls of [EnducoError, ...Object.values(ERROR_CLASSES)]) cls.prototype.name = cls.name
 
 /** Thrown values of failed store calls, by id, until the error that names them is built. */
 const storeCauses = new Map<number, unknown>()
@@ -337,7 +156,7 @@ function convertError(error: unknown): unknown {
     } catch {
       return error
     }
-    const cls = ERROR_CLASSES[payload.code]
+    const cls = ERROR_CLASSES.get(payload.code)
     if (!cls) return new EnducoError(String(payload.code) as EnducoErrorCode, String(payload.message))
     const { code: _code, message: _message, causeId: _causeId, ...details } = payload
     const options =
@@ -1973,5 +1792,7 @@ function panicForTests(isAsync: boolean): unknown {
 // would make `import enduco from 'enduco'` in transpiled code look for a `default` export): the
 // module's value is a plain copy of the exports instead.
 module.exports = { ...exports }
-// Hidden (not enumerable, not in the types): see panicForTests.
-Object.defineProperty(module.exports, '_panicForTests', { value: panicForTests, enumerable: false })
+// Hidden (not enumerable, not in the types): see panicForTests. The name is not a literal here:
+// index.mjs gets its names from Node's static reading of this file, which would list it.
+const PANIC_HOOK = '_panicForTests'
+Object.defineProperty(module.exports, PANIC_HOOK, { value: panicForTests, enumerable: false })

@@ -68,7 +68,7 @@ test('a copy without the built addon fails to install with the two ways out, and
   // .node) and without the Rust sources or dev dependencies.
   const copy = path.join(tempDir(t), 'enduco')
   mkdirSync(path.join(copy, 'scripts'), { recursive: true })
-  for (const file of ['index.js', 'index.mjs', 'index.d.ts', 'index.d.mts', 'models.d.ts', 'testing.js', 'testing.d.ts', 'package.json', 'README.md']) {
+  for (const file of ['index.js', 'index.mjs', 'index.d.ts', 'index.d.mts', 'errors.js', 'errors.d.ts', 'models.d.ts', 'testing.js', 'testing.d.ts', 'package.json', 'README.md']) {
     cpSync(path.join(PACKAGE, file), path.join(copy, file))
   }
   cpSync(path.join(PACKAGE, 'scripts', 'install.js'), path.join(copy, 'scripts', 'install.js'))

@@ -33,8 +33,13 @@ test('CommonJS and ESM entry points export the same objects', () => {
 })
 
 test('index.d.ts declares exactly the runtime exports', () => {
-  const dts = readFileSync(path.join(packageDir, 'index.d.ts'), 'utf8')
-  const declared = [...dts.matchAll(/^export declare (?:class|function|const) (\w+)/gm)].map((m) => m[1])
+  // index.d.ts and the files it re-exports whole (`export * from './errors'`).
+  const read = (file) => readFileSync(path.join(packageDir, file), 'utf8')
+  const index = read('index.d.ts')
+  const reexported = [...index.matchAll(/^export \* from '\.\/(\w+)'/gm)].map((m) => read(`${m[1]}.d.ts`))
+  const declared = [index, ...reexported].flatMap((dts) =>
+    [...dts.matchAll(/^export declare (?:class|function|const) (\w+)/gm)].map((m) => m[1]),
+  )
   assert.deepEqual(declared.sort(), Object.keys(require('..')).sort())
 })
 

@@ -51,23 +51,9 @@ from ._enduco import (
     check_fit,
     parse_webhook,
 )
-from ._errors import (
-    ApiError,
-    AuthorizationDeniedError,
-    EnducoError,
-    EnducoTimeoutError,
-    InsufficientScopeError,
-    InternalError,
-    InvalidInputError,
-    WorkoutFileNotFoundError,
-    InvalidResponseError,
-    NetworkError,
-    RateLimitedError,
-    ReauthorizationRequiredError,
-    ServerError,
-    StateMismatchError,
-    StoreError,
-)
+from ._error_classes import *  # noqa: F403 (one class per error code, generated)
+from ._error_classes import EnducoTimeoutError
+from ._errors import WorkoutFileNotFoundError
 
 # Import time (issue 15): the token store protocols (`typing`, `asyncio`, `inspect`) and the
 # token relay (`http.server`, `wsgiref`, `ssl`, `logging`) made up ~60 of the ~100 ms `import
@@ -137,6 +123,7 @@ __all__ = [
     "Zone",
     "check_fit",
     "parse_webhook",
+    "WorkoutFileNotFoundError",
     "ApiError",
     "AuthorizationDeniedError",
     "EnducoError",
@@ -144,7 +131,6 @@ __all__ = [
     "InsufficientScopeError",
     "InternalError",
     "InvalidInputError",
-    "WorkoutFileNotFoundError",
     "InvalidResponseError",
     "NetworkError",
     "RateLimitedError",
