@@ -1051,13 +1051,13 @@ class Session {
                 if (signal?.aborted)
                     throw abortError(signal);
                 await checkReadable(where, source);
-                return abortable(signal, (cancel) => session.uploadWorkoutPath(source, fileName ?? undefined, progress, cancel));
+                return abortable(signal, (cancel) => session.uploadWorkout(source, fileName ?? undefined, progress, cancel));
             }
             const bytes = toBuffer(source);
             if (!bytes) {
                 throw invalidInput(`${where}: source must be a file path or a Buffer/Uint8Array of a FIT file, got ${kindOf(source)}`);
             }
-            return abortable(signal, (cancel) => session.uploadWorkoutBytes(bytes, fileName ?? undefined, progress, cancel));
+            return abortable(signal, (cancel) => session.uploadWorkout(bytes, fileName ?? undefined, progress, cancel));
         });
     }
     /** Escape hatch for endpoints the typed API lacks: authentication, refresh and retries

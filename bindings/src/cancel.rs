@@ -14,11 +14,10 @@
 //! the store so no rotated token is lost; a revoke that reached enduco, which must clear the
 //! store) finishes on its own.
 
-use std::collections::HashMap;
 use std::future::Future;
-use std::pin::pin;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::task::{Context, Poll, Waker};
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
 
 use crate::error::{EnducoError, Result};
 
@@ -28,79 +27,27 @@ use crate::error::{EnducoError, Result};
 /// `network` (the Swift layer throws `CancellationError` instead).
 #[derive(Debug, Default, uniffi::Object)]
 pub struct CancelToken {
-    state: Mutex<State>,
-}
-
-#[derive(Debug, Default)]
-struct State {
-    cancelled: bool,
-    /// The wakers of the calls racing this token, by registration.
-    waiters: HashMap<u64, Waker>,
-    next: u64,
+    // tokio-util's token needs no runtime: UniFFI's Swift executor polls these calls.
+    inner: CancellationToken,
 }
 
 #[uniffi::export]
 impl CancelToken {
-    /// A token not cancelled yet.
     #[uniffi::constructor]
     pub fn new() -> Arc<Self> {
         Arc::new(Self::default())
     }
 
-    /// Cancels every call given this token, now and later (idempotent).
+    /// Stops every call given this token (idempotent).
     pub fn cancel(&self) {
-        let waiters = {
-            let mut state = self.lock();
-            state.cancelled = true;
-            std::mem::take(&mut state.waiters)
-        };
-        // Woken outside the lock: a waker may poll the call on this very thread.
-        for waker in waiters.into_values() {
-            waker.wake();
-        }
+        self.inner.cancel();
     }
 
-    /// Whether `cancel` was called.
     pub fn is_cancelled(&self) -> bool {
-        self.lock().cancelled
+        self.inner.is_cancelled()
     }
 }
 
-impl CancelToken {
-    fn lock(&self) -> MutexGuard<'_, State> {
-        // Nothing panics under this lock; a poisoned one still holds consistent state.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Ready once cancelled; otherwise registers (or renews, under `slot`) the task's waker.
-    fn poll_cancelled(&self, cx: &Context<'_>, slot: &mut Option<u64>) -> Poll<()> {
-        let mut state = self.lock();
-        if state.cancelled {
-            return Poll::Ready(());
-        }
-        let id = *slot.get_or_insert_with(|| {
-            state.next += 1;
-            state.next
-        });
-        match state.waiters.get_mut(&id) {
-            Some(waker) if waker.will_wake(cx.waker()) => {}
-            Some(waker) => waker.clone_from(cx.waker()),
-            None => {
-                state.waiters.insert(id, cx.waker().clone());
-            }
-        }
-        Poll::Pending
-    }
-
-    fn forget(&self, slot: Option<u64>) {
-        if let Some(id) = slot {
-            self.lock().waiters.remove(&id);
-        }
-    }
-}
-
-/// The error of a call whose token was cancelled. No error case of its own: the Swift layer,
-/// the only one that cancels tokens, throws `CancellationError` in its place.
 fn cancelled() -> EnducoError {
     EnducoError::Network {
         message: "the call was cancelled (CancelToken.cancel()) before it finished; \
@@ -109,8 +56,8 @@ fn cancelled() -> EnducoError {
     }
 }
 
-/// `work`, unless `cancel` is cancelled first (checked before `work` is first polled and on
-/// every wake-up): then `work` is dropped unfinished and the call fails with [`cancelled`].
+/// Runs `work` until it finishes or `cancel` is cancelled, whichever comes first; a cancelled
+/// token wins over work that would finish in the same poll, and the work is dropped at once.
 pub(crate) async fn cancellable<T>(
     cancel: Option<Arc<CancelToken>>,
     work: impl Future<Output = Result<T>>,
@@ -118,31 +65,18 @@ pub(crate) async fn cancellable<T>(
     let Some(token) = cancel else {
         return work.await;
     };
-    /// Drops the registration however the race ends (the caller's future may be dropped too).
-    struct Registration(Arc<CancelToken>, Option<u64>);
-    impl Drop for Registration {
-        fn drop(&mut self) {
-            self.0.forget(self.1);
-        }
+    tokio::select! {
+        biased;
+        () = token.inner.cancelled() => Err(cancelled()),
+        outcome = work => outcome,
     }
-    let mut registration = Registration(token, None);
-    let mut work = pin!(work);
-    std::future::poll_fn(|cx| {
-        let Registration(token, slot) = &mut registration;
-        if token.poll_cancelled(cx, slot).is_ready() {
-            return Poll::Ready(Err(cancelled()));
-        }
-        work.as_mut().poll(cx)
-    })
-    .await
-    // `work` is dropped here, when this future completes (or is itself dropped).
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-    use std::task::Wake;
+    use std::task::{Context, Poll, Wake, Waker};
 
     struct Flag(AtomicBool);
     impl Wake for Flag {
@@ -178,7 +112,6 @@ mod tests {
         assert!(call.as_mut().poll(&mut cx).is_pending());
         assert!(call.as_mut().poll(&mut cx).is_pending());
         assert_eq!(polls.load(Ordering::SeqCst), 2);
-        assert_eq!(token.lock().waiters.len(), 1, "one registration, renewed");
         assert!(!token.is_cancelled());
 
         token.cancel();
@@ -210,7 +143,7 @@ mod tests {
     }
 
     #[test]
-    fn a_finished_or_dropped_call_leaves_no_registration_behind() {
+    fn a_finished_or_dropped_call_leaves_the_token_usable() {
         let token = CancelToken::new();
         let mut cx = Context::from_waker(Waker::noop());
         let done = cancellable(Some(token.clone()), async { Ok(7) });
@@ -218,14 +151,11 @@ mod tests {
             Box::pin(done).as_mut().poll(&mut cx),
             Poll::Ready(Ok(7))
         ));
-        assert!(token.lock().waiters.is_empty());
 
         let (polls, dropped) = (AtomicUsize::new(0), AtomicBool::new(false));
         let mut call = Box::pin(cancellable(Some(token.clone()), Forever(&polls, &dropped)));
         assert!(call.as_mut().poll(&mut cx).is_pending());
-        assert_eq!(token.lock().waiters.len(), 1);
         drop(call);
-        assert!(token.lock().waiters.is_empty());
         assert!(!token.is_cancelled());
 
         // Without a token the work runs as it is.

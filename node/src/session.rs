@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use enduco::{UploadOptions, UploadProgress, WorkoutSource};
-use napi::bindgen_prelude::{Buffer, FnArgs, PromiseRaw};
+use napi::bindgen_prelude::{Buffer, Either, FnArgs, PromiseRaw};
 use napi::threadsafe_function::{
     ThreadsafeFunction, ThreadsafeFunctionCallMode, UnknownReturnValue,
 };
@@ -239,14 +239,15 @@ impl Session {
         })
     }
 
+    /// `source`: a path (`string`) or the file's bytes (`Buffer`).
     // The callback type is spelled out in full: napi-rs derives the TypeScript signature from
     // it (an alias would come out as `undefined`).
     #[allow(clippy::type_complexity)]
     #[napi(ts_return_type = "Promise<any>")]
-    pub fn upload_workout_path<'env>(
+    pub fn upload_workout<'env>(
         &self,
         env: &'env Env,
-        path: String,
+        source: Either<String, Buffer>,
         file_name: Option<String>,
         on_progress: Option<
             ThreadsafeFunction<
@@ -262,50 +263,14 @@ impl Session {
     ) -> napi::Result<PromiseRaw<'env, JsonText>> {
         let token = token_of(cancel);
         sync(|| {
-            if path.is_empty() {
-                return Err(invalid_input("the workout path is empty"));
-            }
-            self.upload(
-                env,
-                WorkoutSource::Path(path.into()),
-                file_name,
-                on_progress,
-                token,
-            )
-        })
-    }
-
-    // The callback type is spelled out in full: napi-rs derives the TypeScript signature from
-    // it (an alias would come out as `undefined`).
-    #[allow(clippy::type_complexity)]
-    #[napi(ts_return_type = "Promise<any>")]
-    pub fn upload_workout_bytes<'env>(
-        &self,
-        env: &'env Env,
-        bytes: Buffer,
-        file_name: Option<String>,
-        on_progress: Option<
-            ThreadsafeFunction<
-                FnArgs<(f64, f64)>,
-                UnknownReturnValue,
-                FnArgs<(f64, f64)>,
-                Status,
-                false,
-                true,
-            >,
-        >,
-        cancel: Option<&CancelToken>,
-    ) -> napi::Result<PromiseRaw<'env, JsonText>> {
-        let token = token_of(cancel);
-        sync(|| {
-            let bytes: Vec<u8> = bytes.to_vec();
-            self.upload(
-                env,
-                WorkoutSource::Bytes(bytes.into()),
-                file_name,
-                on_progress,
-                token,
-            )
+            let source = match source {
+                Either::A(path) if path.is_empty() => {
+                    return Err(invalid_input("the workout path is empty"));
+                }
+                Either::A(path) => WorkoutSource::Path(path.into()),
+                Either::B(bytes) => WorkoutSource::Bytes(bytes.to_vec().into()),
+            };
+            self.upload(env, source, file_name, on_progress, token)
         })
     }
 
