@@ -691,19 +691,18 @@ const OPTION_TYPES = {
     lockLeaseSeconds: 'number',
     maxResponseBytes: 'number',
 };
-function clientOptions(options) {
-    const where = 'new EnducoClient';
+/** The options the addon takes, type-checked: `required` strings, then the `optional` names
+ * of {@link OPTION_TYPES} that are set, and `endpoints`. Values are the core's business. */
+function checkedOptions(where, options, required, names) {
     expect(isPlainObject(options), where, 'options', 'an object', options);
-    // No clientSecret in relay mode (tokenRelayUrl instead): the core checks it has one of them.
-    for (const name of ['clientId', 'redirectUri']) {
+    const converted = {};
+    for (const name of required) {
         expectString(where, `options.${name}`, options[name]);
+        converted[name] = options[name];
     }
-    const converted = {
-        clientId: options.clientId,
-        redirectUri: options.redirectUri,
-    };
-    for (const [name, type] of Object.entries(OPTION_TYPES)) {
+    for (const name of names) {
         const value = options[name];
+        const type = OPTION_TYPES[name];
         optional(value, (v) => expect(typeof v === type, where, `options.${name}`, `a ${type}`, v));
         if (value != null)
             converted[name] = value;
@@ -716,6 +715,10 @@ function clientOptions(options) {
         converted.endpoints = { ...endpoints };
     });
     return converted;
+}
+// No clientSecret in relay mode (tokenRelayUrl instead): the core checks it has one of them.
+function clientOptions(options) {
+    return checkedOptions('new EnducoClient', options, ['clientId', 'redirectUri'], Object.keys(OPTION_TYPES));
 }
 /** The PKCE verifiers of started authorizations, out of sight of enumeration and JSON. */
 const VERIFIERS = new WeakMap();
@@ -1097,14 +1100,8 @@ exports.MAX_RELAY_REQUEST_BYTES = native.MAX_RELAY_REQUEST_BYTES;
 const RELAY_DESCRIPTIONS = new WeakMap();
 /** The most of an over-long body a handler reads and throws away before it drops the connection. */
 const RELAY_DISCARD_BYTES = 1024 * 1024;
-const RELAY_OPTION_TYPES = {
-    environment: 'string',
-    userAgent: 'string',
-    connectTimeoutSeconds: 'number',
-    requestTimeoutSeconds: 'number',
-    maxRetries: 'number',
-    retryDeadlineSeconds: 'number',
-};
+/** The client's options that concern enduco (the others are the app's). */
+const RELAY_OPTIONS = ['environment', 'userAgent', 'connectTimeoutSeconds', 'requestTimeoutSeconds', 'maxRetries', 'retryDeadlineSeconds'];
 function relayHeaders() {
     return { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' };
 }
@@ -1139,25 +1136,10 @@ class TokenRelay {
     /** @throws {InvalidInputError} on unusable options (no secret, a `tokenRelayUrl`). */
     constructor(options) {
         const where = 'new TokenRelay';
-        expect(isPlainObject(options), where, 'options', 'an object', options);
-        expectString(where, 'options.clientId', options.clientId);
-        expectString(where, 'options.clientSecret', options.clientSecret);
+        const converted = checkedOptions(where, options, ['clientId', 'clientSecret'], RELAY_OPTIONS);
         if (options.tokenRelayUrl != null) {
             throw invalidInput(`${where}: a token relay talks to enduco with the client secret; it cannot use a relay itself (no tokenRelayUrl)`);
         }
-        const converted = { clientId: options.clientId, clientSecret: options.clientSecret };
-        for (const [name, type] of Object.entries(RELAY_OPTION_TYPES)) {
-            const value = options[name];
-            optional(value, (v) => expect(typeof v === type, where, `options.${name}`, `a ${type}`, v));
-            if (value != null)
-                converted[name] = value;
-        }
-        optional(options.endpoints, (endpoints) => {
-            expect(isPlainObject(endpoints), where, 'options.endpoints', 'an object of paths', endpoints);
-            for (const [name, path] of Object.entries(endpoints))
-                expectString(where, `options.endpoints.${name}`, path);
-            converted.endpoints = { ...endpoints };
-        });
         NATIVE.set(this, callSync(() => new native.NativeTokenRelay(converted)));
         RELAY_DESCRIPTIONS.set(this, { environment: options.environment ?? 'beta', clientId: options.clientId });
     }

@@ -896,19 +896,18 @@ const OPTION_TYPES = {
   maxResponseBytes: 'number',
 }
 
-function clientOptions(options: unknown): Record<string, Loose> {
-  const where = 'new EnducoClient'
+/** The options the addon takes, type-checked: `required` strings, then the `optional` names
+ * of {@link OPTION_TYPES} that are set, and `endpoints`. Values are the core's business. */
+function checkedOptions(where: string, options: unknown, required: string[], names: string[]): Record<string, Loose> {
   expect(isPlainObject(options), where, 'options', 'an object', options)
-  // No clientSecret in relay mode (tokenRelayUrl instead): the core checks it has one of them.
-  for (const name of ['clientId', 'redirectUri']) {
+  const converted: Record<string, Loose> = {}
+  for (const name of required) {
     expectString(where, `options.${name}`, options[name])
+    converted[name] = options[name]
   }
-  const converted: Record<string, Loose> = {
-    clientId: options.clientId,
-    redirectUri: options.redirectUri,
-  }
-  for (const [name, type] of Object.entries(OPTION_TYPES)) {
+  for (const name of names) {
     const value = options[name]
+    const type = OPTION_TYPES[name as keyof typeof OPTION_TYPES]
     optional(value, (v) => expect(typeof v === type, where, `options.${name}`, `a ${type}`, v))
     if (value != null) converted[name] = value
   }
@@ -920,6 +919,11 @@ function clientOptions(options: unknown): Record<string, Loose> {
     converted.endpoints = { ...endpoints }
   })
   return converted
+}
+
+// No clientSecret in relay mode (tokenRelayUrl instead): the core checks it has one of them.
+function clientOptions(options: unknown): Record<string, Loose> {
+  return checkedOptions('new EnducoClient', options, ['clientId', 'redirectUri'], Object.keys(OPTION_TYPES))
 }
 
 /** {@link AuthorizationRequest.toStorageJSON}: a plain object, verifier included. */
@@ -1360,14 +1364,8 @@ export const MAX_RELAY_REQUEST_BYTES: number = native.MAX_RELAY_REQUEST_BYTES
 const RELAY_DESCRIPTIONS = new WeakMap<TokenRelay, { environment: string; clientId: string }>()
 /** The most of an over-long body a handler reads and throws away before it drops the connection. */
 const RELAY_DISCARD_BYTES = 1024 * 1024
-const RELAY_OPTION_TYPES = {
-  environment: 'string',
-  userAgent: 'string',
-  connectTimeoutSeconds: 'number',
-  requestTimeoutSeconds: 'number',
-  maxRetries: 'number',
-  retryDeadlineSeconds: 'number',
-}
+/** The client's options that concern enduco (the others are the app's). */
+const RELAY_OPTIONS = ['environment', 'userAgent', 'connectTimeoutSeconds', 'requestTimeoutSeconds', 'maxRetries', 'retryDeadlineSeconds']
 
 /** `new TokenRelay(options)`: your app's id and secret, and where enduco is. */
 export interface TokenRelayOptions {
@@ -1444,24 +1442,11 @@ export class TokenRelay {
   /** @throws {InvalidInputError} on unusable options (no secret, a `tokenRelayUrl`). */
   constructor(options: TokenRelayOptions) {
     const where = 'new TokenRelay'
-    expect(isPlainObject(options), where, 'options', 'an object', options)
-    expectString(where, 'options.clientId', options.clientId)
-    expectString(where, 'options.clientSecret', options.clientSecret)
+    const converted = checkedOptions(where, options, ['clientId', 'clientSecret'], RELAY_OPTIONS)
     if ((options as Loose).tokenRelayUrl != null) {
       throw invalidInput(`${where}: a token relay talks to enduco with the client secret; it cannot use a relay itself (no tokenRelayUrl)`)
     }
-    const converted: Record<string, Loose> = { clientId: options.clientId, clientSecret: options.clientSecret }
-    for (const [name, type] of Object.entries(RELAY_OPTION_TYPES)) {
-      const value = (options as Loose)[name]
-      optional(value, (v) => expect(typeof v === type, where, `options.${name}`, `a ${type}`, v))
-      if (value != null) converted[name] = value
-    }
-    optional(options.endpoints, (endpoints) => {
-      expect(isPlainObject(endpoints), where, 'options.endpoints', 'an object of paths', endpoints)
-      for (const [name, path] of Object.entries(endpoints)) expectString(where, `options.endpoints.${name}`, path)
-      converted.endpoints = { ...endpoints }
-    })
-    NATIVE.set(this, callSync(() => new native.NativeTokenRelay(converted as import('./native').RelayOptions)))
+    NATIVE.set(this, callSync(() => new native.NativeTokenRelay(converted as import('./native').ClientOptions)))
     RELAY_DESCRIPTIONS.set(this, { environment: options.environment ?? 'beta', clientId: options.clientId })
   }
 

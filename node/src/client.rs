@@ -14,13 +14,15 @@ use crate::session::Session;
 use crate::store::StoreHandle;
 use crate::tokens::TokenSet;
 
-/// The options of `new EnducoClient(...)`, mirroring the core's `ClientOptions`.
+/// The options of `new EnducoClient(...)`, mirroring the core's `ClientOptions`; a
+/// `TokenRelay` takes the ones that concern enduco.
 #[napi(object)]
 pub struct ClientOptions {
     pub client_id: String,
     /// Absent in relay mode (an app distributed to users cannot keep a secret).
     pub client_secret: Option<String>,
-    pub redirect_uri: String,
+    /// Absent for a `TokenRelay`; the core requires it of a client.
+    pub redirect_uri: Option<String>,
     /// Relay mode: the partner's token relay (`{relay}/token`, `{relay}/revoke`), instead of
     /// the client secret.
     pub token_relay_url: Option<String>,
@@ -47,11 +49,11 @@ pub struct ClientOptions {
 }
 
 impl ClientOptions {
-    fn into_core(self) -> napi::Result<enduco::ClientOptions> {
+    pub(crate) fn into_core(self) -> napi::Result<enduco::ClientOptions> {
         Ok(enduco::ClientOptions {
             client_id: self.client_id,
             client_secret: self.client_secret.map(Into::into),
-            redirect_uri: self.redirect_uri,
+            redirect_uri: self.redirect_uri.unwrap_or_default(),
             token_relay_url: self.token_relay_url,
             environment: self.environment,
             use_pkce: self.use_pkce,

@@ -1,30 +1,13 @@
 //! The server half of relay mode: the core's `enduco::TokenRelay` as `NativeTokenRelay`. The
 //! `node:http` handler, the body cap while streaming and the `onTokens` hook are in `index.js`.
 
-use std::collections::HashMap;
-
 use napi::Env;
 use napi::bindgen_prelude::{Buffer, PromiseRaw};
 use napi_derive::napi;
 
-use crate::error::{OrThrow, whole_number};
+use crate::client::ClientOptions;
+use crate::error::OrThrow;
 use crate::guard::{spawn, sync};
-
-/// The options of `new TokenRelay(...)`: the client's, less what only an app uses.
-#[napi(object)]
-pub struct RelayOptions {
-    pub client_id: String,
-    pub client_secret: String,
-    /// `"beta"` (default), `"production"` or a base URL (plain http only for loopback).
-    pub environment: Option<String>,
-    pub user_agent: Option<String>,
-    pub connect_timeout_seconds: Option<f64>,
-    pub request_timeout_seconds: Option<f64>,
-    pub max_retries: Option<f64>,
-    pub retry_deadline_seconds: Option<f64>,
-    /// Path overrides (`token`, `revoke`).
-    pub endpoints: Option<HashMap<String, String>>,
-}
 
 /// One relay answer: send `status` and `body` with `Content-Type: application/json` and
 /// `Cache-Control: no-store`. `body` holds tokens.
@@ -44,25 +27,10 @@ pub struct TokenRelay {
 #[napi]
 impl TokenRelay {
     #[napi(constructor)]
-    pub fn new(options: RelayOptions) -> napi::Result<Self> {
+    pub fn new(options: ClientOptions) -> napi::Result<Self> {
         sync(|| {
-            let options = enduco::ClientOptions {
-                client_id: options.client_id,
-                client_secret: Some(options.client_secret.into()),
-                environment: options.environment,
-                user_agent: options.user_agent,
-                connect_timeout_seconds: options.connect_timeout_seconds,
-                request_timeout_seconds: options.request_timeout_seconds,
-                max_retries: options
-                    .max_retries
-                    .map(|v| whole_number("maxRetries", v))
-                    .transpose()?,
-                retry_deadline_seconds: options.retry_deadline_seconds,
-                endpoints: options.endpoints.unwrap_or_default(),
-                ..enduco::ClientOptions::default()
-            };
             Ok(TokenRelay {
-                inner: enduco::TokenRelay::from_options(options).or_throw()?,
+                inner: enduco::TokenRelay::from_options(options.into_core()?).or_throw()?,
             })
         })
     }
