@@ -66,3 +66,16 @@ pub(crate) async fn cancellable<T>(
         outcome = work => outcome,
     }
 }
+
+/// `work` as a Promise that `cancel` can stop (its work is then dropped).
+pub(crate) fn spawn_cancellable<'env, T, F>(
+    env: &'env napi::Env,
+    cancel: Option<&CancelToken>,
+    work: F,
+) -> napi::Result<napi::bindgen_prelude::PromiseRaw<'env, T>>
+where
+    T: 'static + Send + napi::bindgen_prelude::ToNapiValue,
+    F: 'static + Send + Future<Output = napi::Result<T>>,
+{
+    crate::guard::spawn(env, cancellable(token_of(cancel), work))
+}

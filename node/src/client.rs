@@ -7,7 +7,7 @@ use napi::Env;
 use napi::bindgen_prelude::PromiseRaw;
 use napi_derive::napi;
 
-use crate::cancel::{CancelToken, cancellable, token_of};
+use crate::cancel::{CancelToken, spawn_cancellable};
 use crate::error::{OrThrow, invalid_input, to_napi, whole_number};
 use crate::guard::{spawn, sync};
 use crate::session::Session;
@@ -179,7 +179,6 @@ impl EnducoClient {
         callback_url: String,
         cancel: Option<&CancelToken>,
     ) -> napi::Result<PromiseRaw<'env, TokenSet>> {
-        let token = token_of(cancel);
         sync(|| {
             // Node accepts the partial object too (state and verifier are what completing
             // needs); the missing parts come from the client's configuration.
@@ -198,16 +197,13 @@ impl EnducoClient {
             )
             .or_throw()?;
             let client = self.inner.clone();
-            spawn(
-                env,
-                cancellable(token, async move {
-                    client
-                        .complete_authorization(&request, &callback_url)
-                        .await
-                        .map(TokenSet::new)
-                        .map_err(to_napi)
-                }),
-            )
+            spawn_cancellable(env, cancel, async move {
+                client
+                    .complete_authorization(&request, &callback_url)
+                    .await
+                    .map(TokenSet::new)
+                    .map_err(to_napi)
+            })
         })
     }
 
@@ -219,19 +215,15 @@ impl EnducoClient {
         code_verifier: Option<String>,
         cancel: Option<&CancelToken>,
     ) -> napi::Result<PromiseRaw<'env, TokenSet>> {
-        let token = token_of(cancel);
         sync(|| {
             let client = self.inner.clone();
-            spawn(
-                env,
-                cancellable(token, async move {
-                    client
-                        .exchange_code(&code, code_verifier.as_deref())
-                        .await
-                        .map(TokenSet::new)
-                        .map_err(to_napi)
-                }),
-            )
+            spawn_cancellable(env, cancel, async move {
+                client
+                    .exchange_code(&code, code_verifier.as_deref())
+                    .await
+                    .map(TokenSet::new)
+                    .map_err(to_napi)
+            })
         })
     }
 
@@ -276,7 +268,6 @@ impl EnducoClient {
         store: &StoreHandle,
         cancel: Option<&CancelToken>,
     ) -> napi::Result<PromiseRaw<'env, Option<String>>> {
-        let token = token_of(cancel);
         sync(|| {
             // The event's JSON form is what parse_webhook reads: round-trip it into the core's
             // type rather than trusting its fields one by one.
@@ -285,15 +276,12 @@ impl EnducoClient {
             let event = enduco::parse_webhook(&body);
             let client = self.inner.clone();
             let store = store.inner.clone();
-            spawn(
-                env,
-                cancellable(token, async move {
-                    client
-                        .clear_deregistered_user(&event, move |_| Some(store))
-                        .await
-                        .map_err(to_napi)
-                }),
-            )
+            spawn_cancellable(env, cancel, async move {
+                client
+                    .clear_deregistered_user(&event, move |_| Some(store))
+                    .await
+                    .map_err(to_napi)
+            })
         })
     }
 }

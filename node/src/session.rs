@@ -1,11 +1,12 @@
 //! `Session`: one user's calls. Every method returns a Promise; the work runs on the addon's
 //! Tokio runtime, so the event loop stays free.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use enduco::{UploadOptions, UploadProgress, WorkoutSource};
-use napi::bindgen_prelude::{Buffer, Either, FnArgs, PromiseRaw};
+use napi::bindgen_prelude::{Buffer, Either, FnArgs, PromiseRaw, ToNapiValue};
 use napi::threadsafe_function::{
     ThreadsafeFunction, ThreadsafeFunctionCallMode, UnknownReturnValue,
 };
@@ -13,8 +14,8 @@ use napi::{Env, Status};
 use napi_derive::napi;
 use serde_json::Value;
 
-use crate::cancel::{CancelToken, cancellable, token_of};
-use crate::error::{JsonText, OrThrow, invalid_input, to_json_text, to_napi, whole_number};
+use crate::cancel::{CancelToken, cancellable, spawn_cancellable, token_of};
+use crate::error::{JsonText, OrThrow, invalid_input, to_json_text, whole_number};
 use crate::guard::{spawn, sync};
 use crate::tokens::TokenSet;
 
@@ -26,6 +27,21 @@ pub struct Session {
 impl Session {
     pub(crate) fn new(inner: enduco::Session) -> Self {
         Session { inner }
+    }
+
+    /// One call as a Promise: `call` gets its own handle on the session and runs on the
+    /// addon's runtime until it finishes or `cancel` fires (its work is then dropped).
+    fn call<'env, T, F>(
+        &self,
+        env: &'env Env,
+        cancel: Option<&CancelToken>,
+        call: impl FnOnce(enduco::Session) -> F,
+    ) -> napi::Result<PromiseRaw<'env, T>>
+    where
+        T: 'static + Send + ToNapiValue,
+        F: 'static + Send + Future<Output = napi::Result<T>>,
+    {
+        sync(|| spawn_cancellable(env, cancel, call(self.inner.clone())))
     }
 }
 
@@ -151,8 +167,7 @@ impl RawResponse {
 impl Session {
     #[napi]
     pub fn user_id<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, String>> {
-        let session = self.inner.clone();
-        sync(|| spawn(env, async move { session.user_id().await.map_err(to_napi) }))
+        self.call(env, None, |s| async move { s.user_id().await.or_throw() })
     }
 
     #[napi]
@@ -160,21 +175,17 @@ impl Session {
         &self,
         env: &'env Env,
     ) -> napi::Result<PromiseRaw<'env, Vec<String>>> {
-        let session = self.inner.clone();
-        sync(|| {
-            spawn(env, async move {
-                session.granted_scopes().await.map_err(to_napi)
-            })
-        })
+        self.call(
+            env,
+            None,
+            |s| async move { s.granted_scopes().await.or_throw() },
+        )
     }
 
     #[napi]
     pub fn tokens<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, TokenSet>> {
-        let session = self.inner.clone();
-        sync(|| {
-            spawn(env, async move {
-                session.tokens().await.map(TokenSet::new).map_err(to_napi)
-            })
+        self.call(env, None, |s| async move {
+            s.tokens().await.map(TokenSet::new).or_throw()
         })
     }
 
@@ -184,15 +195,8 @@ impl Session {
         env: &'env Env,
         cancel: Option<&CancelToken>,
     ) -> napi::Result<PromiseRaw<'env, JsonText>> {
-        let session = self.inner.clone();
-        let token = token_of(cancel);
-        sync(|| {
-            spawn(
-                env,
-                cancellable(token, async move {
-                    to_json_text(&session.intensity_zones().await.or_throw()?)
-                }),
-            )
+        self.call(env, cancel, |s| async move {
+            to_json_text(&s.intensity_zones().await.or_throw()?)
         })
     }
 
@@ -203,16 +207,9 @@ impl Session {
         days: f64,
         cancel: Option<&CancelToken>,
     ) -> napi::Result<PromiseRaw<'env, JsonText>> {
-        let token = token_of(cancel);
-        sync(|| {
-            let days = whole_number("days", days)?;
-            let session = self.inner.clone();
-            spawn(
-                env,
-                cancellable(token, async move {
-                    to_json_text(&session.upcoming_plans(days).await.or_throw()?)
-                }),
-            )
+        let days = sync(|| whole_number("days", days))?;
+        self.call(env, cancel, move |s| async move {
+            to_json_text(&s.upcoming_plans(days).await.or_throw()?)
         })
     }
 
@@ -225,17 +222,14 @@ impl Session {
         to: String,
         cancel: Option<&CancelToken>,
     ) -> napi::Result<PromiseRaw<'env, JsonText>> {
-        let token = token_of(cancel);
-        sync(|| {
-            let from = enduco::parse_date(&from).or_throw()?;
-            let to = enduco::parse_date(&to).or_throw()?;
-            let session = self.inner.clone();
-            spawn(
-                env,
-                cancellable(token, async move {
-                    to_json_text(&session.training_plans(from, to).await.or_throw()?)
-                }),
-            )
+        let (from, to) = sync(|| {
+            Ok((
+                enduco::parse_date(&from).or_throw()?,
+                enduco::parse_date(&to).or_throw()?,
+            ))
+        })?;
+        self.call(env, cancel, move |s| async move {
+            to_json_text(&s.training_plans(from, to).await.or_throw()?)
         })
     }
 
@@ -317,15 +311,8 @@ impl Session {
         env: &'env Env,
         cancel: Option<&CancelToken>,
     ) -> napi::Result<PromiseRaw<'env, TokenSet>> {
-        let session = self.inner.clone();
-        let token = token_of(cancel);
-        sync(|| {
-            spawn(
-                env,
-                cancellable(token, async move {
-                    session.refresh().await.map(TokenSet::new).map_err(to_napi)
-                }),
-            )
+        self.call(env, cancel, |s| async move {
+            s.refresh().await.map(TokenSet::new).or_throw()
         })
     }
 
@@ -335,17 +322,7 @@ impl Session {
         env: &'env Env,
         cancel: Option<&CancelToken>,
     ) -> napi::Result<PromiseRaw<'env, ()>> {
-        let session = self.inner.clone();
-        let token = token_of(cancel);
-        sync(|| {
-            spawn(
-                env,
-                cancellable(
-                    token,
-                    async move { session.revoke().await.map_err(to_napi) },
-                ),
-            )
-        })
+        self.call(env, cancel, |s| async move { s.revoke().await.or_throw() })
     }
 }
 
