@@ -415,10 +415,11 @@ class PostgresTokenStores:
     `PostgresTokenStores(url)`: the app's connection pool (connects on first use).
     """
     def __new__(cls, url: builtins.str) -> PostgresTokenStores: ...
+    def __repr__(self) -> builtins.str: ...
     def migrate(self) -> None:
         r"""
-        Creates the SDK's tables if they do not exist (idempotent; safe when several
-        processes run it at once). Blocks until done.
+        Creates what the stores need (PostgreSQL: the SDK's tables; Redis: nothing).
+        Idempotent, safe when several processes run it at once. Blocks until done.
         """
     def migrate_async(self) -> typing.Coroutine[typing.Any, typing.Any, None]:
         r"""
@@ -428,7 +429,6 @@ class PostgresTokenStores:
         r"""
         The store of one user, under a key the app chooses (its own user id, say).
         """
-    def __repr__(self) -> builtins.str: ...
 
 @typing.final
 class RawResponse:
@@ -486,19 +486,20 @@ class RedisTokenStores:
         The prefix of every key (`<prefix>tokens:<user key>`, `<prefix>lock:<user key>`).
         """
     def __new__(cls, url: builtins.str, prefix: typing.Optional[builtins.str] = None) -> RedisTokenStores: ...
+    def __repr__(self) -> builtins.str: ...
     def migrate(self) -> None:
         r"""
-        Nothing to create in Redis: returns at once (here so both stores are used alike).
+        Creates what the stores need (PostgreSQL: the SDK's tables; Redis: nothing).
+        Idempotent, safe when several processes run it at once. Blocks until done.
         """
     def migrate_async(self) -> typing.Coroutine[typing.Any, typing.Any, None]:
         r"""
-        `migrate()` as a coroutine.
+        `migrate()` as a coroutine, for asyncio apps.
         """
     def for_user(self, key: builtins.str) -> RedisTokenStore:
         r"""
         The store of one user, under a key the app chooses (its own user id, say).
         """
-    def __repr__(self) -> builtins.str: ...
 
 @typing.final
 class RelayResponse:

@@ -109,115 +109,94 @@ user_store! {
     "RedisTokenStore" => PyRedisTokenStore
 }
 
-/// `PostgresTokenStores(url)`: the app's connection pool (connects on first use).
-#[cfg_attr(
-    feature = "stub-gen",
-    pyo3_stub_gen_derive::gen_stub_pyclass(module = "enduco._enduco")
-)]
-#[pyclass(name = "PostgresTokenStores", module = "enduco", frozen)]
-pub struct PyPostgresTokenStores {
-    inner: enduco::PostgresTokenStores,
+/// One app's stores class: the core's stores, `migrate` (blocking and as a coroutine),
+/// `for_user(key)`, and the class's own constructor and methods.
+macro_rules! server_stores {
+    (
+        $(#[$meta:meta])*
+        $py_name:literal => $name:ident($inner:ty $(, $field:ident: $field_ty:ty)*) for $user:ident
+        { $($methods:tt)* }
+    ) => {
+        $(#[$meta])*
+        #[cfg_attr(feature = "stub-gen", pyo3_stub_gen_derive::gen_stub_pyclass(module = "enduco._enduco"))]
+        #[pyclass(name = $py_name, module = "enduco", frozen)]
+        pub struct $name {
+            inner: $inner,
+            $($field: $field_ty,)*
+        }
+
+        #[cfg_attr(feature = "stub-gen", pyo3_stub_gen_derive::gen_stub_pymethods)]
+        #[cfg_attr(not(feature = "stub-gen"), pyo3_stub_gen_derive::remove_gen_stub)]
+        #[pymethods]
+        impl $name {
+            $($methods)*
+
+            /// Creates what the stores need (PostgreSQL: the SDK's tables; Redis: nothing).
+            /// Idempotent, safe when several processes run it at once. Blocks until done.
+            fn migrate(&self, py: Python<'_>) -> PyResult<()> {
+                let stores = self.inner.clone();
+                wait(py, async move { stores.migrate().await })
+            }
+
+            /// `migrate()` as a coroutine, for asyncio apps.
+            #[gen_stub(override_return_type(type_repr = "typing.Coroutine[typing.Any, typing.Any, None]", imports = ("typing")))]
+            fn migrate_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                let stores = self.inner.clone();
+                coroutine(py, concat!($py_name, ".migrate_async"), move |_| async move {
+                    stores.migrate().await
+                })
+            }
+
+            /// The store of one user, under a key the app chooses (its own user id, say).
+            fn for_user(&self, key: String) -> $user {
+                $user {
+                    inner: Arc::new(self.inner.for_user(key.clone())),
+                    key,
+                }
+            }
+        }
+    };
 }
 
-#[cfg_attr(feature = "stub-gen", pyo3_stub_gen_derive::gen_stub_pymethods)]
-#[cfg_attr(not(feature = "stub-gen"), pyo3_stub_gen_derive::remove_gen_stub)]
-#[pymethods]
-impl PyPostgresTokenStores {
-    #[new]
-    fn new(py: Python<'_>, url: &str) -> PyResult<Self> {
-        let inner =
-            in_runtime(|| enduco::PostgresTokenStores::new(url)).map_err(|e| to_pyerr(py, e))?;
-        Ok(PyPostgresTokenStores { inner })
-    }
+server_stores! {
+    /// `PostgresTokenStores(url)`: the app's connection pool (connects on first use).
+    "PostgresTokenStores" => PyPostgresTokenStores(enduco::PostgresTokenStores) for PyPostgresTokenStore {
+        #[new]
+        fn new(py: Python<'_>, url: &str) -> PyResult<Self> {
+            let inner = in_runtime(|| enduco::PostgresTokenStores::new(url))
+                .map_err(|e| to_pyerr(py, e))?;
+            Ok(PyPostgresTokenStores { inner })
+        }
 
-    /// Creates the SDK's tables if they do not exist (idempotent; safe when several
-    /// processes run it at once). Blocks until done.
-    fn migrate(&self, py: Python<'_>) -> PyResult<()> {
-        let stores = self.inner.clone();
-        wait(py, async move { stores.migrate().await })
-    }
-
-    /// `migrate()` as a coroutine, for asyncio apps.
-    #[gen_stub(override_return_type(type_repr = "typing.Coroutine[typing.Any, typing.Any, None]", imports = ("typing")))]
-    fn migrate_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let stores = self.inner.clone();
-        coroutine(
-            py,
-            "PostgresTokenStores.migrate_async",
-            move |_| async move { stores.migrate().await },
-        )
-    }
-
-    /// The store of one user, under a key the app chooses (its own user id, say).
-    fn for_user(&self, key: String) -> PyPostgresTokenStore {
-        PyPostgresTokenStore {
-            inner: Arc::new(self.inner.for_user(key.clone())),
-            key,
+        fn __repr__(&self) -> &'static str {
+            "PostgresTokenStores(url=<redacted>)"
         }
     }
-
-    fn __repr__(&self) -> &'static str {
-        "PostgresTokenStores(url=<redacted>)"
-    }
 }
 
-/// `RedisTokenStores(url, prefix=None)`: the app's connection (connects on first use).
-#[cfg_attr(
-    feature = "stub-gen",
-    pyo3_stub_gen_derive::gen_stub_pyclass(module = "enduco._enduco")
-)]
-#[pyclass(name = "RedisTokenStores", module = "enduco", frozen)]
-pub struct PyRedisTokenStores {
-    inner: enduco::RedisTokenStores,
-    prefix: String,
-}
-
-#[cfg_attr(feature = "stub-gen", pyo3_stub_gen_derive::gen_stub_pymethods)]
-#[cfg_attr(not(feature = "stub-gen"), pyo3_stub_gen_derive::remove_gen_stub)]
-#[pymethods]
-impl PyRedisTokenStores {
-    #[new]
-    #[pyo3(signature = (url, prefix=None))]
-    fn new(py: Python<'_>, url: &str, prefix: Option<String>) -> PyResult<Self> {
-        let prefix = prefix.unwrap_or_else(|| "enduco:".to_owned());
-        let inner = in_runtime(|| enduco::RedisTokenStores::with_prefix(url, &prefix))
-            .map_err(|e| to_pyerr(py, e))?;
-        Ok(PyRedisTokenStores { inner, prefix })
-    }
-
-    /// The prefix of every key (`<prefix>tokens:<user key>`, `<prefix>lock:<user key>`).
-    #[getter]
-    fn prefix(&self) -> String {
-        self.prefix.clone()
-    }
-
-    /// Nothing to create in Redis: returns at once (here so both stores are used alike).
-    fn migrate(&self, py: Python<'_>) -> PyResult<()> {
-        let stores = self.inner.clone();
-        wait(py, async move { stores.migrate().await })
-    }
-
-    /// `migrate()` as a coroutine.
-    #[gen_stub(override_return_type(type_repr = "typing.Coroutine[typing.Any, typing.Any, None]", imports = ("typing")))]
-    fn migrate_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let stores = self.inner.clone();
-        coroutine(py, "RedisTokenStores.migrate_async", move |_| async move {
-            stores.migrate().await
-        })
-    }
-
-    /// The store of one user, under a key the app chooses (its own user id, say).
-    fn for_user(&self, key: String) -> PyRedisTokenStore {
-        PyRedisTokenStore {
-            inner: Arc::new(self.inner.for_user(key.clone())),
-            key,
+server_stores! {
+    /// `RedisTokenStores(url, prefix=None)`: the app's connection (connects on first use).
+    "RedisTokenStores" => PyRedisTokenStores(enduco::RedisTokenStores, prefix: String) for PyRedisTokenStore {
+        #[new]
+        #[pyo3(signature = (url, prefix=None))]
+        fn new(py: Python<'_>, url: &str, prefix: Option<String>) -> PyResult<Self> {
+            let prefix = prefix.unwrap_or_else(|| "enduco:".to_owned());
+            let inner = in_runtime(|| enduco::RedisTokenStores::with_prefix(url, &prefix))
+                .map_err(|e| to_pyerr(py, e))?;
+            Ok(PyRedisTokenStores { inner, prefix })
         }
-    }
 
-    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        Ok(format!(
-            "RedisTokenStores(prefix={}, url=<redacted>)",
-            quoted(py, &self.prefix)?
-        ))
+        /// The prefix of every key (`<prefix>tokens:<user key>`, `<prefix>lock:<user key>`).
+        #[getter]
+        fn prefix(&self) -> String {
+            self.prefix.clone()
+        }
+
+        fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+            Ok(format!(
+                "RedisTokenStores(prefix={}, url=<redacted>)",
+                quoted(py, &self.prefix)?
+            ))
+        }
     }
 }
