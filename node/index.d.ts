@@ -19,7 +19,7 @@
  *
  * @packageDocumentation
  */
-import type { IntensityZones, Metric, PlannedWorkout, ResolvedTarget, Sport, SportZones, StepTarget, TimelineSegment, UploadResult } from './models';
+import type { FitSummary, IntensityZones, Metric, PlannedWorkout, ResolvedTarget, Sport, SportZones, StepTarget, TimelineSegment, UploadResult } from './models';
 export type * from './models';
 /** A calendar date, `YYYY-MM-DD`. */
 export type IsoDate = string;
@@ -607,17 +607,6 @@ export declare function forSport(zones: IntensityZones, sport: Sport | (string &
 /** A step's target as absolute bounds for `sport` (zone looked up, percentages of the
  * threshold computed), or `null` when it cannot be made absolute. */
 export declare function resolveTarget(zones: IntensityZones, sport: Sport | (string & {}), target: Partial<StepTarget>): ResolvedTarget | null;
-export interface FitSummary {
-    /** 12 or 14. */
-    headerSize: number;
-    dataSize: number;
-    fileSize: number;
-    /** 4: activity. */
-    fileType: number;
-    /** FIT time (seconds since 1989-12-31T00:00:00Z), when present. */
-    timeCreated: number | null;
-    fileCrc: number;
-}
 /** The FIT pre-flight {@link Session.uploadWorkout} runs.
  * @throws {InvalidInputError} naming the defect. */
 export declare function checkFit(bytes: Uint8Array | ArrayBuffer): FitSummary;

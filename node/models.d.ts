@@ -140,3 +140,32 @@ status: string,
  */
 duplicate: boolean, };
 
+/**
+ * What the pre-flight learned about a valid file.
+ */
+export type FitSummary = { 
+/**
+ * 12 or 14.
+ */
+headerSize: number, 
+/**
+ * Bytes of records, as declared by the header (and verified).
+ */
+dataSize: number, 
+/**
+ * Bytes in the whole file.
+ */
+fileSize: number, 
+/**
+ * `file_id.type`; always 4 (activity) for a file that passed.
+ */
+fileType: number, 
+/**
+ * `file_id.time_created` in FIT time (seconds since 1989-12-31T00:00:00Z), when present.
+ */
+timeCreated: number | null, 
+/**
+ * The file CRC (its last two bytes): with the sizes, what tells this file from another.
+ */
+fileCrc: number, };
+

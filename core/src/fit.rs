@@ -42,13 +42,16 @@ const FILE_ID_TIME_CREATED_FIELD: u8 = 4;
 const READ_CHUNK: usize = 256 * 1024;
 
 /// What the pre-flight learned about a valid file.
-#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct FitSummary {
     /// 12 or 14.
     pub header_size: u8,
     /// Bytes of records, as declared by the header (and verified).
     pub data_size: u32,
     /// Bytes in the whole file.
+    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub file_size: u64,
     /// `file_id.type`; always 4 (activity) for a file that passed.
     pub file_type: u8,

@@ -9,8 +9,8 @@
 #![cfg(feature = "typescript")]
 
 use enduco::{
-    IntensityZones, Metric, PlannedWorkout, Repeat, ResolvedTarget, Sport, SportZones, Step,
-    StepKind, StepTarget, TimelineSegment, UploadResult, Zone,
+    FitSummary, IntensityZones, Metric, PlannedWorkout, Repeat, ResolvedTarget, Sport, SportZones,
+    Step, StepKind, StepTarget, TimelineSegment, UploadResult, Zone,
 };
 use ts_rs::{Config, TS};
 
@@ -40,6 +40,7 @@ fn node_model_declarations_are_current() {
         declaration::<ResolvedTarget>(&cfg),
         declaration::<TimelineSegment>(&cfg),
         declaration::<UploadResult>(&cfg),
+        declaration::<FitSummary>(&cfg),
     ] {
         text.push_str(&decl);
         text.push('\n');

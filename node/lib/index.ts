@@ -31,6 +31,7 @@
 // Models (plain objects) are declared once, in the core: models.d.ts is generated from the Rust
 // definitions (ts-rs), the same ones whose JSON form the addon hands out.
 import type {
+  FitSummary,
   IntensityZones,
   Metric,
   PlannedWorkout,
@@ -1716,18 +1717,6 @@ export function resolveTarget(zones: IntensityZones, sport: Sport | (string & {}
   expectString('resolveTarget', 'sport', sport)
   expect(isPlainObject(target), 'resolveTarget', 'target', "a step's target object", target)
   return callSync(() => native.resolveTarget(zones, sport, target)) ?? null
-}
-
-export interface FitSummary {
-  /** 12 or 14. */
-  headerSize: number
-  dataSize: number
-  fileSize: number
-  /** 4: activity. */
-  fileType: number
-  /** FIT time (seconds since 1989-12-31T00:00:00Z), when present. */
-  timeCreated: number | null
-  fileCrc: number
 }
 
 /** The FIT pre-flight {@link Session.uploadWorkout} runs.

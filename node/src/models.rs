@@ -105,17 +105,7 @@ pub fn resolve_target(zones: Value, sport: String, target: Value) -> napi::Resul
 /// activity file, or `invalid_input` naming the defect.
 #[napi]
 pub fn check_fit(bytes: Buffer) -> napi::Result<Value> {
-    sync(|| {
-        let summary = enduco::check_fit(&bytes).or_throw()?;
-        Ok(json!({
-            "headerSize": summary.header_size,
-            "dataSize": summary.data_size,
-            "fileSize": summary.file_size,
-            "fileType": summary.file_type,
-            "timeCreated": summary.time_created,
-            "fileCrc": summary.file_crc,
-        }))
-    })
+    sync(|| to_json(&enduco::check_fit(&bytes).or_throw()?))
 }
 
 /// Reads the core's storage form of a started authorization
