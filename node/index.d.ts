@@ -19,7 +19,7 @@
  *
  * @packageDocumentation
  */
-import type { FitSummary, IntensityZones, Metric, PlannedWorkout, ResolvedTarget, Sport, SportZones, StepTarget, TimelineSegment, UploadResult } from './models';
+import type { FitSummary, IntensityZones, Metric, PlannedWorkout, ResolvedTarget, Sport, SportZones, StepTarget, TimelineSegment, UploadResult, WebhookEvent } from './models';
 export type * from './models';
 /** A calendar date, `YYYY-MM-DD`. */
 export type IsoDate = string;
@@ -532,26 +532,17 @@ export declare class TokenRelay {
     };
 }
 /** The user revoked the app's access on enduco's side: clear their tokens, stop syncing. */
-export interface UserDeregisteredEvent {
+export type UserDeregisteredEvent = Extract<WebhookEvent, {
     type: 'user.deregistered';
-    userId: string;
-    occurredAt: IsoInstant | null;
-}
+}>;
 /** The user's plan changed (between `from` and `to` when given): re-fetch those plans. */
-export interface PlanChangedEvent {
+export type PlanChangedEvent = Extract<WebhookEvent, {
     type: 'plan.changed';
-    userId: string;
-    from: IsoDate | null;
-    to: IsoDate | null;
-    occurredAt: IsoInstant | null;
-}
-/** Anything the SDK could not read. Log it; answer the webhook with 2xx anyway. */
-export interface UnknownWebhookEvent {
+}>;
+/** Anything the SDK could not read (`raw`: the body as text). Log it; answer with 2xx anyway. */
+export type UnknownWebhookEvent = Extract<WebhookEvent, {
     type: 'unknown';
-    /** The body as text. */
-    raw: string;
-}
-export type WebhookEvent = UserDeregisteredEvent | PlanChangedEvent | UnknownWebhookEvent;
+}>;
 /** A webhook body: the raw bytes or text, or JSON a framework already parsed. */
 export type WebhookBody = string | Uint8Array | ArrayBuffer | {
     [key: string]: JsonValue;

@@ -169,3 +169,8 @@ timeCreated: number | null,
  */
 fileCrc: number, };
 
+/**
+ * A parsed webhook. Serializes back to the wire shape (`{"type": "plan.changed", …}`).
+ */
+export type WebhookEvent = { "type": "user.deregistered", userId: string, occurredAt: string | null, } | { "type": "plan.changed", userId: string, from: string | null, to: string | null, occurredAt: string | null, } | { "type": "unknown", raw: string, };
+

@@ -10,7 +10,7 @@
 
 use enduco::{
     FitSummary, IntensityZones, Metric, PlannedWorkout, Repeat, ResolvedTarget, Sport, SportZones,
-    Step, StepKind, StepTarget, TimelineSegment, UploadResult, Zone,
+    Step, StepKind, StepTarget, TimelineSegment, UploadResult, WebhookEvent, Zone,
 };
 use ts_rs::{Config, TS};
 
@@ -41,6 +41,7 @@ fn node_model_declarations_are_current() {
         declaration::<TimelineSegment>(&cfg),
         declaration::<UploadResult>(&cfg),
         declaration::<FitSummary>(&cfg),
+        declaration::<WebhookEvent>(&cfg),
     ] {
         text.push_str(&decl);
         text.push('\n');

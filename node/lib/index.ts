@@ -41,6 +41,7 @@ import type {
   StepTarget,
   TimelineSegment,
   UploadResult,
+  WebhookEvent,
 } from './models'
 export type * from './models'
 
@@ -1563,30 +1564,13 @@ export class TokenRelay {
 // ---------------------------------------------------------------------------------------------
 // Webhooks
 
+// `WebhookEvent` (one case per `type`) is the core's, from models.d.ts; its cases by name:
 /** The user revoked the app's access on enduco's side: clear their tokens, stop syncing. */
-export interface UserDeregisteredEvent {
-  type: 'user.deregistered'
-  userId: string
-  occurredAt: IsoInstant | null
-}
-
+export type UserDeregisteredEvent = Extract<WebhookEvent, { type: 'user.deregistered' }>
 /** The user's plan changed (between `from` and `to` when given): re-fetch those plans. */
-export interface PlanChangedEvent {
-  type: 'plan.changed'
-  userId: string
-  from: IsoDate | null
-  to: IsoDate | null
-  occurredAt: IsoInstant | null
-}
-
-/** Anything the SDK could not read. Log it; answer the webhook with 2xx anyway. */
-export interface UnknownWebhookEvent {
-  type: 'unknown'
-  /** The body as text. */
-  raw: string
-}
-
-export type WebhookEvent = UserDeregisteredEvent | PlanChangedEvent | UnknownWebhookEvent
+export type PlanChangedEvent = Extract<WebhookEvent, { type: 'plan.changed' }>
+/** Anything the SDK could not read (`raw`: the body as text). Log it; answer with 2xx anyway. */
+export type UnknownWebhookEvent = Extract<WebhookEvent, { type: 'unknown' }>
 
 /** A webhook body: the raw bytes or text, or JSON a framework already parsed. */
 export type WebhookBody = string | Uint8Array | ArrayBuffer | { [key: string]: JsonValue }
