@@ -78,7 +78,7 @@ export declare class InsufficientScopeError extends EnducoError {
 }
 /**
  * enduco asked the app to slow down and the retries ran out. Try again after `retry_after`
- * seconds (null when enduco did not say).
+ * seconds, when enduco said how long.
  */
 export declare class RateLimitedError extends EnducoError {
     readonly code: 'rate_limited';
@@ -103,7 +103,7 @@ export declare class ServerError extends EnducoError {
  */
 export declare class ApiError extends EnducoError {
     readonly code: 'api';
-    /** The HTTP status; null for an OAuth error in the callback URL. */
+    /** The HTTP status; none for an OAuth error in the callback URL. */
     readonly status: number | null;
     /** enduco's error code. */
     readonly apiCode: string;

@@ -225,7 +225,7 @@ pub const ERROR_CASES: &[ErrorCase] = {
             "rate_limited",
             "RateLimitedError",
             "enduco asked the app to slow down and the retries ran out. Try again after \
-             `retry_after` seconds (null when enduco did not say).",
+             `retry_after` seconds, when enduco said how long.",
             &[field(
                 "retry_after",
                 OptionalSeconds,
@@ -248,7 +248,7 @@ pub const ERROR_CASES: &[ErrorCase] = {
                 field(
                     "status",
                     OptionalStatus,
-                    "The HTTP status; null for an OAuth error in the callback URL.",
+                    "The HTTP status; none for an OAuth error in the callback URL.",
                 ),
                 field("api_code", Text, "enduco's error code."),
                 field("api_message", Text, "enduco's own message (may be empty)."),
