@@ -44,11 +44,19 @@ pub(crate) fn router() -> Router<Arc<AppState>> {
                 "No such control endpoint.",
             )
         })
-        .layer(axum::middleware::from_fn(loopback_only))
+        .layer(axum::middleware::from_fn(control_request))
 }
 
-/// The sandbox binds 127.0.0.1 only, so this is belt and braces should that ever change.
-async fn loopback_only(
+/// The most of a control request's body read (they are small JSON objects).
+const MAX_CONTROL_BODY: usize = 1 << 20;
+
+/// Loopback peers only (the sandbox binds 127.0.0.1, so this is belt and braces should that
+/// ever change), and every request read whole before it is answered, as a real server does.
+/// A handler that ignores its body (`reset` takes `{}`) would otherwise answer before a
+/// client that writes headers and body separately (Java's HttpClient) has sent the body; hyper
+/// then closes the connection after the answer, and the client's next request on that kept
+/// alive connection fails with no answer at all.
+async fn control_request(
     ConnectInfo(peer): ConnectInfo<Peer>,
     request: Request,
     next: Next,
@@ -60,7 +68,11 @@ async fn loopback_only(
             "The control API answers loopback clients only.",
         );
     }
-    next.run(request).await
+    let (parts, body) = request.into_parts();
+    match axum::body::to_bytes(body, MAX_CONTROL_BODY).await {
+        Ok(bytes) => next.run(Request::from_parts(parts, bytes.into())).await,
+        Err(e) => bad_request(&format!("unreadable control request body: {e}")),
+    }
 }
 
 async fn add_fault(State(app): State<Arc<AppState>>, body: Bytes) -> Response {
