@@ -11,8 +11,6 @@ from __future__ import annotations
 import errno
 import os
 
-from . import _error_classes
-
 # CLASSES (code → class): what the native module builds errors from.
 from ._error_classes import CLASSES as CLASSES
 from ._error_classes import EnducoError as EnducoError
