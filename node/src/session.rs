@@ -279,9 +279,8 @@ impl Session {
         body: Option<Value>,
         cancel: Option<&CancelToken>,
     ) -> napi::Result<PromiseRaw<'env, RawResponse>> {
-        let token = token_of(cancel);
-        sync(|| {
-            let query = query
+        let query = sync(|| {
+            query
                 .unwrap_or_default()
                 .into_iter()
                 .map(|pair| match <[String; 2]>::try_from(pair) {
@@ -290,18 +289,14 @@ impl Session {
                         "each query entry must be a [name, value] pair",
                     )),
                 })
-                .collect::<napi::Result<Vec<_>>>()?;
-            let session = self.inner.clone();
-            spawn(
-                env,
-                cancellable(token, async move {
-                    let response = session
-                        .request(&method, &path, &query, body.as_ref())
-                        .await
-                        .or_throw()?;
-                    Ok(RawResponse { inner: response })
-                }),
-            )
+                .collect::<napi::Result<Vec<_>>>()
+        })?;
+        self.call(env, cancel, move |s| async move {
+            let response = s
+                .request(&method, &path, &query, body.as_ref())
+                .await
+                .or_throw()?;
+            Ok(RawResponse { inner: response })
         })
     }
 
