@@ -19,7 +19,7 @@
  *
  * @packageDocumentation
  */
-import type { FitSummary, IntensityZones, Metric, PlannedWorkout, ResolvedTarget, Sport, SportZones, StepTarget, TimelineSegment, UploadResult, WebhookEvent } from './models';
+import type { CoreClientOptions, FitSummary, IntensityZones, Metric, PlannedWorkout, ResolvedTarget, Sport, SportZones, StepTarget, TimelineSegment, UploadResult, WebhookEvent } from './models';
 export type * from './models';
 /** A calendar date, `YYYY-MM-DD`. */
 export type IsoDate = string;
@@ -272,47 +272,9 @@ export type ClientOptions = ClientOptionsBase & ({
      * straight to enduco. Plain http only for loopback. */
     tokenRelayUrl: string;
 });
-/** What every {@link ClientOptions} has, in both modes. */
-export interface ClientOptionsBase {
-    /** The client id enduco issued to your app. */
-    clientId: string;
-    /** Must match a redirect URI registered with enduco exactly. */
-    redirectUri: string;
-    /** `"beta"` (default), `"production"` or a base URL. */
-    environment?: Environment;
-    /** PKCE S256 on the authorization request (default `true`). */
-    usePkce?: boolean;
-    /** The athlete's IANA time zone for "today" in `upcomingPlans` (default: the system's). */
-    timeZone?: string;
-    /** Prepended to the SDK's own User-Agent, e.g. `"MyTrainerApp/3.2"`. */
-    userAgent?: string;
-    /** Establishing a connection (default 10 s). */
-    connectTimeoutSeconds?: number;
-    /** One request/response exchange (default 30 s). */
-    requestTimeoutSeconds?: number;
-    /** One upload exchange (default 600 s). */
-    uploadTimeoutSeconds?: number;
-    /** Retries after the first attempt for transient failures (default 3; 0 disables). */
-    maxRetries?: number;
-    /** Overall budget of one call including retries and waits (default 60 s); also bounds how
-     * long a call waits for another process's refresh lock. */
-    retryDeadlineSeconds?: number;
-    /** Refresh when fewer than this many seconds remain on the access token (default 60; `0`
-     * refreshes only once it has expired). */
-    refreshMarginSeconds?: number;
-    /** The longest one call into your {@link TokenStore} may take: `load`, `save`, `clear`,
-     * `tryLock`, `unlock` (default 10 s). A store call that takes longer (a promise that never
-     * settles) fails the SDK call with a {@link StoreError}; the session works again on the
-     * next call. */
-    storeTimeoutSeconds?: number;
-    /** How long this process may hold a store's refresh lock before another may take it: what a
-     * crashed holder costs the others (default: the request timeout plus twice the store
-     * timeout plus 5 s). */
-    lockLeaseSeconds?: number;
-    /** The largest answer read from a data endpoint, in bytes (default 8 MiB, at least 1024).
-     * A bigger answer, declared or streamed, fails with {@link InvalidResponseError} without
-     * being read whole. Token answers have their own fixed cap (64 KiB). */
-    maxResponseBytes?: number;
+/** What every {@link ClientOptions} has, in both modes: the core's options (their names, types
+ * and documentation are generated from the core into models.d.ts), and path overrides. */
+export interface ClientOptionsBase extends CoreClientOptions {
     /** Path overrides, e.g. `{ zones: '/api/v2/zones' }`. */
     endpoints?: Partial<Record<EndpointName, string>>;
 }
@@ -470,21 +432,13 @@ export declare class Session {
 }
 /** The largest request body a relay reads (16 KiB); its handler reads at most one byte more. */
 export declare const MAX_RELAY_REQUEST_BYTES: number;
-/** `new TokenRelay(options)`: your app's id and secret, and where enduco is. */
-export interface TokenRelayOptions {
-    clientId: string;
+/** The client's options that concern enduco (the others are the app's). */
+declare const RELAY_OPTIONS: readonly ["environment", "userAgent", "connectTimeoutSeconds", "requestTimeoutSeconds", "maxRetries", "retryDeadlineSeconds"];
+/** `new TokenRelay(options)`: your app's id and secret, and the client options that concern
+ * enduco (`endpoints`: overrides of enduco's `token` and `revoke` paths). */
+export interface TokenRelayOptions extends Pick<ClientOptionsBase, 'clientId' | 'endpoints' | (typeof RELAY_OPTIONS)[number]> {
     /** Never logged or shown. */
     clientSecret: string;
-    /** `"beta"` (default), `"production"` or a base URL. */
-    environment?: Environment;
-    /** Prepended to the relay's User-Agent (which names it `enduco-token-relay`). */
-    userAgent?: string;
-    connectTimeoutSeconds?: number;
-    requestTimeoutSeconds?: number;
-    maxRetries?: number;
-    retryDeadlineSeconds?: number;
-    /** Path overrides of enduco's `token` and `revoke` endpoints. */
-    endpoints?: Partial<Record<EndpointName, string>>;
 }
 /** One relay answer: send `status`, `headers` and `body` as they are. `body` holds tokens. */
 export interface RelayAnswer {

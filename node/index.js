@@ -674,6 +674,9 @@ function storeHandle(where, store) {
     }
     return handle;
 }
+/** The type of each optional option's value, checked here so that a wrong one is named in
+ * JavaScript's terms; typed against the core's options, so an option the core adds fails the
+ * build until it is listed. */
 const OPTION_TYPES = {
     clientSecret: 'string',
     tokenRelayUrl: 'string',

@@ -174,3 +174,89 @@ fileCrc: number, };
  */
 export type WebhookEvent = { "type": "user.deregistered", userId: string, occurredAt: string | null, } | { "type": "plan.changed", userId: string, from: string | null, to: string | null, occurredAt: string | null, } | { "type": "unknown", raw: string, };
 
+/**
+ * A flat, string-and-number description of a [`ClientConfig`], the shape every language
+ * binding receives from its users (`EnducoClient(client_id=…, environment="beta", …)`).
+ * Turning it into a `ClientConfig` happens here, once, so the bindings stay conversion-only.
+ *
+ * Bindings whose users pass keyword arguments or an options object hand them over whole:
+ * Python as one JSON object ([`ClientOptions::from_json`]), Node as its JavaScript object
+ * ([`ClientOptions::read`]); each option may be spelled in snake_case or camelCase, and a
+ * shape error names it as the app spelled it. Kotlin and Swift get this struct itself as a
+ * record (`ClientOptions(clientId = …)`), and Node's TypeScript type is generated from it, so
+ * the list of options is declared only here. Passing one record also keeps the
+ * constructor's native call short: JNA on aarch64 corrupts by-value structs passed past the
+ * eighth argument register (dist/README.md, "JNA and aarch64").
+ */
+export type CoreClientOptions = { 
+/**
+ * The client id enduco issued to the app.
+ */
+clientId: string, 
+/**
+ * Must match a redirect URI registered with enduco exactly.
+ */
+redirectUri: string, 
+/**
+ * `"beta"` (the default), `"production"` or a base URL (the sandbox, a proxy; plain
+ * http only for loopback hosts).
+ */
+environment?: string, 
+/**
+ * PKCE S256 on the authorization request (default true).
+ */
+usePkce?: boolean, 
+/**
+ * The athlete's IANA time zone, for "today" in the upcoming plans (default: the
+ * system's).
+ */
+timeZone?: string, 
+/**
+ * Prepended to the SDK's own User-Agent, e.g. `"MyTrainerApp/3.2"`.
+ */
+userAgent?: string, 
+/**
+ * Establishing a connection (default 10 s).
+ */
+connectTimeoutSeconds?: number, 
+/**
+ * One request/response exchange (default 30 s).
+ */
+requestTimeoutSeconds?: number, 
+/**
+ * One upload exchange (default 600 s).
+ */
+uploadTimeoutSeconds?: number, 
+/**
+ * Retries after the first attempt for transient failures (default 3; 0 disables).
+ */
+maxRetries?: number, 
+/**
+ * The overall budget of one call including retries and waits (default 60 s); it also
+ * bounds how long a call waits for another process's refresh lock.
+ */
+retryDeadlineSeconds?: number, 
+/**
+ * Refresh when fewer than this many seconds remain on the access token (default 60; 0
+ * refreshes only once it has expired).
+ */
+refreshMarginSeconds?: number, 
+/**
+ * The longest one call into the app's token store (load, save, clear, try-lock, unlock)
+ * may take (default 10 s). A store call that takes longer fails the SDK call with a
+ * `store` error; the session works again on the next call.
+ */
+storeTimeoutSeconds?: number, 
+/**
+ * How long this process may hold a store's refresh lock before another may take it: what
+ * a crashed holder costs the others (default: the request timeout plus twice the store
+ * timeout plus 5 s).
+ */
+lockLeaseSeconds?: number, 
+/**
+ * The largest answer read from a data endpoint, in bytes (default 8 MiB, at least 1024).
+ * A bigger answer, declared or streamed, fails with `invalid_response` without being read
+ * whole. Token answers have their own fixed cap (64 KiB).
+ */
+maxResponseBytes?: number, };
+

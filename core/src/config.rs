@@ -343,56 +343,144 @@ pub(crate) enum TokenCall {
 /// binding receives from its users (`EnducoClient(client_id=…, environment="beta", …)`).
 /// Turning it into a `ClientConfig` happens here, once, so the bindings stay conversion-only.
 ///
-/// Bindings whose users pass keyword arguments hand them over as one JSON object with these
-/// field names ([`ClientOptions::from_json`]); Kotlin and Swift get this struct itself as a
-/// record (`ClientOptions(clientId = …)`), so the list of options is declared only here.
-/// Passing one record also keeps the constructor's native call short: JNA on aarch64 corrupts
-/// by-value structs passed past the eighth argument register (dist/README.md, "JNA and
-/// aarch64").
+/// Bindings whose users pass keyword arguments or an options object hand them over whole:
+/// Python as one JSON object ([`ClientOptions::from_json`]), Node as its JavaScript object
+/// ([`ClientOptions::read`]); each option may be spelled in snake_case or camelCase, and a
+/// shape error names it as the app spelled it. Kotlin and Swift get this struct itself as a
+/// record (`ClientOptions(clientId = …)`), and Node's TypeScript type is generated from it, so
+/// the list of options is declared only here. Passing one record also keeps the
+/// constructor's native call short: JNA on aarch64 corrupts by-value structs passed past the
+/// eighth argument register (dist/README.md, "JNA and aarch64").
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(
+    feature = "typescript",
+    derive(ts_rs::TS),
+    ts(
+        rename = "CoreClientOptions",
+        rename_all = "camelCase",
+        optional_fields
+    )
+)]
 pub struct ClientOptions {
+    /// The client id enduco issued to the app.
+    #[serde(alias = "clientId")]
     pub client_id: String,
-    /// None in relay mode. Kotlin and Swift see their own `ClientSecret` type, which never
-    /// prints the value.
+    /// The client secret enduco issued to the app; never logged or shown. None in relay mode.
+    /// Kotlin and Swift see their own `ClientSecret` type, which never prints the value.
+    #[serde(alias = "clientSecret")]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cfg_attr(feature = "typescript", ts(skip))]
     pub client_secret: Option<ClientSecret>,
+    /// Must match a redirect URI registered with enduco exactly.
+    #[serde(alias = "redirectUri")]
     pub redirect_uri: String,
-    /// Relay mode: the partner's token relay (see [`ClientConfig::token_relay`]).
+    /// Relay mode, for an app distributed to users (which cannot keep a secret): the partner's
+    /// token relay. Code exchange, refresh and revoke go to `{relay}/token` and
+    /// `{relay}/revoke` without client credentials; data calls still go straight to enduco.
+    /// Plain http only for loopback. Give it or a client secret, not both.
+    #[serde(alias = "tokenRelayUrl")]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cfg_attr(feature = "typescript", ts(skip))]
     pub token_relay_url: Option<String>,
-    /// `"beta"` (the default), `"production"` or a base URL.
+    /// `"beta"` (the default), `"production"` or a base URL (the sandbox, a proxy; plain
+    /// http only for loopback hosts).
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub environment: Option<String>,
+    /// PKCE S256 on the authorization request (default true).
+    #[serde(alias = "usePkce")]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub use_pkce: Option<bool>,
+    /// The athlete's IANA time zone, for "today" in the upcoming plans (default: the
+    /// system's).
+    #[serde(alias = "timeZone")]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub time_zone: Option<String>,
+    /// Prepended to the SDK's own User-Agent, e.g. `"MyTrainerApp/3.2"`.
+    #[serde(alias = "userAgent")]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub user_agent: Option<String>,
+    /// Establishing a connection (default 10 s).
+    #[serde(alias = "connectTimeoutSeconds")]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub connect_timeout_seconds: Option<f64>,
+    /// One request/response exchange (default 30 s).
+    #[serde(alias = "requestTimeoutSeconds")]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub request_timeout_seconds: Option<f64>,
+    /// One upload exchange (default 600 s).
+    #[serde(alias = "uploadTimeoutSeconds")]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub upload_timeout_seconds: Option<f64>,
+    /// Retries after the first attempt for transient failures (default 3; 0 disables).
+    #[serde(alias = "maxRetries", deserialize_with = "whole_count")]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub max_retries: Option<u32>,
+    /// The overall budget of one call including retries and waits (default 60 s); it also
+    /// bounds how long a call waits for another process's refresh lock.
+    #[serde(alias = "retryDeadlineSeconds")]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub retry_deadline_seconds: Option<f64>,
+    /// Refresh when fewer than this many seconds remain on the access token (default 60; 0
+    /// refreshes only once it has expired).
+    #[serde(alias = "refreshMarginSeconds")]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub refresh_margin_seconds: Option<f64>,
+    /// The longest one call into the app's token store (load, save, clear, try-lock, unlock)
+    /// may take (default 10 s). A store call that takes longer fails the SDK call with a
+    /// `store` error; the session works again on the next call.
+    #[serde(alias = "storeTimeoutSeconds")]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub store_timeout_seconds: Option<f64>,
+    /// How long this process may hold a store's refresh lock before another may take it: what
+    /// a crashed holder costs the others (default: the request timeout plus twice the store
+    /// timeout plus 5 s).
+    #[serde(alias = "lockLeaseSeconds")]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     pub lock_lease_seconds: Option<f64>,
+    /// The largest answer read from a data endpoint, in bytes (default 8 MiB, at least 1024).
+    /// A bigger answer, declared or streamed, fails with `invalid_response` without being read
+    /// whole. Token answers have their own fixed cap (64 KiB).
+    #[serde(alias = "maxResponseBytes", deserialize_with = "byte_count")]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cfg_attr(feature = "typescript", ts(type = "number", optional))]
     pub max_response_bytes: Option<u64>,
     /// Path overrides by endpoint name: authorize, token, revoke, zones, plans, workouts.
     #[serde(deserialize_with = "endpoint_map")]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
+    #[cfg_attr(feature = "typescript", ts(skip))]
     pub endpoints: HashMap<String, String>,
+}
+
+/// A number that must be whole and fit `T`. Read as a double, since that is all a
+/// JavaScript number is: `3` and `3.0` are whole, `3.5`, NaN and infinity are not.
+fn whole<'de, D, T>(deserializer: D, what: &str) -> std::result::Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<u64>,
+{
+    const MAX_SAFE: f64 = 9_007_199_254_740_991.0; // 2^53 - 1: beyond it doubles skip integers
+    let Some(value) = <Option<f64> as serde::Deserialize>::deserialize(deserializer)? else {
+        return Ok(None);
+    };
+    Some(value)
+        .filter(|v| v.fract() == 0.0 && (0.0..=MAX_SAFE).contains(v))
+        .and_then(|v| T::try_from(v as u64).ok())
+        .map(Some)
+        .ok_or_else(|| serde::de::Error::custom(format!("must be {what}, not {value}")))
+}
+
+fn whole_count<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> std::result::Result<Option<u32>, D::Error> {
+    whole(deserializer, "a non-negative whole number")
+}
+
+fn byte_count<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> std::result::Result<Option<u64>, D::Error> {
+    whole(deserializer, "a whole number of bytes")
 }
 
 /// `{"token": "/oauth/token", …}` or `null` (no overrides).
@@ -415,25 +503,35 @@ pub struct OptionsShapeError {
 }
 
 impl ClientOptions {
-    /// Reads options from a JSON object with the field names above (snake_case), e.g. a
-    /// binding's keyword arguments. Absent and `null` options keep the defaults (the client id,
-    /// secret and redirect URI are checked by [`ClientOptions::into_config`]).
+    /// Reads options from a JSON object with the field names above, e.g. a binding's keyword
+    /// arguments. Absent and `null` options keep the defaults (the client id, secret and
+    /// redirect URI are checked by [`ClientOptions::into_config`]).
     pub fn from_json(json: &str) -> std::result::Result<Self, OptionsShapeError> {
-        let mut reader = serde_json::Deserializer::from_str(json);
-        serde_path_to_error::deserialize(&mut reader).map_err(|e| {
-            let option = e.path().to_string();
-            let option = if option == "." { String::new() } else { option };
-            let inner = e.into_inner();
+        Self::read(&mut serde_json::Deserializer::from_str(json), |e| {
             // serde_json appends the JSON position, which means nothing to the app.
-            let text = inner.to_string();
-            let text = match text.rfind(" at line ") {
+            let text = e.to_string();
+            match text.rfind(" at line ") {
                 Some(at) => text[..at].to_owned(),
                 None => text,
-            };
-            let message = if option.is_empty() {
-                text
-            } else {
-                format!("{option}: {text}")
+            }
+        })
+    }
+
+    /// Reads options from any serde data format holding an object with the field names above
+    /// (a JavaScript object, through napi's deserializer); `text_of` gives the format's error
+    /// text without its own decoration. A shape error names the option as the input spelled it.
+    pub fn read<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+        text_of: impl FnOnce(D::Error) -> String,
+    ) -> std::result::Result<Self, OptionsShapeError> {
+        serde_path_to_error::deserialize(deserializer).map_err(|e| {
+            let option = e.path().to_string();
+            let option = if option == "." { String::new() } else { option };
+            let text = text_of(e.into_inner());
+            let message = match (option.is_empty(), text.starts_with("must be")) {
+                (true, _) => text,
+                (false, true) => format!("{option} {text}"),
+                (false, false) => format!("{option}: {text}"),
             };
             OptionsShapeError { option, message }
         })
@@ -557,5 +655,37 @@ mod tests {
         assert!(e.message.contains("unknown field `max_retrys`"), "{e}");
         let e = ClientOptions::from_json(r#"{"max_response_bytes": -1}"#).unwrap_err();
         assert_eq!(e.option, "max_response_bytes");
+        assert_eq!(
+            e.message,
+            "max_response_bytes must be a whole number of bytes, not -1"
+        );
+    }
+
+    #[test]
+    fn options_take_camel_case_and_whole_doubles_and_name_them_as_given() {
+        let options = ClientOptions::from_json(
+            r#"{"clientId": "id", "redirectUri": "app:/cb", "maxRetries": 2.0,
+                "maxResponseBytes": 4096, "lockLeaseSeconds": 30.5}"#,
+        )
+        .unwrap();
+        assert_eq!(options.client_id, "id");
+        assert_eq!(options.redirect_uri, "app:/cb");
+        assert_eq!(options.max_retries, Some(2));
+        assert_eq!(options.max_response_bytes, Some(4096));
+        assert_eq!(options.lock_lease_seconds, Some(30.5));
+
+        let e = ClientOptions::from_json(r#"{"maxRetries": 1.5}"#).unwrap_err();
+        assert_eq!(e.option, "maxRetries");
+        assert_eq!(
+            e.message,
+            "maxRetries must be a non-negative whole number, not 1.5"
+        );
+        let e = ClientOptions::from_json(r#"{"max_retries": 4294967296}"#).unwrap_err();
+        assert!(
+            e.message.starts_with("max_retries must be a non-negative"),
+            "{e}"
+        );
+        let e = ClientOptions::from_json(r#"{"useRelay": true}"#).unwrap_err();
+        assert!(e.message.contains("unknown field `useRelay`"), "{e}");
     }
 }

@@ -1,5 +1,5 @@
-//! Writes the TypeScript declarations of the core's models, `node/models.d.ts`, from their
-//! Rust definitions (ts-rs, which reads the same serde attributes that shape the JSON the Node
+//! Writes the TypeScript declarations of the core's models and client options,
+//! `node/models.d.ts`, from their Rust definitions (ts-rs, which reads the same serde attributes that shape the JSON the Node
 //! package hands out). The file is committed so that `npm install ./node` has it; this test
 //! fails when it is stale and says how to refresh it:
 //!
@@ -9,8 +9,9 @@
 #![cfg(feature = "typescript")]
 
 use enduco::{
-    FitSummary, IntensityZones, Metric, PlannedWorkout, Repeat, ResolvedTarget, Sport, SportZones,
-    Step, StepKind, StepTarget, TimelineSegment, UploadResult, WebhookEvent, Zone,
+    ClientOptions, FitSummary, IntensityZones, Metric, PlannedWorkout, Repeat, ResolvedTarget,
+    Sport, SportZones, Step, StepKind, StepTarget, TimelineSegment, UploadResult, WebhookEvent,
+    Zone,
 };
 use ts_rs::{Config, TS};
 
@@ -42,6 +43,7 @@ fn node_model_declarations_are_current() {
         declaration::<UploadResult>(&cfg),
         declaration::<FitSummary>(&cfg),
         declaration::<WebhookEvent>(&cfg),
+        declaration::<ClientOptions>(&cfg),
     ] {
         text.push_str(&decl);
         text.push('\n');

@@ -31,6 +31,7 @@
 // Models (plain objects) are declared once, in the core: models.d.ts is generated from the Rust
 // definitions (ts-rs), the same ones whose JSON form the addon hands out.
 import type {
+  CoreClientOptions,
   FitSummary,
   IntensityZones,
   Metric,
@@ -835,52 +836,17 @@ export type ClientOptions = ClientOptionsBase &
       }
   )
 
-/** What every {@link ClientOptions} has, in both modes. */
-export interface ClientOptionsBase {
-  /** The client id enduco issued to your app. */
-  clientId: string
-  /** Must match a redirect URI registered with enduco exactly. */
-  redirectUri: string
-  /** `"beta"` (default), `"production"` or a base URL. */
-  environment?: Environment
-  /** PKCE S256 on the authorization request (default `true`). */
-  usePkce?: boolean
-  /** The athlete's IANA time zone for "today" in `upcomingPlans` (default: the system's). */
-  timeZone?: string
-  /** Prepended to the SDK's own User-Agent, e.g. `"MyTrainerApp/3.2"`. */
-  userAgent?: string
-  /** Establishing a connection (default 10 s). */
-  connectTimeoutSeconds?: number
-  /** One request/response exchange (default 30 s). */
-  requestTimeoutSeconds?: number
-  /** One upload exchange (default 600 s). */
-  uploadTimeoutSeconds?: number
-  /** Retries after the first attempt for transient failures (default 3; 0 disables). */
-  maxRetries?: number
-  /** Overall budget of one call including retries and waits (default 60 s); also bounds how
-   * long a call waits for another process's refresh lock. */
-  retryDeadlineSeconds?: number
-  /** Refresh when fewer than this many seconds remain on the access token (default 60; `0`
-   * refreshes only once it has expired). */
-  refreshMarginSeconds?: number
-  /** The longest one call into your {@link TokenStore} may take: `load`, `save`, `clear`,
-   * `tryLock`, `unlock` (default 10 s). A store call that takes longer (a promise that never
-   * settles) fails the SDK call with a {@link StoreError}; the session works again on the
-   * next call. */
-  storeTimeoutSeconds?: number
-  /** How long this process may hold a store's refresh lock before another may take it: what a
-   * crashed holder costs the others (default: the request timeout plus twice the store
-   * timeout plus 5 s). */
-  lockLeaseSeconds?: number
-  /** The largest answer read from a data endpoint, in bytes (default 8 MiB, at least 1024).
-   * A bigger answer, declared or streamed, fails with {@link InvalidResponseError} without
-   * being read whole. Token answers have their own fixed cap (64 KiB). */
-  maxResponseBytes?: number
+/** What every {@link ClientOptions} has, in both modes: the core's options (their names, types
+ * and documentation are generated from the core into models.d.ts), and path overrides. */
+export interface ClientOptionsBase extends CoreClientOptions {
   /** Path overrides, e.g. `{ zones: '/api/v2/zones' }`. */
   endpoints?: Partial<Record<EndpointName, string>>
 }
 
-const OPTION_TYPES = {
+/** The type of each optional option's value, checked here so that a wrong one is named in
+ * JavaScript's terms; typed against the core's options, so an option the core adds fails the
+ * build until it is listed. */
+const OPTION_TYPES: { [name in Exclude<keyof ClientOptionsBase, 'clientId' | 'redirectUri' | 'endpoints'> | 'clientSecret' | 'tokenRelayUrl']-?: 'string' | 'number' | 'boolean' } = {
   clientSecret: 'string',
   tokenRelayUrl: 'string',
   environment: 'string',
@@ -900,7 +866,7 @@ const OPTION_TYPES = {
 
 /** The options the addon takes, type-checked: `required` strings, then the `optional` names
  * of {@link OPTION_TYPES} that are set, and `endpoints`. Values are the core's business. */
-function checkedOptions(where: string, options: unknown, required: string[], names: string[]): Record<string, Loose> {
+function checkedOptions(where: string, options: unknown, required: string[], names: readonly string[]): Record<string, Loose> {
   expect(isPlainObject(options), where, 'options', 'an object', options)
   const converted: Record<string, Loose> = {}
   for (const name of required) {
@@ -1037,7 +1003,7 @@ export class EnducoClient {
    * @throws {InvalidInputError} on unusable options. */
   constructor(options: ClientOptions) {
     const converted = clientOptions(options)
-    NATIVE.set(this, callSync(() => new native.NativeClient(converted as import('./native').ClientOptions)))
+    NATIVE.set(this, callSync(() => new native.NativeClient(converted)))
   }
 
   /** Starts an authorization: a URL with a fresh `state` and (unless switched off) a PKCE
@@ -1367,23 +1333,13 @@ const RELAY_DESCRIPTIONS = new WeakMap<TokenRelay, { environment: string; client
 /** The most of an over-long body a handler reads and throws away before it drops the connection. */
 const RELAY_DISCARD_BYTES = 1024 * 1024
 /** The client's options that concern enduco (the others are the app's). */
-const RELAY_OPTIONS = ['environment', 'userAgent', 'connectTimeoutSeconds', 'requestTimeoutSeconds', 'maxRetries', 'retryDeadlineSeconds']
+const RELAY_OPTIONS = ['environment', 'userAgent', 'connectTimeoutSeconds', 'requestTimeoutSeconds', 'maxRetries', 'retryDeadlineSeconds'] as const
 
-/** `new TokenRelay(options)`: your app's id and secret, and where enduco is. */
-export interface TokenRelayOptions {
-  clientId: string
+/** `new TokenRelay(options)`: your app's id and secret, and the client options that concern
+ * enduco (`endpoints`: overrides of enduco's `token` and `revoke` paths). */
+export interface TokenRelayOptions extends Pick<ClientOptionsBase, 'clientId' | 'endpoints' | (typeof RELAY_OPTIONS)[number]> {
   /** Never logged or shown. */
   clientSecret: string
-  /** `"beta"` (default), `"production"` or a base URL. */
-  environment?: Environment
-  /** Prepended to the relay's User-Agent (which names it `enduco-token-relay`). */
-  userAgent?: string
-  connectTimeoutSeconds?: number
-  requestTimeoutSeconds?: number
-  maxRetries?: number
-  retryDeadlineSeconds?: number
-  /** Path overrides of enduco's `token` and `revoke` endpoints. */
-  endpoints?: Partial<Record<EndpointName, string>>
 }
 
 /** One relay answer: send `status`, `headers` and `body` as they are. `body` holds tokens. */
@@ -1448,7 +1404,7 @@ export class TokenRelay {
     if ((options as Loose).tokenRelayUrl != null) {
       throw invalidInput(`${where}: a token relay talks to enduco with the client secret; it cannot use a relay itself (no tokenRelayUrl)`)
     }
-    NATIVE.set(this, callSync(() => new native.NativeTokenRelay(converted as import('./native').ClientOptions)))
+    NATIVE.set(this, callSync(() => new native.NativeTokenRelay(converted)))
     RELAY_DESCRIPTIONS.set(this, { environment: options.environment ?? 'beta', clientId: options.clientId })
   }
 

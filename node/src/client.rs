@@ -1,95 +1,24 @@
 //! `EnducoClient`: configuration, authorization, sessions.
 
-use std::collections::HashMap;
-
 use enduco::{AuthorizationRequest, Scope};
-use napi::Env;
+use napi::bindgen_prelude::Object;
 use napi::bindgen_prelude::PromiseRaw;
+use napi::{De, Env};
 use napi_derive::napi;
 
 use crate::cancel::{CancelToken, spawn_cancellable};
-use crate::error::{OrThrow, invalid_input, to_napi, whole_number};
+use crate::error::{OrThrow, invalid_input, to_napi};
 use crate::guard::{spawn, sync};
 use crate::session::Session;
 use crate::store::StoreHandle;
 use crate::tokens::TokenSet;
 
-/// The options of `new EnducoClient(...)`, mirroring the core's `ClientOptions`; a
-/// `TokenRelay` takes the ones that concern enduco.
-#[napi(object)]
-pub struct ClientOptions {
-    pub client_id: String,
-    /// Absent in relay mode (an app distributed to users cannot keep a secret).
-    pub client_secret: Option<String>,
-    /// Absent for a `TokenRelay`; the core requires it of a client.
-    pub redirect_uri: Option<String>,
-    /// Relay mode: the partner's token relay (`{relay}/token`, `{relay}/revoke`), instead of
-    /// the client secret.
-    pub token_relay_url: Option<String>,
-    /// `"beta"` (default), `"production"` or a base URL (plain http only for loopback).
-    pub environment: Option<String>,
-    pub use_pkce: Option<bool>,
-    pub time_zone: Option<String>,
-    pub user_agent: Option<String>,
-    pub connect_timeout_seconds: Option<f64>,
-    pub request_timeout_seconds: Option<f64>,
-    pub upload_timeout_seconds: Option<f64>,
-    pub max_retries: Option<f64>,
-    pub retry_deadline_seconds: Option<f64>,
-    /// Refresh when fewer than this many seconds remain on the access token (0 allowed).
-    pub refresh_margin_seconds: Option<f64>,
-    /// The longest one token-store call (load, save, clear, tryLock, unlock) may take.
-    pub store_timeout_seconds: Option<f64>,
-    /// How long this process may hold a store's refresh lock before others may take it.
-    pub lock_lease_seconds: Option<f64>,
-    /// The largest answer read from a data endpoint, in bytes (at least 1024).
-    pub max_response_bytes: Option<f64>,
-    /// Path overrides: authorize, token, revoke, zones, plans, workouts.
-    pub endpoints: Option<HashMap<String, String>>,
-}
-
-impl ClientOptions {
-    pub(crate) fn into_core(self) -> napi::Result<enduco::ClientOptions> {
-        Ok(enduco::ClientOptions {
-            client_id: self.client_id,
-            client_secret: self.client_secret.map(Into::into),
-            redirect_uri: self.redirect_uri.unwrap_or_default(),
-            token_relay_url: self.token_relay_url,
-            environment: self.environment,
-            use_pkce: self.use_pkce,
-            time_zone: self.time_zone,
-            user_agent: self.user_agent,
-            connect_timeout_seconds: self.connect_timeout_seconds,
-            request_timeout_seconds: self.request_timeout_seconds,
-            upload_timeout_seconds: self.upload_timeout_seconds,
-            max_retries: self
-                .max_retries
-                .map(|v| whole_number("maxRetries", v))
-                .transpose()?,
-            retry_deadline_seconds: self.retry_deadline_seconds,
-            refresh_margin_seconds: self.refresh_margin_seconds,
-            store_timeout_seconds: self.store_timeout_seconds,
-            lock_lease_seconds: self.lock_lease_seconds,
-            max_response_bytes: self
-                .max_response_bytes
-                .map(|v| byte_count("maxResponseBytes", v))
-                .transpose()?,
-            endpoints: self.endpoints.unwrap_or_default(),
-        })
-    }
-}
-
-/// A JS number that must be a whole number of bytes (`u64`, exactly representable); the core
-/// checks the range it accepts.
-fn byte_count(name: &str, value: f64) -> napi::Result<u64> {
-    const MAX_SAFE: f64 = 9_007_199_254_740_991.0; // Number.MAX_SAFE_INTEGER
-    if value.is_finite() && value.fract() == 0.0 && (0.0..=MAX_SAFE).contains(&value) {
-        Ok(value as u64)
-    } else {
-        Err(invalid_input(format!(
-            "{name} must be a whole number of bytes, not {value}"
-        )))
-    }
+/// The options object of `new EnducoClient(...)` (or `new TokenRelay(...)`) as the core reads
+/// it: the core declares the options, their camelCase names and the whole-number rules; the
+/// package's wrapper has already checked the type of each value.
+pub(crate) fn core_options(options: &Object<'_>) -> napi::Result<enduco::ClientOptions> {
+    enduco::ClientOptions::read(&mut De::new(options), |e| e.reason)
+        .map_err(|e| invalid_input(e.message))
 }
 
 /// A started authorization, as a plain object the app can keep (e.g. in its session store)
@@ -147,10 +76,10 @@ pub struct EnducoClient {
 
 #[napi]
 impl EnducoClient {
-    #[napi(constructor)]
-    pub fn new(options: ClientOptions) -> napi::Result<Self> {
+    #[napi(constructor, ts_args_type = "options: object")]
+    pub fn new(options: Object<'_>) -> napi::Result<Self> {
         sync(|| {
-            let config = options.into_core()?.into_config().or_throw()?;
+            let config = core_options(&options)?.into_config().or_throw()?;
             Ok(EnducoClient {
                 inner: enduco::EnducoClient::new(config).or_throw()?,
             })

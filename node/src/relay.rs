@@ -2,10 +2,11 @@
 //! `node:http` handler, the body cap while streaming and the `onTokens` hook are in `index.js`.
 
 use napi::Env;
+use napi::bindgen_prelude::Object;
 use napi::bindgen_prelude::{Buffer, PromiseRaw};
 use napi_derive::napi;
 
-use crate::client::ClientOptions;
+use crate::client::core_options;
 use crate::error::OrThrow;
 use crate::guard::{spawn, sync};
 
@@ -26,11 +27,11 @@ pub struct TokenRelay {
 
 #[napi]
 impl TokenRelay {
-    #[napi(constructor)]
-    pub fn new(options: ClientOptions) -> napi::Result<Self> {
+    #[napi(constructor, ts_args_type = "options: object")]
+    pub fn new(options: Object<'_>) -> napi::Result<Self> {
         sync(|| {
             Ok(TokenRelay {
-                inner: enduco::TokenRelay::from_options(options.into_core()?).or_throw()?,
+                inner: enduco::TokenRelay::from_options(core_options(&options)?).or_throw()?,
             })
         })
     }
