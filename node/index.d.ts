@@ -310,6 +310,7 @@ export declare class AuthorizationRequest {
     readonly state: string;
     readonly redirectUri: string;
     readonly scopes: Scope[];
+    /** `saved`: the core's storage form (`AuthorizationRequest::to_json`), parsed. */
     private constructor();
     /** Reads a kept authorization back: what {@link toStorageJSON} gave (the object or its JSON
      * text), or the storage form the other enduco SDKs write (snake_case with `schema_version`).

@@ -741,14 +741,15 @@ class AuthorizationRequest {
     state;
     redirectUri;
     scopes;
-    constructor(key, fields) {
+    /** `saved`: the core's storage form (`AuthorizationRequest::to_json`), parsed. */
+    constructor(key, saved) {
         if (key !== INTERNAL)
             throw new TypeError('AuthorizationRequest has no public constructor: use client.authorizationRequest()');
-        this.url = fields.url;
-        this.state = fields.state;
-        this.redirectUri = fields.redirectUri;
-        this.scopes = fields.scopes;
-        VERIFIERS.set(this, fields.codeVerifier ?? null);
+        this.url = saved.url;
+        this.state = saved.state;
+        this.redirectUri = saved.redirect_uri;
+        this.scopes = saved.scopes;
+        VERIFIERS.set(this, saved.code_verifier ?? null);
     }
     /** Reads a kept authorization back: what {@link toStorageJSON} gave (the object or its JSON
      * text), or the storage form the other enduco SDKs write (snake_case with `schema_version`).
@@ -780,7 +781,7 @@ class AuthorizationRequest {
                 redirect_uri: object.redirectUri,
                 scopes: object.scopes,
             };
-        return construct(AuthorizationRequest, INTERNAL, callSync(() => native.authorizationRequestFromJson(JSON.stringify(saved))));
+        return construct(AuthorizationRequest, INTERNAL, JSON.parse(callSync(() => native.authorizationRequestFromJson(JSON.stringify(saved)))));
     }
     /** The PKCE verifier; `null` when PKCE is switched off. */
     get codeVerifier() {
@@ -819,8 +820,8 @@ class EnducoClient {
         const where = 'authorizationRequest';
         expect(Array.isArray(scopes), where, 'scopes', 'an array of scope names', scopes);
         scopes.forEach((scope, i) => expectString(where, `scopes[${i}]`, scope));
-        const request = callSync(() => NATIVE.get(this).authorizationRequest([...scopes]));
-        return construct(AuthorizationRequest, INTERNAL, request);
+        const saved = callSync(() => NATIVE.get(this).authorizationRequest([...scopes]));
+        return construct(AuthorizationRequest, INTERNAL, JSON.parse(saved));
     }
     /** Finishes an authorization from the URL enduco redirected the browser to: checks the
      * state (constant time), turns `error=` into a typed error, exchanges the code.
@@ -831,18 +832,12 @@ class EnducoClient {
             const signal = signalOnly(where, options);
             expect(isPlainObject(request), where, 'request', 'the object authorizationRequest() returned', request);
             expectString(where, 'request.state', request.state);
-            optional(request.codeVerifier, (v) => expectString(where, 'request.codeVerifier', v));
-            optional(request.url, (v) => expectString(where, 'request.url', v));
-            optional(request.redirectUri, (v) => expectString(where, 'request.redirectUri', v));
             expectString(where, 'callbackUrl', callbackUrl);
-            const pending = {
-                state: request.state,
-                codeVerifier: request.codeVerifier ?? undefined,
-                url: request.url ?? undefined,
-                redirectUri: request.redirectUri ?? undefined,
-                scopes: Array.isArray(request.scopes) ? request.scopes.map(String) : undefined,
-            };
-            return wrapTokens(await abortable(signal, (cancel) => NATIVE.get(this).completeAuthorization(pending, callbackUrl, cancel)));
+            // The core reads the rest (`codeVerifier` is a getter on an AuthorizationRequest, so it
+            // is named) and takes what is missing from the client.
+            const { url, state, codeVerifier, redirectUri, scopes } = request;
+            const kept = JSON.stringify({ url, state, codeVerifier, redirectUri, scopes });
+            return wrapTokens(await abortable(signal, (cancel) => NATIVE.get(this).completeAuthorization(kept, callbackUrl, cancel)));
         });
     }
     /** Exchanges a code your backend received itself; pass the request's PKCE verifier. */

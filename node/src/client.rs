@@ -21,47 +21,6 @@ pub(crate) fn core_options(options: &Object<'_>) -> napi::Result<enduco::ClientO
         .map_err(|e| invalid_input(e.message))
 }
 
-/// A started authorization, as a plain object the app can keep (e.g. in its session store)
-/// until the callback arrives.
-#[napi(object)]
-pub struct AuthorizationRequestObject {
-    /// Open this in the user's browser.
-    pub url: String,
-    /// The CSRF token enduco echoes back in the callback.
-    pub state: String,
-    /// The PKCE verifier; `null` when PKCE is switched off.
-    pub code_verifier: Option<String>,
-    pub redirect_uri: String,
-    pub scopes: Vec<String>,
-}
-
-/// What `completeAuthorization` needs of a started authorization: `state` and
-/// `codeVerifier`; the other fields are taken when present.
-#[napi(object)]
-pub struct PendingAuthorization {
-    pub url: Option<String>,
-    pub state: String,
-    pub code_verifier: Option<String>,
-    pub redirect_uri: Option<String>,
-    pub scopes: Option<Vec<String>>,
-}
-
-impl AuthorizationRequestObject {
-    pub(crate) fn from_core(request: AuthorizationRequest) -> Self {
-        AuthorizationRequestObject {
-            url: request.url.to_string(),
-            state: request.state,
-            code_verifier: request.code_verifier.map(|v| v.secret().to_owned()),
-            redirect_uri: request.redirect_uri,
-            scopes: request
-                .scopes
-                .iter()
-                .map(|s| s.as_str().to_owned())
-                .collect(),
-        }
-    }
-}
-
 fn parse_scopes(scopes: &[String]) -> napi::Result<Vec<Scope>> {
     scopes
         .iter()
@@ -86,45 +45,33 @@ impl EnducoClient {
         })
     }
 
+    /// A started authorization in the core's storage form (`AuthorizationRequest::to_json`),
+    /// which index.js reads into its `AuthorizationRequest`.
     #[napi]
-    pub fn authorization_request(
-        &self,
-        scopes: Vec<String>,
-    ) -> napi::Result<AuthorizationRequestObject> {
+    pub fn authorization_request(&self, scopes: Vec<String>) -> napi::Result<String> {
         sync(|| {
-            let request = self
+            let scopes = parse_scopes(&scopes)?;
+            Ok(self
                 .inner
-                .authorization_request(&parse_scopes(&scopes)?)
-                .or_throw()?;
-            Ok(AuthorizationRequestObject::from_core(request))
+                .authorization_request(&scopes)
+                .or_throw()?
+                .to_json())
         })
     }
 
+    /// `kept`: the app's object as JSON, read by `AuthorizationRequest::from_kept_json` (the
+    /// parts it lacks are the client's).
     #[napi]
     pub fn complete_authorization<'env>(
         &self,
         env: &'env Env,
-        pending: PendingAuthorization,
+        kept: String,
         callback_url: String,
         cancel: Option<&CancelToken>,
     ) -> napi::Result<PromiseRaw<'env, TokenSet>> {
         sync(|| {
-            // Node accepts the partial object too (state and verifier are what completing
-            // needs); the missing parts come from the client's configuration.
-            let config = self.inner.config();
-            let request = AuthorizationRequest::from_parts(
-                pending
-                    .url
-                    .as_deref()
-                    .unwrap_or(config.environment.base_url().as_str()),
-                pending.state,
-                pending.code_verifier,
-                pending
-                    .redirect_uri
-                    .unwrap_or_else(|| config.redirect_uri.clone()),
-                parse_scopes(&pending.scopes.unwrap_or_default())?,
-            )
-            .or_throw()?;
+            let request =
+                AuthorizationRequest::from_kept_json(&kept, self.inner.config()).or_throw()?;
             let client = self.inner.clone();
             spawn_cancellable(env, cancel, async move {
                 client

@@ -9,7 +9,6 @@ use napi::bindgen_prelude::Buffer;
 use napi_derive::napi;
 use serde_json::{Value, json};
 
-use crate::client::AuthorizationRequestObject;
 use crate::error::{OrThrow, invalid_input, to_json};
 use crate::export::{plan_of, zones_of};
 use crate::guard::sync;
@@ -108,13 +107,14 @@ pub fn check_fit(bytes: Buffer) -> napi::Result<Value> {
     sync(|| to_json(&enduco::check_fit(&bytes).or_throw()?))
 }
 
-/// Reads the core's storage form of a started authorization
-/// (`AuthorizationRequest::from_json`, what every enduco SDK writes).
+/// Reads the core's storage form of a started authorization (`AuthorizationRequest::from_json`,
+/// what every enduco SDK writes) and gives it back as the core writes it.
 #[napi]
-pub fn authorization_request_from_json(json: String) -> napi::Result<AuthorizationRequestObject> {
+pub fn authorization_request_from_json(json: String) -> napi::Result<String> {
     sync(|| {
-        let request = enduco::AuthorizationRequest::from_json(&json).or_throw()?;
-        Ok(AuthorizationRequestObject::from_core(request))
+        Ok(enduco::AuthorizationRequest::from_json(&json)
+            .or_throw()?
+            .to_json())
     })
 }
 

@@ -126,6 +126,47 @@ impl AuthorizationRequest {
         )
     }
 
+    /// Reads a request an app kept in its own form (the Node package's plain objects): the
+    /// storage form's fields in snake_case or camelCase, of which only `state` (and, with PKCE,
+    /// `code_verifier`) matter for completing it. A missing `url` or `redirect_uri` (they only
+    /// describe the request; the token exchange sends the client's redirect URI) is taken from
+    /// `config`, missing scopes are none. Messages quote no value.
+    pub fn from_kept_json(json: &str, config: &ClientConfig) -> Result<Self> {
+        #[derive(serde::Deserialize)]
+        struct Kept {
+            url: Option<String>,
+            state: String,
+            #[serde(alias = "codeVerifier")]
+            code_verifier: Option<String>,
+            #[serde(alias = "redirectUri")]
+            redirect_uri: Option<String>,
+            #[serde(default)]
+            scopes: Vec<String>,
+        }
+        let kept: Kept = serde_json::from_str(json).map_err(|e| {
+            Error::invalid_input(format!(
+                "the kept authorization request is incomplete or malformed ({:?} at column {})",
+                e.classify(),
+                e.column()
+            ))
+        })?;
+        let scopes = kept
+            .scopes
+            .iter()
+            .map(|s| s.parse())
+            .collect::<Result<_>>()?;
+        Self::from_parts(
+            kept.url
+                .as_deref()
+                .unwrap_or(config.environment.base_url().as_str()),
+            kept.state,
+            kept.code_verifier,
+            kept.redirect_uri
+                .unwrap_or_else(|| config.redirect_uri.clone()),
+            scopes,
+        )
+    }
+
     /// The authorization code in `callback_url`, after the same checks as
     /// `complete_authorization` (state in constant time, `error=` as a typed error). For apps
     /// that exchange the code elsewhere, e.g. on their backend with `exchange_code`.
@@ -249,6 +290,30 @@ mod tests {
             "secret",
             "https://app.example/callback",
         )
+    }
+
+    #[test]
+    fn a_kept_request_takes_what_it_lacks_from_the_client_and_quotes_no_value() {
+        let config = config();
+        let kept = AuthorizationRequest::from_kept_json(
+            r#"{"state": "s1", "codeVerifier": "v1", "scopes": ["plans_read"]}"#,
+            &config,
+        )
+        .unwrap();
+        assert_eq!(kept.state, "s1");
+        assert_eq!(kept.code_verifier.as_ref().map(|v| v.secret()), Some("v1"));
+        assert_eq!(kept.url, config.environment.base_url());
+        assert_eq!(kept.redirect_uri, "https://app.example/callback");
+        assert_eq!(kept.scopes, vec![Scope::PlansRead]);
+
+        let whole = build_authorization_request(&config, &[Scope::UserRead]).unwrap();
+        let again = AuthorizationRequest::from_kept_json(&whole.to_json(), &config).unwrap();
+        assert_eq!(again.to_json(), whole.to_json());
+
+        let e = AuthorizationRequest::from_kept_json(r#"{"codeVerifier": "v-SECRET"}"#, &config)
+            .unwrap_err();
+        assert_eq!(e.code(), "invalid_input");
+        assert!(!e.to_string().contains("SECRET"), "{e}");
     }
 
     #[test]
