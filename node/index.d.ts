@@ -19,7 +19,7 @@
  *
  * @packageDocumentation
  */
-import type { CoreClientOptions, FitSummary, IntensityZones, Metric, PlannedWorkout, ResolvedTarget, Sport, SportZones, StepTarget, TimelineSegment, UploadResult, WebhookEvent } from './models';
+import type { CheckedTimeline, CoreClientOptions, FitSummary, LocalStart, IntensityZones, Metric, PlannedWorkout, ResolvedTarget, Sport, SportZones, StepTarget, TimelineSegment, TokenSetJSON, UploadResult, WebhookEvent } from './models';
 export type * from './models';
 /** A calendar date, `YYYY-MM-DD`. */
 export type IsoDate = string;
@@ -46,17 +46,6 @@ export * from './errors';
  */
 export interface CallOptions {
     signal?: AbortSignal;
-}
-/** The storage form of a {@link TokenSet}: the same JSON in every enduco SDK and in the file
- * `FileTokenStore` writes. It contains the tokens: store it like a password. */
-export interface TokenSetJSON {
-    schema_version: number;
-    access_token: string;
-    refresh_token: string | null;
-    /** Unix seconds. */
-    expires_at: number;
-    scopes: string[];
-    token_type: string;
 }
 /** What `JSON.stringify(tokens)` (and so loggers and `res.json`) shows of a {@link TokenSet}:
  * no token value. Not a storage form: `TokenSet.fromJSON` refuses it. */
@@ -519,28 +508,10 @@ export declare function toMrc(plan: PlannedWorkout, zones?: IntensityZones | nul
 /** The workout as a flat list of steps as a device plays it: repeats expanded (nested too),
  * zone targets resolved to absolute bounds with `zones` (explicit bounds need none). */
 export declare function timeline(plan: PlannedWorkout, zones?: IntensityZones | null): TimelineSegment[];
-export interface CheckedTimeline {
-    segments: TimelineSegment[];
-    truncated: boolean;
-}
 /** {@link timeline}, and whether it was cut short (`truncated`: a hostile or broken plan). */
 export declare function timelineChecked(plan: PlannedWorkout, zones?: IntensityZones | null): CheckedTimeline;
 /** A rest day: no steps, no duration, distance or load. */
 export declare function isRestDay(plan: PlannedWorkout): boolean;
-export interface LocalStart {
-    /** The athlete's calendar date, `YYYY-MM-DD`. */
-    date: IsoDate;
-    /** Wall-clock time there, `HH:MM:SS`. */
-    time: string;
-    /** The IANA zone, e.g. `Europe/Berlin`. */
-    timeZone: string;
-    /** The UTC offset at that moment, e.g. `+02:00`. */
-    offset: string;
-    /** The same moment in UTC (`…Z`). */
-    instant: IsoInstant;
-    /** The same moment with its offset, e.g. `2026-03-29T09:00:00+02:00`. */
-    iso: string;
-}
 /**
  * The planned start on the athlete's wall clock, DST applied, or `null` without a start time or
  * for a time zone this system's database lacks. A plain object that cannot pass for UTC: read

@@ -124,6 +124,43 @@ startOffsetSeconds: number | null, durationSeconds: number | null, distanceMeter
 resolved: ResolvedTarget | null, };
 
 /**
+ * A workout's timeline, and whether it was cut short (`truncated`) because the plan was too
+ * large to unroll (hostile or broken): at `MAX_TIMELINE_SEGMENTS` segments or the step budget.
+ */
+export type CheckedTimeline = { segments: Array<TimelineSegment>, truncated: boolean, };
+
+/**
+ * A planned workout's start on the athlete's wall clock (DST applied), as text for display or
+ * for a runtime without time zones (the Node package): none of it can pass for UTC by
+ * mistake. Read `date` and `time` for display, `iso` or `instant` for an instant.
+ */
+export type LocalStart = { 
+/**
+ * The athlete's calendar date, `YYYY-MM-DD`.
+ */
+date: string, 
+/**
+ * Wall-clock time there, `HH:MM:SS`.
+ */
+time: string, 
+/**
+ * The IANA zone, e.g. `Europe/Berlin`.
+ */
+timeZone: string, 
+/**
+ * The UTC offset at that moment, e.g. `+02:00`.
+ */
+offset: string, 
+/**
+ * The same moment in UTC (RFC 3339, `…Z`).
+ */
+instant: string, 
+/**
+ * The same moment with its offset, e.g. `2026-03-29T09:00:00+02:00`.
+ */
+iso: string, };
+
+/**
  * enduco's answer to an upload.
  */
 export type UploadResult = { 
@@ -259,4 +296,20 @@ lockLeaseSeconds?: number,
  * whole. Token answers have their own fixed cap (64 KiB).
  */
 maxResponseBytes?: number, };
+
+/**
+ * One user's grant as the host app stores it.
+ *
+ * Serializes to JSON (`to_json` / `from_json`) for the host's storage. `Debug` shows the
+ * expiry, scopes and user but never a token value.
+ */
+export type TokenSetJSON = { schema_version: number, access_token: string, refresh_token: string | null, 
+/**
+ * Expiry of the access token, unix seconds, computed from when the request was sent.
+ */
+expires_at: number, 
+/**
+ * Scopes enduco granted (which may be fewer than requested).
+ */
+scopes: Array<string>, token_type: string, };
 

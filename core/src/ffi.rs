@@ -16,7 +16,9 @@
 
 use std::time::SystemTime;
 
-use crate::api::plans::{PlannedWorkout, ResolvedTarget, StepTarget, TimelineSegment};
+use crate::api::plans::{
+    CheckedTimeline, PlannedWorkout, ResolvedTarget, StepTarget, TimelineSegment,
+};
 use crate::api::zones::{IntensityZones, Metric, Sport, SportZones};
 use crate::oauth::Scope;
 use crate::token::ClientSecret;
@@ -45,14 +47,6 @@ uniffi::custom_type!(ClientSecret, String, {
     lower: |secret| secret.secret().to_owned(),
     try_lift: |text| Ok(ClientSecret::new(text)),
 });
-
-/// [`PlannedWorkout::timeline_checked`]'s answer: the segments, and whether they were cut at
-/// [`crate::MAX_TIMELINE_SEGMENTS`] (or at the step budget) because the plan was too large.
-#[derive(Debug, Clone, PartialEq, uniffi::Record)]
-pub struct CheckedTimeline {
-    pub segments: Vec<TimelineSegment>,
-    pub truncated: bool,
-}
 
 #[uniffi::export]
 impl PlannedWorkout {

@@ -50,7 +50,7 @@ mod ffi;
 #[cfg(feature = "uniffi")]
 uniffi::setup_scaffolding!("enduco");
 #[cfg(feature = "uniffi")]
-pub use ffi::{CalendarDate, CheckedTimeline, scope_name};
+pub use ffi::{CalendarDate, scope_name};
 
 /// Entry points for the fuzz targets in `fuzz/`: the parsers of bytes that come from outside,
 /// reachable without a network. Not part of the API.
@@ -124,9 +124,9 @@ pub mod fuzzing {
 }
 
 pub use api::plans::{
-    MAX_PLAN_DAYS, MAX_TIMELINE_SEGMENTS, MAX_TIMELINE_STEPS_VISITED, PlannedWorkout, Repeat,
-    ResolvedTarget, Step, StepKind, StepTarget, TimelineSegment, check_window, local_today,
-    parse_plans, upcoming_window,
+    CheckedTimeline, LocalStart, MAX_PLAN_DAYS, MAX_TIMELINE_SEGMENTS, MAX_TIMELINE_STEPS_VISITED,
+    PlannedWorkout, Repeat, ResolvedTarget, Step, StepKind, StepTarget, TimelineSegment,
+    check_window, local_today, parse_plans, upcoming_window,
 };
 pub use api::upload::{UploadOptions, UploadProgress, UploadResult, WorkoutSource};
 pub use api::zones::{IntensityZones, Metric, Sport, SportZones, Zone, parse_zones};

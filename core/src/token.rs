@@ -97,11 +97,15 @@ pub(crate) fn check_schema_version(json: &str, what: &str, supported: u32) -> Re
 /// Serializes to JSON (`to_json` / `from_json`) for the host's storage. `Debug` shows the
 /// expiry, scopes and user but never a token value.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS), ts(rename = "TokenSetJSON"))]
 pub struct TokenSet {
     pub schema_version: u32,
+    #[cfg_attr(feature = "typescript", ts(type = "string"))]
     pub access_token: AccessToken,
+    #[cfg_attr(feature = "typescript", ts(type = "string | null"))]
     pub refresh_token: Option<RefreshToken>,
     /// Expiry of the access token, unix seconds, computed from when the request was sent.
+    #[cfg_attr(feature = "typescript", ts(type = "number"))]
     pub expires_at: i64,
     /// Scopes enduco granted (which may be fewer than requested).
     pub scopes: Vec<String>,

@@ -9,9 +9,9 @@
 #![cfg(feature = "typescript")]
 
 use enduco::{
-    ClientOptions, FitSummary, IntensityZones, Metric, PlannedWorkout, Repeat, ResolvedTarget,
-    Sport, SportZones, Step, StepKind, StepTarget, TimelineSegment, UploadResult, WebhookEvent,
-    Zone,
+    CheckedTimeline, ClientOptions, FitSummary, IntensityZones, LocalStart, Metric, PlannedWorkout,
+    Repeat, ResolvedTarget, Sport, SportZones, Step, StepKind, StepTarget, TimelineSegment,
+    TokenSet, UploadResult, WebhookEvent, Zone,
 };
 use ts_rs::{Config, TS};
 
@@ -40,10 +40,13 @@ fn node_model_declarations_are_current() {
         declaration::<StepTarget>(&cfg),
         declaration::<ResolvedTarget>(&cfg),
         declaration::<TimelineSegment>(&cfg),
+        declaration::<CheckedTimeline>(&cfg),
+        declaration::<LocalStart>(&cfg),
         declaration::<UploadResult>(&cfg),
         declaration::<FitSummary>(&cfg),
         declaration::<WebhookEvent>(&cfg),
         declaration::<ClientOptions>(&cfg),
+        declaration::<TokenSet>(&cfg),
     ] {
         text.push_str(&decl);
         text.push('\n');

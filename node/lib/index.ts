@@ -31,8 +31,10 @@
 // Models (plain objects) are declared once, in the core: models.d.ts is generated from the Rust
 // definitions (ts-rs), the same ones whose JSON form the addon hands out.
 import type {
+  CheckedTimeline,
   CoreClientOptions,
   FitSummary,
+  LocalStart,
   IntensityZones,
   Metric,
   PlannedWorkout,
@@ -41,6 +43,7 @@ import type {
   SportZones,
   StepTarget,
   TimelineSegment,
+  TokenSetJSON,
   UploadResult,
   WebhookEvent,
 } from './models'
@@ -323,18 +326,6 @@ function isRedactedTokens(value: unknown): boolean {
 const REDACTED_TOKENS_HINT =
   'the redacted form JSON.stringify(tokens) / tokens.toJSON() give (no token values); ' +
   'store tokens.toStorageJSON() (or its JSON text) instead'
-
-/** The storage form of a {@link TokenSet}: the same JSON in every enduco SDK and in the file
- * `FileTokenStore` writes. It contains the tokens: store it like a password. */
-export interface TokenSetJSON {
-  schema_version: number
-  access_token: string
-  refresh_token: string | null
-  /** Unix seconds. */
-  expires_at: number
-  scopes: string[]
-  token_type: string
-}
 
 /** What `JSON.stringify(tokens)` (and so loggers and `res.json`) shows of a {@link TokenSet}:
  * no token value. Not a storage form: `TokenSet.fromJSON` refuses it. */
@@ -1594,11 +1585,6 @@ export function timeline(plan: PlannedWorkout, zones?: IntensityZones | null): T
   return callSync(() => native.timeline(plan, checkZones('timeline', zones, false)))
 }
 
-export interface CheckedTimeline {
-  segments: TimelineSegment[]
-  truncated: boolean
-}
-
 /** {@link timeline}, and whether it was cut short (`truncated`: a hostile or broken plan). */
 export function timelineChecked(plan: PlannedWorkout, zones?: IntensityZones | null): CheckedTimeline {
   checkPlan('timelineChecked', plan)
@@ -1609,21 +1595,6 @@ export function timelineChecked(plan: PlannedWorkout, zones?: IntensityZones | n
 export function isRestDay(plan: PlannedWorkout): boolean {
   checkPlan('isRestDay', plan)
   return callSync(() => native.isRestDay(plan))
-}
-
-export interface LocalStart {
-  /** The athlete's calendar date, `YYYY-MM-DD`. */
-  date: IsoDate
-  /** Wall-clock time there, `HH:MM:SS`. */
-  time: string
-  /** The IANA zone, e.g. `Europe/Berlin`. */
-  timeZone: string
-  /** The UTC offset at that moment, e.g. `+02:00`. */
-  offset: string
-  /** The same moment in UTC (`…Z`). */
-  instant: IsoInstant
-  /** The same moment with its offset, e.g. `2026-03-29T09:00:00+02:00`. */
-  iso: string
 }
 
 /**

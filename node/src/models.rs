@@ -4,10 +4,10 @@
 //! arguments back into the core's types (serde from the JS object) and calls the core's method:
 //! the decisions stay in the core.
 
-use enduco::{IntensityZones, Metric, Sport, StepTarget};
+use enduco::{CheckedTimeline, IntensityZones, Metric, Sport, StepTarget};
 use napi::bindgen_prelude::Buffer;
 use napi_derive::napi;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::error::{OrThrow, invalid_input, to_json};
 use crate::export::{plan_of, zones_of};
@@ -43,7 +43,7 @@ pub fn timeline_checked(plan: Value, zones: Option<Value>) -> napi::Result<Value
         let plan = plan_of(plan)?;
         let zones = zones_of(zones)?;
         let (segments, truncated) = plan.timeline_checked(zones.as_ref());
-        Ok(json!({ "segments": to_json(&segments)?, "truncated": truncated }))
+        to_json(&CheckedTimeline { segments, truncated })
     })
 }
 
@@ -53,25 +53,11 @@ pub fn is_rest_day(plan: Value) -> napi::Result<bool> {
     sync(|| Ok(plan_of(plan)?.is_rest_day()))
 }
 
-/// `PlannedWorkout::local_start` as `{ date, time, timeZone, offset, instant, iso }`: the
-/// athlete's wall clock (`date` YYYY-MM-DD, `time` HH:MM:SS) in `timeZone` at `offset`
-/// (`+01:00`), the same moment in UTC (`instant`, RFC 3339 with `Z`) and with its offset
-/// (`iso`). `null` without a start time or for a time zone this system does not know.
+/// `PlannedWorkout::local_start_text`, or `null` without a start time or for a time zone this
+/// system does not know.
 #[napi]
 pub fn local_start(plan: Value) -> napi::Result<Option<Value>> {
-    sync(|| {
-        let plan = plan_of(plan)?;
-        Ok(plan.local_start().map(|zoned| {
-            json!({
-                "date": zoned.strftime("%Y-%m-%d").to_string(),
-                "time": zoned.strftime("%H:%M:%S").to_string(),
-                "timeZone": plan.time_zone,
-                "offset": zoned.strftime("%:z").to_string(),
-                "instant": zoned.timestamp().to_string(),
-                "iso": zoned.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
-            })
-        }))
-    })
+    sync(|| plan_of(plan)?.local_start_text().map(|s| to_json(&s)).transpose())
 }
 
 /// `IntensityZones::for_sport`: the user's table for `sport` and `metric`, or `null`.

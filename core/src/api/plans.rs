@@ -126,6 +126,37 @@ pub struct TimelineSegment {
     pub resolved: Option<ResolvedTarget>,
 }
 
+/// A workout's timeline, and whether it was cut short (`truncated`) because the plan was too
+/// large to unroll (hostile or broken): at `MAX_TIMELINE_SEGMENTS` segments or the step budget.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CheckedTimeline {
+    pub segments: Vec<TimelineSegment>,
+    pub truncated: bool,
+}
+
+/// A planned workout's start on the athlete's wall clock (DST applied), as text for display or
+/// for a runtime without time zones (the Node package): none of it can pass for UTC by
+/// mistake. Read `date` and `time` for display, `iso` or `instant` for an instant.
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LocalStart {
+    /// The athlete's calendar date, `YYYY-MM-DD`.
+    pub date: String,
+    /// Wall-clock time there, `HH:MM:SS`.
+    pub time: String,
+    /// The IANA zone, e.g. `Europe/Berlin`.
+    pub time_zone: String,
+    /// The UTC offset at that moment, e.g. `+02:00`.
+    pub offset: String,
+    /// The same moment in UTC (RFC 3339, `…Z`).
+    pub instant: String,
+    /// The same moment with its offset, e.g. `2026-03-29T09:00:00+02:00`.
+    pub iso: String,
+}
+
 impl PlannedWorkout {
     /// A rest day: nothing to do. A workout without structured steps but with a duration,
     /// distance or load ("60 min easy") is not a rest day.
@@ -142,6 +173,19 @@ impl PlannedWorkout {
     pub fn local_start(&self) -> Option<Zoned> {
         let tz = TimeZone::get(&self.time_zone).ok()?;
         Some(self.start_time?.to_zoned(tz))
+    }
+
+    /// [`PlannedWorkout::local_start`] as text parts.
+    pub fn local_start_text(&self) -> Option<LocalStart> {
+        let zoned = self.local_start()?;
+        Some(LocalStart {
+            date: zoned.strftime("%Y-%m-%d").to_string(),
+            time: zoned.strftime("%H:%M:%S").to_string(),
+            time_zone: self.time_zone.clone(),
+            offset: zoned.strftime("%:z").to_string(),
+            instant: zoned.timestamp().to_string(),
+            iso: zoned.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+        })
     }
 
     /// The workout as a flat list of steps: repeats expanded (nested ones too), zone targets
