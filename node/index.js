@@ -1100,14 +1100,8 @@ const RELAY_DESCRIPTIONS = new WeakMap();
 const RELAY_DISCARD_BYTES = 1024 * 1024;
 /** The client's options that concern enduco (the others are the app's). */
 const RELAY_OPTIONS = ['environment', 'userAgent', 'connectTimeoutSeconds', 'requestTimeoutSeconds', 'maxRetries', 'retryDeadlineSeconds'];
-function relayHeaders() {
-    return { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' };
-}
-function relayError(error, description) {
-    return Buffer.from(JSON.stringify({ error, error_description: description }), 'utf8');
-}
-/** Writes one relay answer on a `node:http` response. */
-function sendRelayAnswer(res, status, headers, body) {
+/** Writes one relay answer (the core's: status, headers, body) on a `node:http` response. */
+function sendRelayAnswer(res, { status, headers, body }) {
     if (res.headersSent || res.writableEnded)
         return;
     res.writeHead(status, { ...headers, 'Content-Length': String(body.length) });
@@ -1154,7 +1148,7 @@ class TokenRelay {
             if (!bytes)
                 throw invalidInput(`${where}: body must be a Buffer, a Uint8Array or a string, got ${kindOf(body)}`);
             const answer = await NATIVE.get(this).handle(path, contentType ?? undefined, bytes);
-            return { status: answer.status, headers: relayHeaders(), body: answer.body, userId: answer.userId ?? null };
+            return { ...answer, userId: answer.userId ?? null };
         });
     }
     /** `http.createServer(relay.handler())`, or `app.use('/enduco/relay', relay.handler())`
@@ -1175,19 +1169,18 @@ class TokenRelay {
                 result = await relay.handle(path, contentType, body);
             }
             catch (error) {
-                sendRelayAnswer(res, 500, relayHeaders(), relayError('server_error', 'the relay failed; try again later'));
+                sendRelayAnswer(res, native.relayFailed('the relay failed; try again later'));
                 process.emitWarning(`enduco: token relay failed (${describeThrown(error)})`, { code: 'ENDUCO_RELAY' });
                 return;
             }
             if (onTokens && result.userId && result.status >= 200 && result.status < 300) {
                 await notifyTokens(onTokens, result.userId);
             }
-            sendRelayAnswer(res, result.status, result.headers, result.body);
+            sendRelayAnswer(res, result);
         };
         return (req, res) => {
             if (req.method !== 'POST') {
-                const body = relayError('invalid_request', 'the relay serves POST …/token and POST …/revoke');
-                sendRelayAnswer(res, 405, { ...relayHeaders(), Allow: 'POST' }, body);
+                sendRelayAnswer(res, native.relayMethodNotAllowed());
                 req.resume();
                 return;
             }
@@ -1198,8 +1191,7 @@ class TokenRelay {
                 return;
             }
             if (req.readableEnded) {
-                const body = relayError('server_error', 'the relay needs the raw body: mount it before any body parser');
-                sendRelayAnswer(res, 500, relayHeaders(), body);
+                sendRelayAnswer(res, native.relayFailed('the relay needs the raw body: mount it before any body parser'));
                 return;
             }
             const chunks = [];

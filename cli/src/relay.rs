@@ -4,11 +4,11 @@
 
 use anyhow::{Context, Result};
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use clap::Args;
-use enduco::{ClientConfig, Environment, MAX_RELAY_REQUEST_BYTES, TokenRelay};
+use enduco::{ClientConfig, Environment, MAX_RELAY_REQUEST_BYTES, RelayResponse, TokenRelay};
 
 use crate::Global;
 
@@ -52,26 +52,30 @@ pub async fn run(global: &Global, args: RelayArgs) -> Result<()> {
 }
 
 async fn relay_request(State(relay): State<TokenRelay>, request: Request) -> Response {
-    let path = request.uri().path().to_owned();
-    let content_type = request
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    // Read at most one byte past the limit: enough for the relay to refuse the body whole.
-    let body = match axum::body::to_bytes(request.into_body(), MAX_RELAY_REQUEST_BYTES + 1).await {
-        Ok(body) => body.to_vec(),
-        Err(_) => vec![0; MAX_RELAY_REQUEST_BYTES + 1],
+    let answer = if request.method() != Method::POST {
+        RelayResponse::method_not_allowed()
+    } else {
+        let path = request.uri().path().to_owned();
+        let content_type = request
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        // Read at most one byte past the limit: enough for the relay to refuse the body whole.
+        let limit = MAX_RELAY_REQUEST_BYTES + 1;
+        let body = match axum::body::to_bytes(request.into_body(), limit).await {
+            Ok(body) => body.to_vec(),
+            Err(_) => vec![0; limit],
+        };
+        relay.handle(&path, content_type.as_deref(), &body).await
     };
-    let answer = relay.handle(&path, content_type.as_deref(), &body).await;
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::BAD_GATEWAY);
-    (
-        status,
-        [
-            (CONTENT_TYPE, "application/json"),
-            (CACHE_CONTROL, "no-store"),
-        ],
-        answer.body,
-    )
-        .into_response()
+    let headers = answer.headers();
+    let mut response = (status, answer.body).into_response();
+    for (name, value) in headers {
+        response
+            .headers_mut()
+            .insert(name, HeaderValue::from_static(value));
+    }
+    response
 }

@@ -1350,16 +1350,8 @@ export interface RelayHandlerOptions {
 /** A `node:http` request listener; also Express/Connect middleware. */
 export type RelayRequestHandler = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void
 
-function relayHeaders(): Record<string, string> {
-  return { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }
-}
-
-function relayError(error: string, description: string): Buffer {
-  return Buffer.from(JSON.stringify({ error, error_description: description }), 'utf8')
-}
-
-/** Writes one relay answer on a `node:http` response. */
-function sendRelayAnswer(res: import('node:http').ServerResponse, status: number, headers: Record<string, string>, body: Buffer): void {
+/** Writes one relay answer (the core's: status, headers, body) on a `node:http` response. */
+function sendRelayAnswer(res: import('node:http').ServerResponse, { status, headers, body }: Omit<RelayAnswer, 'userId'>): void {
   if (res.headersSent || res.writableEnded) return
   res.writeHead(status, { ...headers, 'Content-Length': String(body.length) })
   res.end(body)
@@ -1406,7 +1398,7 @@ export class TokenRelay {
       const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : toBuffer(body ?? Buffer.alloc(0))
       if (!bytes) throw invalidInput(`${where}: body must be a Buffer, a Uint8Array or a string, got ${kindOf(body)}`)
       const answer = await NATIVE.get(this).handle(path, contentType ?? undefined, bytes)
-      return { status: answer.status, headers: relayHeaders(), body: answer.body, userId: answer.userId ?? null }
+      return { ...answer, userId: answer.userId ?? null }
     })
   }
 
@@ -1430,20 +1422,19 @@ export class TokenRelay {
         const contentType = typeof req.headers['content-type'] === 'string' ? req.headers['content-type'] : undefined
         result = await relay.handle(path, contentType, body)
       } catch (error) {
-        sendRelayAnswer(res, 500, relayHeaders(), relayError('server_error', 'the relay failed; try again later'))
+        sendRelayAnswer(res, native.relayFailed('the relay failed; try again later'))
         process.emitWarning(`enduco: token relay failed (${describeThrown(error)})`, { code: 'ENDUCO_RELAY' })
         return
       }
       if (onTokens && result.userId && result.status >= 200 && result.status < 300) {
         await notifyTokens(onTokens, result.userId)
       }
-      sendRelayAnswer(res, result.status, result.headers, result.body)
+      sendRelayAnswer(res, result)
     }
 
     return (req: Request, res: Response) => {
       if (req.method !== 'POST') {
-        const body = relayError('invalid_request', 'the relay serves POST …/token and POST …/revoke')
-        sendRelayAnswer(res, 405, { ...relayHeaders(), Allow: 'POST' }, body)
+        sendRelayAnswer(res, native.relayMethodNotAllowed())
         req.resume()
         return
       }
@@ -1454,8 +1445,7 @@ export class TokenRelay {
         return
       }
       if (req.readableEnded) {
-        const body = relayError('server_error', 'the relay needs the raw body: mount it before any body parser')
-        sendRelayAnswer(res, 500, relayHeaders(), body)
+        sendRelayAnswer(res, native.relayFailed('the relay needs the raw body: mount it before any body parser'))
         return
       }
       const chunks: Buffer[] = []

@@ -43,7 +43,10 @@ pub fn timeline_checked(plan: Value, zones: Option<Value>) -> napi::Result<Value
         let plan = plan_of(plan)?;
         let zones = zones_of(zones)?;
         let (segments, truncated) = plan.timeline_checked(zones.as_ref());
-        to_json(&CheckedTimeline { segments, truncated })
+        to_json(&CheckedTimeline {
+            segments,
+            truncated,
+        })
     })
 }
 
@@ -57,7 +60,12 @@ pub fn is_rest_day(plan: Value) -> napi::Result<bool> {
 /// system does not know.
 #[napi]
 pub fn local_start(plan: Value) -> napi::Result<Option<Value>> {
-    sync(|| plan_of(plan)?.local_start_text().map(|s| to_json(&s)).transpose())
+    sync(|| {
+        plan_of(plan)?
+            .local_start_text()
+            .map(|s| to_json(&s))
+            .transpose()
+    })
 }
 
 /// `IntensityZones::for_sport`: the user's table for `sport` and `metric`, or `null`.

@@ -1,6 +1,9 @@
 //! The server half of relay mode: the core's `enduco::TokenRelay` as `NativeTokenRelay`. The
 //! `node:http` handler, the body cap while streaming and the `onTokens` hook are in `index.js`.
 
+use std::collections::HashMap;
+
+use enduco::RelayResponse;
 use napi::Env;
 use napi::bindgen_prelude::Object;
 use napi::bindgen_prelude::{Buffer, PromiseRaw};
@@ -10,14 +13,41 @@ use crate::client::core_options;
 use crate::error::OrThrow;
 use crate::guard::{spawn, sync};
 
-/// One relay answer: send `status` and `body` with `Content-Type: application/json` and
-/// `Cache-Control: no-store`. `body` holds tokens.
+/// One relay answer: send `status`, `headers` and `body` as they are. `body` holds tokens.
 #[napi(object)]
 pub struct RelayAnswer {
     pub status: u32,
+    pub headers: HashMap<String, String>,
     pub body: Buffer,
     /// enduco's user id after a successful code exchange or refresh.
     pub user_id: Option<String>,
+}
+
+impl From<RelayResponse> for RelayAnswer {
+    fn from(answer: RelayResponse) -> Self {
+        RelayAnswer {
+            status: u32::from(answer.status),
+            headers: answer
+                .headers()
+                .into_iter()
+                .map(|(name, value)| (name.into(), value.into()))
+                .collect(),
+            body: answer.body.into(),
+            user_id: answer.user_id,
+        }
+    }
+}
+
+/// The core's answer to a request that is not a POST (405).
+#[napi]
+pub fn relay_method_not_allowed() -> RelayAnswer {
+    RelayResponse::method_not_allowed().into()
+}
+
+/// The core's answer when the relay cannot handle a request at all (500), saying `why`.
+#[napi]
+pub fn relay_failed(why: String) -> RelayAnswer {
+    RelayResponse::relay_failed(&why).into()
 }
 
 #[napi(js_name = "NativeTokenRelay")]
@@ -50,12 +80,9 @@ impl TokenRelay {
             let relay = self.inner.clone();
             let body = body.to_vec();
             spawn(env, async move {
-                let answer = relay.handle(&path, content_type.as_deref(), &body).await;
-                Ok(RelayAnswer {
-                    status: u32::from(answer.status),
-                    body: answer.body.into(),
-                    user_id: answer.user_id,
-                })
+                Ok(RelayAnswer::from(
+                    relay.handle(&path, content_type.as_deref(), &body).await,
+                ))
             })
         })
     }

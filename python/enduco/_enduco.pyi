@@ -511,7 +511,7 @@ class RelayResponse:
     @property
     def headers(self) -> builtins.list[tuple[builtins.str, builtins.str]]:
         r"""
-        `Content-Type: application/json` and `Cache-Control: no-store`.
+        The headers to send: JSON, never cached, `Allow: POST` on a 405.
         """
     @property
     def body(self) -> bytes: ...
@@ -519,6 +519,11 @@ class RelayResponse:
     def user_id(self) -> typing.Optional[builtins.str]:
         r"""
         enduco's user id after a successful code exchange or refresh, else `None`.
+        """
+    @staticmethod
+    def method_not_allowed() -> RelayResponse:
+        r"""
+        The answer to a request that is not a POST (405); send it without reading the body.
         """
     def __repr__(self) -> builtins.str: ...
 

@@ -58,11 +58,10 @@ WsgiApp = Callable[[Dict[str, Any], WsgiStartResponse], Iterable[bytes]]
 
 _log = logging.getLogger("enduco.relay")
 
-_JSON_HEADERS = [("Content-Type", "application/json"), ("Cache-Control", "no-store")]
-_NOT_POST = (
-    b'{"error":"invalid_request","error_description":'
-    b'"the relay serves POST \xe2\x80\xa6/token and POST \xe2\x80\xa6/revoke"}'
-)
+
+def _not_post() -> RelayAnswer:
+    refused = RelayResponse.method_not_allowed()
+    return refused.status, refused.headers, refused.body
 
 
 def _wants_notice(response: RelayResponse, on_tokens: Optional[OnTokens]) -> bool:
@@ -152,7 +151,7 @@ class TokenRelay(_TokenRelay):
                 if bytes(name).lower() == b"content-type":
                     content_type = bytes(value).decode("latin-1")
             if scope.get("method") != "POST":
-                status, headers, body = 405, _JSON_HEADERS + [("Allow", "POST")], _NOT_POST
+                status, headers, body = _not_post()
             else:
                 received = bytearray()
                 more = True
@@ -190,7 +189,7 @@ class TokenRelay(_TokenRelay):
 
         def app(environ: Dict[str, Any], start_response: WsgiStartResponse) -> Iterable[bytes]:
             if environ.get("REQUEST_METHOD") != "POST":
-                status, headers, body = 405, _JSON_HEADERS + [("Allow", "POST")], _NOT_POST
+                status, headers, body = _not_post()
             else:
                 status, headers, body = relay.handle(
                     str(environ.get("SCRIPT_NAME", "")) + str(environ.get("PATH_INFO", "")),

@@ -11,12 +11,6 @@ use crate::client::core_options;
 use crate::errors::to_pyerr;
 use crate::runtime::{coroutine, in_runtime, wait};
 
-/// The headers every relay answer goes out with: JSON, never cached (it may hold tokens).
-const RELAY_HEADERS: [(&str, &str); 2] = [
-    ("Content-Type", "application/json"),
-    ("Cache-Control", "no-store"),
-];
-
 /// One relay answer. `body` holds tokens: `repr()` shows its length only.
 #[cfg_attr(
     feature = "stub-gen",
@@ -36,10 +30,18 @@ impl PyRelayResponse {
         self.inner.status
     }
 
-    /// `Content-Type: application/json` and `Cache-Control: no-store`.
+    /// The headers to send: JSON, never cached, `Allow: POST` on a 405.
     #[getter]
     fn headers(&self) -> Vec<(&'static str, &'static str)> {
-        RELAY_HEADERS.to_vec()
+        self.inner.headers()
+    }
+
+    /// The answer to a request that is not a POST (405); send it without reading the body.
+    #[staticmethod]
+    fn method_not_allowed() -> Self {
+        PyRelayResponse {
+            inner: RelayResponse::method_not_allowed(),
+        }
     }
 
     #[getter]

@@ -47,8 +47,8 @@ pub struct TokenRelay {
     client: EnducoClient,
 }
 
-/// The relay's answer to one app request: write `status` and `body` back with
-/// `Content-Type: application/json` and `Cache-Control: no-store`.
+/// The relay's answer to one app request: write `status`, [`RelayResponse::headers`] and
+/// `body` back as they are.
 #[derive(Clone, PartialEq, Eq)]
 pub struct RelayResponse {
     pub status: u16,
@@ -73,6 +73,36 @@ impl std::fmt::Debug for RelayResponse {
 }
 
 impl RelayResponse {
+    /// The answer to a request that is not a POST (405, with `Allow: POST`). An adapter sends
+    /// it without reading the body.
+    pub fn method_not_allowed() -> Self {
+        Self::refused(
+            405,
+            "invalid_request",
+            "the relay serves POST …/token and POST …/revoke",
+        )
+    }
+
+    /// The answer when the relay cannot handle a request at all (500 `server_error`), saying
+    /// why in `description` (never a value from the request): the adapter failed, or a body
+    /// parser consumed the body before the relay could read it.
+    pub fn relay_failed(description: &str) -> Self {
+        Self::refused(500, "server_error", description)
+    }
+
+    /// The headers of this answer: JSON, never cached (it may hold tokens), and `Allow: POST`
+    /// on a 405.
+    pub fn headers(&self) -> Vec<(&'static str, &'static str)> {
+        let mut headers = vec![
+            ("Content-Type", "application/json"),
+            ("Cache-Control", "no-store"),
+        ];
+        if self.status == 405 {
+            headers.push(("Allow", "POST"));
+        }
+        headers
+    }
+
     fn refused(status: u16, error: &str, description: &str) -> Self {
         RelayResponse {
             status,
@@ -284,4 +314,31 @@ fn form_value<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
     form.iter()
         .find(|(n, _)| n == name)
         .map(|(_, v)| v.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_adapters_refusals_are_oauth_errors_with_the_relay_s_headers() {
+        let refused = RelayResponse::method_not_allowed();
+        assert_eq!(refused.status, 405);
+        assert!(refused.headers().contains(&("Allow", "POST")));
+        let body: serde_json::Value = serde_json::from_slice(&refused.body).unwrap();
+        assert_eq!(body["error"], "invalid_request");
+
+        let failed = RelayResponse::relay_failed("the body was consumed");
+        assert_eq!(failed.status, 500);
+        assert_eq!(
+            failed.headers(),
+            vec![
+                ("Content-Type", "application/json"),
+                ("Cache-Control", "no-store")
+            ]
+        );
+        let body: serde_json::Value = serde_json::from_slice(&failed.body).unwrap();
+        assert_eq!(body["error"], "server_error");
+        assert_eq!(body["error_description"], "the body was consumed");
+    }
 }
