@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use enduco::Error;
+use heck::ToLowerCamelCase;
 use serde_json::{Map, Value, json};
 
 /// Prefix of every error message the addon produces.
@@ -41,7 +42,7 @@ pub(crate) fn payload(error: &Error) -> Value {
     let mut fields: Map<String, Value> = error
         .payload()
         .into_iter()
-        .map(|(key, value)| (camel_case(&key), value))
+        .map(|(key, value)| (key.to_lower_camel_case(), value))
         .collect();
     if let Some(source) = error.store_source() {
         // The JS store's failure is the source itself, or somewhere down its chain.
@@ -55,23 +56,6 @@ pub(crate) fn payload(error: &Error) -> Value {
         }
     }
     Value::Object(fields)
-}
-
-/// `retry_after` → `retryAfter`.
-fn camel_case(key: &str) -> String {
-    let mut out = String::with_capacity(key.len());
-    let mut upper = false;
-    for c in key.chars() {
-        match c {
-            '_' => upper = true,
-            c if upper => {
-                out.extend(c.to_uppercase());
-                upper = false;
-            }
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// The rejection value of a core error.
