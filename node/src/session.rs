@@ -3,7 +3,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use enduco::{UploadOptions, UploadProgress, WorkoutSource};
 use napi::bindgen_prelude::{Buffer, Either, FnArgs, PromiseRaw, ToNapiValue};
@@ -13,6 +13,7 @@ use napi::threadsafe_function::{
 use napi::{Env, Status};
 use napi_derive::napi;
 use serde_json::Value;
+use tokio_util::task::TaskTracker;
 
 use crate::cancel::{CancelToken, cancellable, spawn_cancellable, token_of};
 use crate::error::{JsonText, OrThrow, invalid_input, to_json_text, whole_number};
@@ -54,33 +55,6 @@ type ProgressFn = ThreadsafeFunction<
     true,
 >;
 
-/// Calls of the progress callback still queued for the JS thread.
-#[derive(Default)]
-struct Outstanding {
-    count: AtomicUsize,
-    idle: tokio::sync::Notify,
-}
-
-impl Outstanding {
-    fn done(&self) {
-        if self.count.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.idle.notify_waiters();
-        }
-    }
-
-    async fn wait_idle(&self) {
-        loop {
-            let notified = self.idle.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            if self.count.load(Ordering::Acquire) == 0 {
-                return;
-            }
-            notified.await;
-        }
-    }
-}
-
 /// Forwards the core's progress reports to a JS callback, in order. A callback that throws is
 /// ignored (the catching call variant), never fatal.
 ///
@@ -89,29 +63,27 @@ impl Outstanding {
 /// the app sees "starting" before any byte goes out. Later reports do not block the upload.
 struct JsProgress {
     callback: ProgressFn,
-    outstanding: Arc<Outstanding>,
+    /// Tracks the calls still queued for the JS thread: one token each, dropped with the call.
+    outstanding: TaskTracker,
     started: AtomicBool,
 }
 
 impl UploadProgress for JsProgress {
     fn on_progress(&self, sent: u64, total: u64) {
         let first = !self.started.swap(true, Ordering::AcqRel);
-        self.outstanding.count.fetch_add(1, Ordering::AcqRel);
-        let outstanding = self.outstanding.clone();
-        // Dropped unsent when the callback has run, or when napi drops the call (the
-        // environment is going away): either way the wait below ends.
+        let queued = self.outstanding.token();
+        // Both dropped unsent when the callback has run, or when napi drops the call (refused,
+        // or the environment is going away): either way the waits below end.
         let (ran, wait) = std::sync::mpsc::sync_channel::<()>(1);
         let status = self.callback.call_with_return_value(
             FnArgs::from((sent as f64, total as f64)),
             ThreadsafeFunctionCallMode::NonBlocking,
             move |_result, _env| {
-                outstanding.done();
-                drop(ran);
+                drop((queued, ran));
                 Ok(())
             },
         );
         if status != Status::Ok {
-            self.outstanding.done();
             return;
         }
         if first {
@@ -330,7 +302,7 @@ impl Session {
         on_progress: Option<ProgressFn>,
         token: Option<tokio_util::sync::CancellationToken>,
     ) -> napi::Result<PromiseRaw<'env, JsonText>> {
-        let outstanding = Arc::new(Outstanding::default());
+        let outstanding = TaskTracker::new();
         let progress = on_progress.map(|callback| {
             Arc::new(JsProgress {
                 callback,
@@ -350,7 +322,8 @@ impl Session {
             })
             .await;
             // Every progress call reaches JS before the promise settles.
-            outstanding.wait_idle().await;
+            outstanding.close();
+            outstanding.wait().await;
             to_json_text(&result?)
         })
     }
