@@ -1378,10 +1378,8 @@ export class TokenRelay {
   /** @throws {InvalidInputError} on unusable options (no secret, a `tokenRelayUrl`). */
   constructor(options: TokenRelayOptions) {
     const where = 'new TokenRelay'
-    const converted = checkedOptions(where, options, ['clientId', 'clientSecret'], RELAY_OPTIONS)
-    if ((options as Loose).tokenRelayUrl != null) {
-      throw invalidInput(`${where}: a token relay talks to enduco with the client secret; it cannot use a relay itself (no tokenRelayUrl)`)
-    }
+    // A tokenRelayUrl goes along so that the core refuses it (a relay cannot use a relay).
+    const converted = checkedOptions(where, options, ['clientId', 'clientSecret'], [...RELAY_OPTIONS, 'tokenRelayUrl'])
     NATIVE.set(this, callSync(() => new native.NativeTokenRelay(converted)))
     RELAY_DESCRIPTIONS.set(this, { environment: options.environment ?? 'beta', clientId: options.clientId })
   }
