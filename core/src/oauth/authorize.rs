@@ -104,25 +104,13 @@ impl AuthorizationRequest {
     pub fn from_json(json: &str) -> Result<Self> {
         const WHAT: &str = "saved authorization request";
         check_schema_version(json, WHAT, AUTHORIZATION_REQUEST_SCHEMA_VERSION)?;
-        let saved: SavedRequest = serde_json::from_str(json).map_err(|e| {
-            Error::invalid_input(format!(
-                "{WHAT} is incomplete or malformed ({:?} at line {}, column {})",
-                e.classify(),
-                e.line(),
-                e.column()
-            ))
-        })?;
-        let scopes = saved
-            .scopes
-            .iter()
-            .map(|s| s.parse())
-            .collect::<Result<Vec<Scope>>>()?;
+        let saved: SavedRequest = read_saved(json, WHAT)?;
         Self::from_parts(
             &saved.url,
             saved.state,
             saved.code_verifier,
             saved.redirect_uri,
-            scopes,
+            parse_scopes(&saved.scopes)?,
         )
     }
 
@@ -143,27 +131,15 @@ impl AuthorizationRequest {
             #[serde(default)]
             scopes: Vec<String>,
         }
-        let kept: Kept = serde_json::from_str(json).map_err(|e| {
-            Error::invalid_input(format!(
-                "the kept authorization request is incomplete or malformed ({:?} at column {})",
-                e.classify(),
-                e.column()
-            ))
-        })?;
-        let scopes = kept
-            .scopes
-            .iter()
-            .map(|s| s.parse())
-            .collect::<Result<_>>()?;
+        let kept: Kept = read_saved(json, "kept authorization request")?;
+        let base_url = config.environment.base_url();
         Self::from_parts(
-            kept.url
-                .as_deref()
-                .unwrap_or(config.environment.base_url().as_str()),
+            kept.url.as_deref().unwrap_or(base_url.as_str()),
             kept.state,
             kept.code_verifier,
             kept.redirect_uri
                 .unwrap_or_else(|| config.redirect_uri.clone()),
-            scopes,
+            parse_scopes(&kept.scopes)?,
         )
     }
 
@@ -173,6 +149,22 @@ impl AuthorizationRequest {
     pub fn authorization_code(&self, callback_url: &str) -> Result<AuthorizationCode> {
         parse_callback(self, callback_url)
     }
+}
+
+/// A kept request's JSON as `T`; the error quotes no value (the text holds the verifier).
+fn read_saved<T: serde::de::DeserializeOwned>(json: &str, what: &str) -> Result<T> {
+    serde_json::from_str(json).map_err(|e| {
+        Error::invalid_input(format!(
+            "{what} is incomplete or malformed ({:?} at line {}, column {})",
+            e.classify(),
+            e.line(),
+            e.column()
+        ))
+    })
+}
+
+fn parse_scopes(scopes: &[String]) -> Result<Vec<Scope>> {
+    scopes.iter().map(|s| s.parse()).collect()
 }
 
 pub(crate) fn build_authorization_request(

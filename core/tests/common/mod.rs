@@ -68,7 +68,7 @@ fn quick_retries(mut config: ClientConfig) -> ClientConfig {
 /// Serves `relay` on a loopback port the way a backend mounts it (any path; the body read up
 /// to the relay's limit + 1 byte) and returns its base URL.
 pub async fn serve_relay(relay: TokenRelay) -> String {
-    use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+    use axum::http::header::CONTENT_TYPE;
     let app = axum::Router::new().fallback(move |request: axum::extract::Request| {
         let relay = relay.clone();
         async move {
@@ -86,14 +86,11 @@ pub async fn serve_relay(relay: TokenRelay) -> String {
                 Err(_) => vec![0; MAX_RELAY_REQUEST_BYTES + 1],
             };
             let answer = relay.handle(&path, content_type.as_deref(), &body).await;
-            (
-                axum::http::StatusCode::from_u16(answer.status).unwrap(),
-                [
-                    (CONTENT_TYPE, "application/json"),
-                    (CACHE_CONTROL, "no-store"),
-                ],
-                answer.body,
-            )
+            let mut response = axum::http::Response::builder().status(answer.status);
+            for (name, value) in answer.headers() {
+                response = response.header(name, value);
+            }
+            response.body(axum::body::Body::from(answer.body)).unwrap()
         }
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
