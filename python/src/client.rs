@@ -8,7 +8,6 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
 use pyo3_async_runtimes::TaskLocals;
-use pythonize::Depythonizer;
 
 use crate::errors::to_pyerr;
 use crate::models::{PyAuthorizationRequest, PyTokenSet, PyWebhookEvent};
@@ -53,7 +52,7 @@ fn build_client(
     // name the redirect URI (`EnducoClient("id", redirect_uri=…, token_relay_url=…)`).
     let redirect_uri = redirect_uri
         .ok_or_else(|| PyTypeError::new_err("missing required argument: 'redirect_uri'"))?;
-    let options = core_options(options)?;
+    let options = core_options(py, options)?;
     let options = ClientOptions {
         client_id,
         // None: relay mode (the core checks there is a relay URL instead).
@@ -64,17 +63,31 @@ fn build_client(
     in_runtime(|| options.into_config().and_then(EnducoClient::new)).map_err(|e| to_pyerr(py, e))
 }
 
-/// Keyword options as the core's `ClientOptions` (shared with `TokenRelay`), read from the
-/// dict as it is (a NaN stays a NaN, which the core refuses): a wrong name or type is a
-/// `TypeError`, a value out of range `InvalidInputError`.
-pub(crate) fn core_options(options: Option<&Bound<'_, PyDict>>) -> PyResult<ClientOptions> {
-    let Some(options) = options else {
-        return Ok(ClientOptions::default());
+/// Keyword options as the core's `ClientOptions` (shared with `TokenRelay`): a wrong name or
+/// type is a `TypeError`, a non-finite number `InvalidInputError`.
+pub(crate) fn core_options(
+    py: Python<'_>,
+    options: Option<&Bound<'_, PyDict>>,
+) -> PyResult<ClientOptions> {
+    let json: String = match options {
+        Some(options) => {
+            // JSON has no NaN or infinity; the core refuses them as numbers of seconds.
+            for (name, value) in options.iter() {
+                if let Ok(number) = value.extract::<f64>()
+                    && !number.is_finite()
+                {
+                    let message = format!("{name} must be a finite number, not {number}");
+                    return Err(to_pyerr(py, enduco::Error::InvalidInput { message }));
+                }
+            }
+            py.import("json")?
+                .call_method1("dumps", (options,))?
+                .extract()?
+        }
+        None => "{}".into(),
     };
-    ClientOptions::read(&mut Depythonizer::from_object(options.as_any()), |e| {
-        e.to_string()
-    })
-    .map_err(|e| PyTypeError::new_err(format!("invalid option: {}", e.message)))
+    ClientOptions::from_json(&json)
+        .map_err(|e| PyTypeError::new_err(format!("invalid option: {}", e.message)))
 }
 
 /// A webhook body as bytes (`bytes`, `bytearray`, `memoryview` or `str`).

@@ -128,7 +128,7 @@ impl PyTokenRelay {
         let options = ClientOptions {
             client_id,
             client_secret: Some(client_secret.into()),
-            ..core_options(options)?
+            ..core_options(py, options)?
         };
         let inner =
             in_runtime(|| TokenRelay::from_options(options)).map_err(|e| to_pyerr(py, e))?;
