@@ -219,11 +219,11 @@ export type WebhookEvent = { "type": "user.deregistered", userId: string, occurr
  * Bindings whose users pass keyword arguments or an options object hand them over whole:
  * Python as JSON text ([`ClientOptions::from_json`]), Node as its JavaScript object
  * ([`ClientOptions::read`], through napi's serde deserializer). Each option may be spelled in
- * snake_case or camelCase, and a shape error names it as the app spelled it. Kotlin and Swift get this struct itself as a
- * record (`ClientOptions(clientId = …)`), and Node's TypeScript type is generated from it, so
- * the list of options is declared only here. Passing one record also keeps the
- * constructor's native call short: JNA on aarch64 corrupts by-value structs passed past the
- * eighth argument register (dist/README.md, "JNA and aarch64").
+ * snake_case or camelCase, and a shape error names it as the app spelled it. Kotlin and Swift
+ * get this struct itself as a record (`ClientOptions(clientId = …)`), and Node's TypeScript
+ * type is generated from it, so the list of options is declared only here. Passing one record
+ * also keeps the constructor's native call short: JNA on aarch64 corrupts by-value structs
+ * passed past the eighth argument register (dist/README.md, "JNA and aarch64").
  */
 export type CoreClientOptions = { 
 /**

@@ -24,7 +24,10 @@ struct Bar {
 /// The chart of one workout: a title line, the blocks, a time axis and the zone legend.
 /// Contains ANSI colour codes; print it through anstream, which strips them where unwanted.
 pub fn workout_chart(plan: &PlannedWorkout, zones: Option<&IntensityZones>) -> String {
-    let (timeline, truncated) = plan.timeline_checked(zones);
+    let enduco::CheckedTimeline {
+        segments: timeline,
+        truncated,
+    } = plan.timeline_checked(zones);
     let bars: Vec<Bar> = timeline.iter().map(|s| bar(plan, zones, s)).collect();
     let total: f64 = bars.iter().map(|b| b.seconds).sum();
     let mut out = format!(

@@ -346,11 +346,11 @@ pub(crate) enum TokenCall {
 /// Bindings whose users pass keyword arguments or an options object hand them over whole:
 /// Python as JSON text ([`ClientOptions::from_json`]), Node as its JavaScript object
 /// ([`ClientOptions::read`], through napi's serde deserializer). Each option may be spelled in
-/// snake_case or camelCase, and a shape error names it as the app spelled it. Kotlin and Swift get this struct itself as a
-/// record (`ClientOptions(clientId = …)`), and Node's TypeScript type is generated from it, so
-/// the list of options is declared only here. Passing one record also keeps the
-/// constructor's native call short: JNA on aarch64 corrupts by-value structs passed past the
-/// eighth argument register (dist/README.md, "JNA and aarch64").
+/// snake_case or camelCase, and a shape error names it as the app spelled it. Kotlin and Swift
+/// get this struct itself as a record (`ClientOptions(clientId = …)`), and Node's TypeScript
+/// type is generated from it, so the list of options is declared only here. Passing one record
+/// also keeps the constructor's native call short: JNA on aarch64 corrupts by-value structs
+/// passed past the eighth argument register (dist/README.md, "JNA and aarch64").
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
@@ -532,6 +532,8 @@ impl ClientOptions {
             let option = e.path().to_string();
             let option = if option == "." { String::new() } else { option };
             let text = text_of(e.into_inner());
+            // This module's own rules read as a sentence about the option ("maxRetries must be
+            // a non-negative whole number, …"); serde's messages follow the option's name.
             let message = match (option.is_empty(), text.starts_with("must be")) {
                 (true, _) => text,
                 (false, true) => format!("{option} {text}"),

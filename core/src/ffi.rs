@@ -4,8 +4,8 @@
 //!   `app.enduco.sdk.model`, Swift module `Enduco`; see `core/uniffi.toml`);
 //! - how jiff's types cross: an instant as `SystemTime` (Kotlin `Instant`, Swift `Date`), a
 //!   calendar date as `YYYY-MM-DD` text (Kotlin `LocalDate`, Swift `String`);
-//! - the models' methods whose Rust signatures borrow (`Option<&IntensityZones>`) or return
-//!   tuples, in the form foreign code calls them. Each one forwards to the Rust method.
+//! - the models' methods whose Rust signatures borrow (`Option<&IntensityZones>`), in the
+//!   form foreign code calls them. Each one forwards to the Rust method.
 //!
 //! Counts stay unsigned, as in Rust: Kotlin sees `UInt`, Swift `UInt32`.
 //!
@@ -65,11 +65,7 @@ impl PlannedWorkout {
     /// See [`PlannedWorkout::timeline_checked`].
     #[uniffi::method(name = "timeline_checked")]
     pub fn ffi_timeline_checked(&self, zones: Option<IntensityZones>) -> CheckedTimeline {
-        let (segments, truncated) = self.timeline_checked(zones.as_ref());
-        CheckedTimeline {
-            segments,
-            truncated,
-        }
+        self.timeline_checked(zones.as_ref())
     }
 }
 

@@ -386,14 +386,21 @@ fn hostile_plan_json() -> Vec<u8> {
 #[test]
 fn a_timeline_that_visits_too_many_steps_stops_and_says_so() {
     let plan = &parse_plans(&hostile_plan_json()).unwrap()[0];
-    let (segments, truncated) = plan.timeline_checked(None);
+    let enduco::CheckedTimeline {
+        segments,
+        truncated,
+    } = plan.timeline_checked(None);
     assert!(truncated, "the visit budget stopped it");
     assert!(!segments.is_empty() && segments.len() < 10_000);
     assert_eq!(plan.timeline(None), segments);
     // An ordinary plan is complete.
     let plain = br#"[{"id": "y", "date": "2026-04-01", "timeZone": "UTC", "steps": [
         {"kind": "active", "durationSeconds": 60}]}]"#;
-    assert!(!parse_plans(plain).unwrap()[0].timeline_checked(None).1);
+    assert!(
+        !parse_plans(plain).unwrap()[0]
+            .timeline_checked(None)
+            .truncated
+    );
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Writes the TypeScript declarations of the core's models and client options,
-//! `node/models.d.ts`, from their Rust definitions (ts-rs, which reads the same serde attributes that shape the JSON the Node
-//! package hands out). The file is committed so that `npm install ./node` has it; this test
-//! fails when it is stale and says how to refresh it:
+//! `node/models.d.ts`, from their Rust definitions (ts-rs, which reads the same serde
+//! attributes that shape the JSON the Node package hands out). The file is committed so that
+//! `npm install ./node` has it; this test fails when it is stale and says how to refresh it:
 //!
 //! ```sh
 //! ENDUCO_WRITE_TYPES=1 cargo test -p enduco --features typescript --test typescript

@@ -1,8 +1,7 @@
 //! `EnducoClient`: configuration, authorization, sessions.
 
 use enduco::{AuthorizationRequest, Scope};
-use napi::bindgen_prelude::Object;
-use napi::bindgen_prelude::PromiseRaw;
+use napi::bindgen_prelude::{Object, PromiseRaw};
 use napi::{De, Env};
 use napi_derive::napi;
 

@@ -4,7 +4,7 @@
 //! arguments back into the core's types (serde from the JS object) and calls the core's method:
 //! the decisions stay in the core.
 
-use enduco::{CheckedTimeline, IntensityZones, Metric, Sport, StepTarget};
+use enduco::{IntensityZones, Metric, Sport, StepTarget};
 use napi::bindgen_prelude::Buffer;
 use napi_derive::napi;
 use serde_json::Value;
@@ -42,11 +42,7 @@ pub fn timeline_checked(plan: Value, zones: Option<Value>) -> napi::Result<Value
     sync(|| {
         let plan = plan_of(plan)?;
         let zones = zones_of(zones)?;
-        let (segments, truncated) = plan.timeline_checked(zones.as_ref());
-        to_json(&CheckedTimeline {
-            segments,
-            truncated,
-        })
+        to_json(&plan.timeline_checked(zones.as_ref()))
     })
 }
 

@@ -5,8 +5,7 @@ use std::collections::HashMap;
 
 use enduco::RelayResponse;
 use napi::Env;
-use napi::bindgen_prelude::Object;
-use napi::bindgen_prelude::{Buffer, PromiseRaw};
+use napi::bindgen_prelude::{Buffer, Object, PromiseRaw};
 use napi_derive::napi;
 
 use crate::client::core_options;

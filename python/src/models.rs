@@ -733,10 +733,14 @@ impl PyPlannedWorkout {
         zones: Option<PyRef<'_, PyIntensityZones>>,
     ) -> (Vec<PyTimelineSegment>, bool) {
         let zones = zones.as_deref().map(|z| &z.0);
-        let (segments, truncated) = py.detach(|| self.0.timeline_checked(zones));
+        let checked = py.detach(|| self.0.timeline_checked(zones));
         (
-            segments.into_iter().map(PyTimelineSegment).collect(),
-            truncated,
+            checked
+                .segments
+                .into_iter()
+                .map(PyTimelineSegment)
+                .collect(),
+            checked.truncated,
         )
     }
 }

@@ -867,9 +867,9 @@ fn bench_timeline(args: &Args, rows: &mut Vec<Value>) -> Result<()> {
     let mut truncated = false;
     for _ in 0..runs {
         let started = Instant::now();
-        let (segments, cut) = plan.timeline_checked(None);
+        let checked = plan.timeline_checked(None);
         ms.push(started.elapsed().as_secs_f64() * 1000.0);
-        truncated = cut && !segments.is_empty();
+        truncated = checked.truncated && !checked.segments.is_empty();
     }
     if !truncated {
         bail!("the hostile plan's timeline was not flagged as truncated");

@@ -194,11 +194,11 @@ impl PlannedWorkout {
     /// [`MAX_TIMELINE_STEPS_VISITED`] steps visited; [`PlannedWorkout::timeline_checked`]
     /// also says whether it stopped early.
     pub fn timeline(&self, zones: Option<&IntensityZones>) -> Vec<TimelineSegment> {
-        self.timeline_checked(zones).0
+        self.timeline_checked(zones).segments
     }
 
     /// [`PlannedWorkout::timeline`] and whether it was truncated (a hostile or broken plan).
-    pub fn timeline_checked(&self, zones: Option<&IntensityZones>) -> (Vec<TimelineSegment>, bool) {
+    pub fn timeline_checked(&self, zones: Option<&IntensityZones>) -> CheckedTimeline {
         let mut builder = Timeline {
             zones,
             sport: self.sport,
@@ -214,7 +214,10 @@ impl PlannedWorkout {
                 "workout timeline truncated (too many segments or steps)"
             );
         }
-        (builder.segments, !complete)
+        CheckedTimeline {
+            segments: builder.segments,
+            truncated: !complete,
+        }
     }
 }
 
