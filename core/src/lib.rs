@@ -44,6 +44,10 @@ mod webhook;
 
 mod internal;
 
+/// The models' methods on their JSON form, for the Node and Python bindings (their models are
+/// plain data).
+pub mod plain;
+
 /// The UniFFI component of the core's models (for `bindings/`, the Kotlin and Swift exports).
 #[cfg(feature = "uniffi")]
 mod ffi;

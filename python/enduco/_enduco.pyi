@@ -9,6 +9,7 @@ Type stubs of the native module ``enduco._enduco`` (re-exported by ``enduco``).
 import builtins
 import collections.abc
 import datetime
+from enduco import _models
 from enduco import _store
 import os
 import pathlib
@@ -21,33 +22,29 @@ __all__ = [
     "AuthorizationRequest",
     "EnducoClient",
     "FileTokenStore",
-    "IntensityZones",
     "MAX_RELAY_REQUEST_BYTES",
     "MemoryTokenStore",
-    "PlannedWorkout",
     "PostgresTokenStore",
     "PostgresTokenStores",
     "RawResponse",
     "RedisTokenStore",
     "RedisTokenStores",
     "RelayResponse",
-    "Repeat",
-    "ResolvedTarget",
     "Session",
-    "SportZones",
-    "Step",
-    "StepTarget",
-    "TimelineSegment",
     "TokenSet",
-    "UploadResult",
     "WebhookEvent",
-    "Zone",
     "_TokenRelay",
     "__version__",
     "_panic_for_tests",
     "_wait_for_sdk_threads",
     "check_fit",
     "parse_webhook",
+    "plan_export",
+    "plan_is_rest_day",
+    "plan_local_start",
+    "plan_timeline",
+    "zones_for_sport",
+    "zones_resolve",
 ]
 
 _Body: TypeAlias = bytes | bytearray | memoryview | str
@@ -127,19 +124,19 @@ class AsyncSession:
     [`PySession`] with coroutines: each method returns a coroutine that runs when awaited, on
     the awaiting asyncio loop (where a Python token store's methods then run too).
     """
-    def intensity_zones(self) -> typing.Coroutine[typing.Any, typing.Any, IntensityZones]:
+    def intensity_zones(self) -> typing.Coroutine[typing.Any, typing.Any, _models.IntensityZones]:
         r"""
         The user's intensity zones (needs `user_read`).
         """
-    def upcoming_plans(self, days: builtins.int = 7) -> typing.Coroutine[typing.Any, typing.Any, builtins.list[PlannedWorkout]]:
+    def upcoming_plans(self, days: builtins.int = 7) -> typing.Coroutine[typing.Any, typing.Any, builtins.list[_models.PlannedWorkout]]:
         r"""
         The next `days` days (1–7) of plans from today in the athlete's time zone.
         """
-    def training_plans(self, date_from: _Date, date_to: _Date) -> typing.Coroutine[typing.Any, typing.Any, builtins.list[PlannedWorkout]]:
+    def training_plans(self, date_from: _Date, date_to: _Date) -> typing.Coroutine[typing.Any, typing.Any, builtins.list[_models.PlannedWorkout]]:
         r"""
         Plans from `date_from` to `date_to` inclusive (at most 7 days; needs `plans_read`).
         """
-    def upload_workout(self, workout: _Workout, *, progress: _Progress | None = None, file_name: typing.Optional[builtins.str] = None) -> typing.Coroutine[typing.Any, typing.Any, UploadResult]:
+    def upload_workout(self, workout: _Workout, *, progress: _Progress | None = None, file_name: typing.Optional[builtins.str] = None) -> typing.Coroutine[typing.Any, typing.Any, _models.UploadResult]:
         r"""
         Uploads a finished workout (a path or the FIT bytes; needs `workouts_write`).
         `progress(sent, total)` is called with monotonic byte counts ending at the file size.
@@ -286,28 +283,6 @@ class FileTokenStore:
     def __repr__(self) -> builtins.str: ...
 
 @typing.final
-class IntensityZones:
-    r"""
-    The user's intensity zones per sport and metric.
-    """
-    @property
-    def user_id(self) -> builtins.str: ...
-    @property
-    def updated_at(self) -> typing.Optional[datetime.datetime]: ...
-    @property
-    def zones(self) -> builtins.list[SportZones]: ...
-    def __eq__(self, other: builtins.object, /) -> builtins.bool: ...
-    def __repr__(self) -> builtins.str: ...
-    def for_sport(self, sport: builtins.str, metric: builtins.str) -> typing.Optional[SportZones]:
-        r"""
-        The table for `sport` and `metric` (e.g. `"cycling"`, `"power"`), or `None`.
-        """
-    def resolve(self, sport: builtins.str, target: StepTarget) -> typing.Optional[ResolvedTarget]:
-        r"""
-        A step target in absolute numbers for `sport`, or `None` when it cannot be resolved.
-        """
-
-@typing.final
 class MemoryTokenStore:
     r"""
     Tokens in memory only: for tests, scripts, and backends that persist elsewhere.
@@ -317,75 +292,6 @@ class MemoryTokenStore:
     def save(self, tokens: TokenSet) -> None: ...
     def clear(self) -> None: ...
     def __repr__(self) -> builtins.str: ...
-
-@typing.final
-class PlannedWorkout:
-    r"""
-    A planned workout on the athlete's local calendar `date`.
-    """
-    @property
-    def id(self) -> builtins.str: ...
-    @property
-    def date(self) -> datetime.date: ...
-    @property
-    def start_time(self) -> typing.Optional[datetime.datetime]: ...
-    @property
-    def time_zone(self) -> builtins.str: ...
-    @property
-    def sport(self) -> builtins.str: ...
-    @property
-    def title(self) -> builtins.str: ...
-    @property
-    def description(self) -> typing.Optional[builtins.str]: ...
-    @property
-    def duration_seconds(self) -> typing.Optional[builtins.int]: ...
-    @property
-    def distance_meters(self) -> typing.Optional[builtins.float]: ...
-    @property
-    def load(self) -> typing.Optional[builtins.float]: ...
-    @property
-    def steps(self) -> builtins.list[Step]: ...
-    @property
-    def is_rest_day(self) -> builtins.bool:
-        r"""
-        True for a rest day (no steps, duration, distance or load).
-        """
-    def __eq__(self, other: builtins.object, /) -> builtins.bool: ...
-    def __repr__(self) -> builtins.str: ...
-    def local_start(self) -> typing.Optional[datetime.datetime]:
-        r"""
-        The start time in the plan's own time zone, or `None`.
-        """
-    def timeline(self, zones: typing.Optional[IntensityZones] = None) -> builtins.list[TimelineSegment]:
-        r"""
-        The steps flattened into segments (repeats unrolled), with targets resolved
-        against `zones` when given. Bounded work (segments emitted and steps visited); a
-        plan past the bounds comes back truncated — `timeline_checked` says so. The GIL is
-        released while it runs.
-        """
-    def timeline_checked(self, zones: typing.Optional[IntensityZones] = None) -> tuple[builtins.list[TimelineSegment], builtins.bool]:
-        r"""
-        `(timeline, truncated)`: the same segments, and whether the plan was too large
-        (hostile or broken) to unroll completely.
-        """
-    def to_fit_workout(self, zones: typing.Optional[IntensityZones] = None) -> bytes:
-        r"""
-        The workout as a FIT workout file (file type 5) for Garmin, Wahoo and Hammerhead
-        devices; `zones` resolve zone targets to bounds (else FIT zone numbers). A step
-        FIT cannot hold raises `InvalidInputError` naming the step.
-        """
-    def to_zwo(self, zones: typing.Optional[IntensityZones] = None) -> builtins.str:
-        r"""
-        The workout as ZWO (Zwift workout XML); power as a fraction of the FTP in `zones`.
-        """
-    def to_erg(self, zones: typing.Optional[IntensityZones] = None) -> builtins.str:
-        r"""
-        The workout as an ERG file (minutes, watts).
-        """
-    def to_mrc(self, zones: typing.Optional[IntensityZones] = None) -> builtins.str:
-        r"""
-        The workout as an MRC file (minutes, percent of the FTP in `zones`).
-        """
 
 @typing.final
 class PostgresTokenStore:
@@ -447,11 +353,11 @@ class RawResponse:
         The body as text (invalid UTF-8 replaced).
         """
     def __eq__(self, other: builtins.object, /) -> builtins.bool: ...
-    def __repr__(self) -> builtins.str: ...
     def json(self) -> typing.Any:
         r"""
         The body parsed as JSON; `InvalidResponseError` when it is not JSON.
         """
+    def __repr__(self) -> builtins.str: ...
 
 @typing.final
 class RedisTokenStore:
@@ -528,51 +434,23 @@ class RelayResponse:
     def __repr__(self) -> builtins.str: ...
 
 @typing.final
-class Repeat:
-    r"""
-    A repeated block of steps.
-    """
-    @property
-    def count(self) -> builtins.int: ...
-    @property
-    def steps(self) -> builtins.list[Step]: ...
-    def __eq__(self, other: builtins.object, /) -> builtins.bool: ...
-    def __repr__(self) -> builtins.str: ...
-
-@typing.final
-class ResolvedTarget:
-    r"""
-    A step target in absolute numbers.
-    """
-    @property
-    def metric(self) -> builtins.str: ...
-    @property
-    def lower(self) -> typing.Optional[builtins.float]: ...
-    @property
-    def upper(self) -> typing.Optional[builtins.float]: ...
-    @property
-    def unit(self) -> builtins.str: ...
-    def __eq__(self, other: builtins.object, /) -> builtins.bool: ...
-    def __repr__(self) -> builtins.str: ...
-
-@typing.final
 class Session:
     r"""
     One user's connection to enduco; every method blocks (releasing the GIL) until done.
     """
-    def intensity_zones(self) -> IntensityZones:
+    def intensity_zones(self) -> _models.IntensityZones:
         r"""
         The user's intensity zones (needs `user_read`).
         """
-    def upcoming_plans(self, days: builtins.int = 7) -> builtins.list[PlannedWorkout]:
+    def upcoming_plans(self, days: builtins.int = 7) -> builtins.list[_models.PlannedWorkout]:
         r"""
         The next `days` days (1–7) of plans from today in the athlete's time zone.
         """
-    def training_plans(self, date_from: _Date, date_to: _Date) -> builtins.list[PlannedWorkout]:
+    def training_plans(self, date_from: _Date, date_to: _Date) -> builtins.list[_models.PlannedWorkout]:
         r"""
         Plans from `date_from` to `date_to` inclusive (at most 7 days; needs `plans_read`).
         """
-    def upload_workout(self, workout: _Workout, *, progress: _Progress | None = None, file_name: typing.Optional[builtins.str] = None) -> UploadResult:
+    def upload_workout(self, workout: _Workout, *, progress: _Progress | None = None, file_name: typing.Optional[builtins.str] = None) -> _models.UploadResult:
         r"""
         Uploads a finished workout (a path or the FIT bytes; needs `workouts_write`).
         `progress(sent, total)` is called with monotonic byte counts ending at the file size.
@@ -601,83 +479,6 @@ class Session:
         r"""
         The scopes the user granted (no request).
         """
-    def __repr__(self) -> builtins.str: ...
-
-@typing.final
-class SportZones:
-    r"""
-    The zone table of one sport and metric.
-    """
-    @property
-    def sport(self) -> builtins.str: ...
-    @property
-    def metric(self) -> builtins.str: ...
-    @property
-    def unit(self) -> builtins.str: ...
-    @property
-    def threshold(self) -> typing.Optional[builtins.float]: ...
-    @property
-    def zones(self) -> builtins.list[Zone]: ...
-    def __eq__(self, other: builtins.object, /) -> builtins.bool: ...
-    def __repr__(self) -> builtins.str: ...
-
-@typing.final
-class Step:
-    r"""
-    One step of a planned workout (`kind`: warmup, active, recovery, cooldown, rest, repeat,
-    other).
-    """
-    @property
-    def kind(self) -> builtins.str: ...
-    @property
-    def duration_seconds(self) -> typing.Optional[builtins.int]: ...
-    @property
-    def distance_meters(self) -> typing.Optional[builtins.float]: ...
-    @property
-    def target(self) -> typing.Optional[StepTarget]: ...
-    @property
-    def repeat(self) -> typing.Optional[Repeat]: ...
-    def __eq__(self, other: builtins.object, /) -> builtins.bool: ...
-    def __repr__(self) -> builtins.str: ...
-
-@typing.final
-class StepTarget:
-    r"""
-    A target of a workout step: a zone index or a lower/upper range in `unit`.
-    """
-    @property
-    def metric(self) -> builtins.str: ...
-    @property
-    def zone(self) -> typing.Optional[builtins.int]: ...
-    @property
-    def lower(self) -> typing.Optional[builtins.float]: ...
-    @property
-    def upper(self) -> typing.Optional[builtins.float]: ...
-    @property
-    def unit(self) -> typing.Optional[builtins.str]: ...
-    def __eq__(self, other: builtins.object, /) -> builtins.bool: ...
-    def __repr__(self) -> builtins.str: ...
-
-@typing.final
-class TimelineSegment:
-    r"""
-    One segment of a workout's flattened timeline.
-    """
-    @property
-    def index(self) -> builtins.int: ...
-    @property
-    def kind(self) -> builtins.str: ...
-    @property
-    def start_offset_seconds(self) -> typing.Optional[builtins.int]: ...
-    @property
-    def duration_seconds(self) -> typing.Optional[builtins.int]: ...
-    @property
-    def distance_meters(self) -> typing.Optional[builtins.float]: ...
-    @property
-    def target(self) -> typing.Optional[StepTarget]: ...
-    @property
-    def resolved(self) -> typing.Optional[ResolvedTarget]: ...
-    def __eq__(self, other: builtins.object, /) -> builtins.bool: ...
     def __repr__(self) -> builtins.str: ...
 
 @typing.final
@@ -748,20 +549,6 @@ class TokenSet:
     def __repr__(self) -> builtins.str: ...
 
 @typing.final
-class UploadResult:
-    r"""
-    enduco's answer to an upload; `duplicate` is true when enduco already had the file.
-    """
-    @property
-    def id(self) -> builtins.str: ...
-    @property
-    def status(self) -> builtins.str: ...
-    @property
-    def duplicate(self) -> builtins.bool: ...
-    def __eq__(self, other: builtins.object, /) -> builtins.bool: ...
-    def __repr__(self) -> builtins.str: ...
-
-@typing.final
 class WebhookEvent:
     r"""
     A parsed webhook. `type` is `"user_deregistered"`, `"plan_changed"` or `"unknown"`.
@@ -790,22 +577,6 @@ class WebhookEvent:
         r"""
         The body as received (invalid UTF-8 replaced).
         """
-    def __eq__(self, other: builtins.object, /) -> builtins.bool: ...
-    def __repr__(self) -> builtins.str: ...
-
-@typing.final
-class Zone:
-    r"""
-    One zone of a sport/metric table.
-    """
-    @property
-    def index(self) -> builtins.int: ...
-    @property
-    def name(self) -> typing.Optional[builtins.str]: ...
-    @property
-    def lower(self) -> typing.Optional[builtins.float]: ...
-    @property
-    def upper(self) -> typing.Optional[builtins.float]: ...
     def __eq__(self, other: builtins.object, /) -> builtins.bool: ...
     def __repr__(self) -> builtins.str: ...
 
@@ -855,5 +626,37 @@ def parse_webhook(body: _Body) -> WebhookEvent:
     r"""
     Reads a webhook body enduco POSTed to the app. Never raises for content: what the SDK does
     not recognise comes back with `type == "unknown"` and the body in `raw`.
+    """
+
+def plan_export(plan_json: builtins.str, zones_json: typing.Optional[builtins.str], format: builtins.str) -> bytes:
+    r"""
+    `PlannedWorkout.to_fit_workout()` and the text formats (`format`: `fit`, `zwo`, `erg`,
+    `mrc`), with the GIL released.
+    """
+
+def plan_is_rest_day(plan_json: builtins.str) -> builtins.bool:
+    r"""
+    `PlannedWorkout.is_rest_day`.
+    """
+
+def plan_local_start(plan_json: builtins.str) -> typing.Optional[datetime.datetime]:
+    r"""
+    `PlannedWorkout.local_start()`.
+    """
+
+def plan_timeline(plan_json: builtins.str, zones_json: typing.Optional[builtins.str]) -> tuple[builtins.list[_models.TimelineSegment], builtins.bool]:
+    r"""
+    `PlannedWorkout.timeline_checked()`, with the GIL released (it may visit up to the core's
+    step budget).
+    """
+
+def zones_for_sport(zones_json: builtins.str, sport: builtins.str, metric: builtins.str) -> typing.Optional[_models.SportZones]:
+    r"""
+    `IntensityZones.for_sport()`.
+    """
+
+def zones_resolve(zones_json: builtins.str, sport: builtins.str, target_json: builtins.str) -> typing.Optional[_models.ResolvedTarget]:
+    r"""
+    `IntensityZones.resolve()`.
     """
 

@@ -95,16 +95,6 @@ fn _enduco(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<server_store::PyRedisTokenStore>()?;
     m.add_class::<models::PyTokenSet>()?;
     m.add_class::<models::PyAuthorizationRequest>()?;
-    m.add_class::<models::PyIntensityZones>()?;
-    m.add_class::<models::PySportZones>()?;
-    m.add_class::<models::PyZone>()?;
-    m.add_class::<models::PyPlannedWorkout>()?;
-    m.add_class::<models::PyStep>()?;
-    m.add_class::<models::PyRepeat>()?;
-    m.add_class::<models::PyStepTarget>()?;
-    m.add_class::<models::PyResolvedTarget>()?;
-    m.add_class::<models::PyTimelineSegment>()?;
-    m.add_class::<models::PyUploadResult>()?;
     m.add_class::<models::PyRawResponse>()?;
     m.add_class::<models::PyWebhookEvent>()?;
     m.add_class::<relay::PyTokenRelay>()?;
@@ -112,6 +102,12 @@ fn _enduco(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("MAX_RELAY_REQUEST_BYTES", enduco::MAX_RELAY_REQUEST_BYTES)?;
     m.add_function(wrap_pyfunction!(client::parse_webhook, m)?)?;
     m.add_function(wrap_pyfunction!(session::check_fit, m)?)?;
+    m.add_function(wrap_pyfunction!(models::plan_is_rest_day, m)?)?;
+    m.add_function(wrap_pyfunction!(models::plan_local_start, m)?)?;
+    m.add_function(wrap_pyfunction!(models::plan_timeline, m)?)?;
+    m.add_function(wrap_pyfunction!(models::plan_export, m)?)?;
+    m.add_function(wrap_pyfunction!(models::zones_for_sport, m)?)?;
+    m.add_function(wrap_pyfunction!(models::zones_resolve, m)?)?;
     m.add_function(wrap_pyfunction!(runtime::_panic_for_tests, m)?)?;
     m.add_function(wrap_pyfunction!(runtime::_wait_for_sdk_threads, m)?)?;
     // At interpreter exit, before it finalizes: let SDK threads inside Python finish first.

@@ -1,11 +1,14 @@
-//! The core's value types as Python classes: typed read-only attributes, `__repr__`, `__eq__`.
-//! Dates become `datetime.date`, instants tz-aware `datetime.datetime` (UTC), enums `str`.
+//! The core's value types in Python. The plain models (zones, plans, upload results) are
+//! classes of `enduco._models`, generated from the core's declarations (core/tests/python_models.rs);
+//! a [`Model`] crosses as its JSON form, which the class reads, and the classes' methods come back
+//! here as the `plan_*`/`zones_*` functions, which read the JSON into the core's types
+//! (`enduco::plain`) and run the core's method. Token sets, authorization requests, webhooks and
+//! raw responses are classes of this module: they hold secrets or bytes.
 
-use enduco::PlannedWorkout;
 use enduco::{AccessToken, RefreshToken, TOKEN_SET_SCHEMA_VERSION};
 use enduco::{
-    IntensityZones, Metric, RawResponse, Repeat, ResolvedTarget, Sport, SportZones, Step,
-    StepTarget, TimelineSegment, TokenSet, UploadResult, WebhookEvent, Zone,
+    IntensityZones, Metric, PlannedWorkout, RawResponse, ResolvedTarget, Sport, SportZones,
+    TimelineSegment, TokenSet, UploadResult, WebhookEvent,
 };
 use pyo3::IntoPyObjectExt;
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -15,19 +18,12 @@ use pyo3::types::{PyBytes, PyDateTime, PyString};
 use crate::errors::to_pyerr;
 
 /// `name(field=repr, …)` from Python's own `repr` of each value.
-fn repr_of(py: Python<'_>, name: &str, fields: &[(&str, Bound<'_, PyAny>)]) -> PyResult<String> {
-    let _ = py;
-    let mut out = format!("{name}(");
-    for (i, (field, value)) in fields.iter().enumerate() {
-        if i > 0 {
-            out.push_str(", ");
-        }
-        out.push_str(field);
-        out.push('=');
-        out.push_str(&value.repr()?.extract::<String>()?);
+fn repr_of(name: &str, fields: &[(&str, Bound<'_, PyAny>)]) -> PyResult<String> {
+    let mut shown = Vec::with_capacity(fields.len());
+    for (field, value) in fields {
+        shown.push(format!("{field}={}", value.repr()?));
     }
-    out.push(')');
-    Ok(out)
+    Ok(format!("{name}({})", shown.join(", ")))
 }
 
 /// A unix-seconds instant as an aware UTC `datetime`.
@@ -36,281 +32,216 @@ fn instant(seconds: i64) -> PyResult<jiff::Timestamp> {
         .map_err(|e| PyValueError::new_err(format!("instant out of range: {e}")))
 }
 
-/// Declares a frozen wrapper class over a core value with one getter per listed field (the
-/// expression, of the Rust type given, sees the core value as `$v` and the interpreter as `$p`),
-/// a `__repr__` listing the same fields, `__eq__` from the core's `PartialEq`, and optional
-/// extra methods. The doc comments become the stub's docstrings.
-macro_rules! model {
-    (
-        $(#[$meta:meta])*
-        $py_name:literal => $name:ident($inner:ty) |$v:ident, $p:ident| {
-            $($field:ident: $ty:ty = $expr:expr),* $(,)?
-        }
-        $(methods { $($extra:tt)* })?
-    ) => {
-        $(#[$meta])*
-        #[cfg_attr(feature = "stub-gen", pyo3_stub_gen_derive::gen_stub_pyclass(module = "enduco._enduco"))]
-        #[pyclass(name = $py_name, module = "enduco", frozen, eq)]
-        #[derive(Clone, PartialEq)]
-        pub struct $name(pub $inner);
+/// A core model as an instance of its class in `enduco._models`.
+pub struct Model<T>(pub T);
 
-        #[cfg_attr(feature = "stub-gen", pyo3_stub_gen_derive::gen_stub_pymethods)]
-        #[cfg_attr(not(feature = "stub-gen"), pyo3_stub_gen_derive::remove_gen_stub)]
-        #[pymethods]
-        impl $name {
-            $(
-                #[getter]
-                fn $field<'py>(&self, $p: Python<'py>) -> $ty {
-                    let _ = $p;
-                    let $v = &self.0;
-                    $expr
-                }
-            )*
+/// The class of a core model in `enduco._models`.
+pub trait PyModel: serde::Serialize {
+    const CLASS: &'static str;
+}
 
-            fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-                let fields: Vec<(&str, Bound<'_, PyAny>)> = vec![
-                    $((stringify!($field), self.$field(py).into_bound_py_any(py)?)),*
-                ];
-                repr_of(py, $py_name, &fields)
-            }
-
-            $($($extra)*)?
-        }
+macro_rules! py_models {
+    ($($model:ty => $class:literal),* $(,)?) => {
+        $(impl PyModel for $model { const CLASS: &'static str = $class; })*
     };
 }
 
-fn zones_list(zones: &[Zone]) -> Vec<PyZone> {
-    zones.iter().cloned().map(PyZone).collect()
+py_models! {
+    IntensityZones => "IntensityZones",
+    SportZones => "SportZones",
+    PlannedWorkout => "PlannedWorkout",
+    TimelineSegment => "TimelineSegment",
+    ResolvedTarget => "ResolvedTarget",
+    UploadResult => "UploadResult",
 }
 
-fn steps_list(steps: &[Step]) -> Vec<PyStep> {
-    steps.iter().cloned().map(PyStep).collect()
-}
+impl<'py, T: PyModel> IntoPyObject<'py> for Model<T> {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
 
-model! {
-    /// One zone of a sport/metric table.
-    "Zone" => PyZone(Zone) |z, py| {
-        index: u32 = z.index,
-        name: Option<String> = z.name.clone(),
-        lower: Option<f64> = z.lower,
-        upper: Option<f64> = z.upper,
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
+        let json = serde_json::to_string(&self.0)
+            .map_err(|e| PyValueError::new_err(format!("cannot convert {}: {e}", T::CLASS)))?;
+        py.import("enduco._model_methods")?
+            .getattr("_model")?
+            .call1((T::CLASS, json))
     }
 }
 
-model! {
-    /// The zone table of one sport and metric.
-    "SportZones" => PySportZones(SportZones) |z, py| {
-        sport: &'static str = z.sport.as_str(),
-        metric: &'static str = z.metric.as_str(),
-        unit: String = z.unit.clone(),
-        threshold: Option<f64> = z.threshold,
-        zones: Vec<PyZone> = zones_list(&z.zones),
-    }
-}
-
-model! {
-    /// The user's intensity zones per sport and metric.
-    "IntensityZones" => PyIntensityZones(IntensityZones) |z, py| {
-        user_id: String = z.user_id.clone(),
-        updated_at: Option<jiff::Timestamp> = z.updated_at,
-        zones: Vec<PySportZones> = z.zones.iter().cloned().map(PySportZones).collect(),
-    }
-    methods {
-        /// The table for `sport` and `metric` (e.g. `"cycling"`, `"power"`), or `None`.
-        fn for_sport(&self, sport: &str, metric: &str) -> Option<PySportZones> {
-            self.0
-                .for_sport(Sport::from_wire(sport), Metric::from_wire(metric))
-                .cloned()
-                .map(PySportZones)
-        }
-
-        /// A step target in absolute numbers for `sport`, or `None` when it cannot be resolved.
-        fn resolve(
-            &self,
-            py: Python<'_>,
-            sport: &str,
-            target: &PyStepTarget,
-        ) -> Option<PyResolvedTarget> {
-            let sport = Sport::from_wire(sport);
-            py.detach(|| self.0.resolve(sport, &target.0)).map(PyResolvedTarget)
+#[cfg(feature = "stub-gen")]
+impl<T: PyModel> pyo3_stub_gen::PyStubType for Model<T> {
+    fn type_output() -> pyo3_stub_gen::TypeInfo {
+        pyo3_stub_gen::TypeInfo {
+            name: format!("_models.{}", T::CLASS),
+            source_module: None,
+            import: ["enduco._models".into()].into(),
+            type_refs: Default::default(),
         }
     }
 }
 
-model! {
-    /// A target of a workout step: a zone index or a lower/upper range in `unit`.
-    "StepTarget" => PyStepTarget(StepTarget) |t, py| {
-        metric: &'static str = t.metric.as_str(),
-        zone: Option<u32> = t.zone,
-        lower: Option<f64> = t.lower,
-        upper: Option<f64> = t.upper,
-        unit: Option<String> = t.unit.clone(),
-    }
+/// The JSON text a model class wrote (`_text()`), as the core's `T`.
+fn read<T>(
+    py: Python<'_>,
+    text: &str,
+    read: impl FnOnce(serde_json::Value) -> enduco::Result<T>,
+) -> PyResult<T> {
+    let value = serde_json::from_str(text).map_err(|e| {
+        to_pyerr(py, enduco::Error::InvalidInput {
+            message: format!("not a model's JSON form ({e})"),
+        })
+    })?;
+    read(value).map_err(|e| to_pyerr(py, e))
 }
 
-model! {
-    /// A step target in absolute numbers.
-    "ResolvedTarget" => PyResolvedTarget(ResolvedTarget) |t, py| {
-        metric: &'static str = t.metric.as_str(),
-        lower: Option<f64> = t.lower,
-        upper: Option<f64> = t.upper,
-        unit: String = t.unit.clone(),
-    }
+fn plan(py: Python<'_>, text: &str) -> PyResult<PlannedWorkout> {
+    read(py, text, enduco::plain::plan)
 }
 
-model! {
-    /// A repeated block of steps.
-    "Repeat" => PyRepeat(Repeat) |r, py| {
-        count: u32 = r.count,
-        steps: Vec<PyStep> = steps_list(&r.steps),
-    }
+fn zones(py: Python<'_>, text: Option<&str>) -> PyResult<Option<IntensityZones>> {
+    text.map(|text| read(py, text, |v| enduco::plain::zones(Some(v))))
+        .transpose()
+        .map(Option::flatten)
 }
 
-model! {
-    /// One step of a planned workout (`kind`: warmup, active, recovery, cooldown, rest, repeat,
-    /// other).
-    "Step" => PyStep(Step) |s, py| {
-        kind: &'static str = s.kind.as_str(),
-        duration_seconds: Option<u32> = s.duration_seconds,
-        distance_meters: Option<f64> = s.distance_meters,
-        target: Option<PyStepTarget> = s.target.clone().map(PyStepTarget),
-        repeat: Option<PyRepeat> = s.repeat.clone().map(PyRepeat),
-    }
+fn zones_required(py: Python<'_>, text: &str) -> PyResult<IntensityZones> {
+    zones(py, Some(text))?.ok_or_else(|| {
+        to_pyerr(py, enduco::Error::InvalidInput {
+            message: "zones must be the user's intensity zones".into(),
+        })
+    })
 }
 
-model! {
-    /// One segment of a workout's flattened timeline.
-    "TimelineSegment" => PyTimelineSegment(TimelineSegment) |s, py| {
-        index: u32 = s.index,
-        kind: &'static str = s.kind.as_str(),
-        start_offset_seconds: Option<u32> = s.start_offset_seconds,
-        duration_seconds: Option<u32> = s.duration_seconds,
-        distance_meters: Option<f64> = s.distance_meters,
-        target: Option<PyStepTarget> = s.target.clone().map(PyStepTarget),
-        resolved: Option<PyResolvedTarget> = s.resolved.clone().map(PyResolvedTarget),
-    }
+/// `PlannedWorkout.is_rest_day`.
+#[cfg_attr(feature = "stub-gen", pyo3_stub_gen_derive::gen_stub_pyfunction(module = "enduco._enduco"))]
+#[pyfunction]
+pub(crate) fn plan_is_rest_day(py: Python<'_>, plan_json: &str) -> PyResult<bool> {
+    Ok(plan(py, plan_json)?.is_rest_day())
 }
 
-model! {
-    /// A planned workout on the athlete's local calendar `date`.
-    "PlannedWorkout" => PyPlannedWorkout(PlannedWorkout) |w, py| {
-        id: String = w.id.clone(),
-        date: jiff::civil::Date = w.date,
-        start_time: Option<jiff::Timestamp> = w.start_time,
-        time_zone: String = w.time_zone.clone(),
-        sport: &'static str = w.sport.as_str(),
-        title: String = w.title.clone(),
-        description: Option<String> = w.description.clone(),
-        duration_seconds: Option<u32> = w.duration_seconds,
-        distance_meters: Option<f64> = w.distance_meters,
-        load: Option<f64> = w.load,
-        steps: Vec<PyStep> = steps_list(&w.steps),
-    }
-    methods {
-        /// True for a rest day (no steps, duration, distance or load).
-        #[getter]
-        fn is_rest_day(&self) -> bool {
-            self.0.is_rest_day()
-        }
-
-        /// The start time in the plan's own time zone, or `None`.
-        fn local_start(&self) -> Option<jiff::Zoned> {
-            self.0.local_start()
-        }
-
-        /// The steps flattened into segments (repeats unrolled), with targets resolved
-        /// against `zones` when given. Bounded work (segments emitted and steps visited); a
-        /// plan past the bounds comes back truncated — `timeline_checked` says so. The GIL is
-        /// released while it runs.
-        #[pyo3(signature = (zones=None))]
-        fn timeline(
-            &self,
-            py: Python<'_>,
-            zones: Option<PyRef<'_, PyIntensityZones>>,
-        ) -> Vec<PyTimelineSegment> {
-            self.checked(py, zones).0
-        }
-
-        /// `(timeline, truncated)`: the same segments, and whether the plan was too large
-        /// (hostile or broken) to unroll completely.
-        #[pyo3(signature = (zones=None))]
-        fn timeline_checked(
-            &self,
-            py: Python<'_>,
-            zones: Option<PyRef<'_, PyIntensityZones>>,
-        ) -> (Vec<PyTimelineSegment>, bool) {
-            self.checked(py, zones)
-        }
-
-        /// The workout as a FIT workout file (file type 5) for Garmin, Wahoo and Hammerhead
-        /// devices; `zones` resolve zone targets to bounds (else FIT zone numbers). A step
-        /// FIT cannot hold raises `InvalidInputError` naming the step.
-        #[pyo3(signature = (zones=None))]
-        fn to_fit_workout<'py>(
-            &self,
-            py: Python<'py>,
-            zones: Option<PyRef<'_, PyIntensityZones>>,
-        ) -> PyResult<Bound<'py, PyBytes>> {
-            let zones = zones.as_deref().map(|z| &z.0);
-            let bytes = py
-                .detach(|| self.0.to_fit_workout(zones))
-                .map_err(|e| to_pyerr(py, e))?;
-            Ok(PyBytes::new(py, &bytes))
-        }
-
-        /// The workout as ZWO (Zwift workout XML); power as a fraction of the FTP in `zones`.
-        #[pyo3(signature = (zones=None))]
-        fn to_zwo(&self, py: Python<'_>, zones: Option<PyRef<'_, PyIntensityZones>>) -> PyResult<String> {
-            let zones = zones.as_deref().map(|z| &z.0);
-            py.detach(|| self.0.to_zwo(zones)).map_err(|e| to_pyerr(py, e))
-        }
-
-        /// The workout as an ERG file (minutes, watts).
-        #[pyo3(signature = (zones=None))]
-        fn to_erg(&self, py: Python<'_>, zones: Option<PyRef<'_, PyIntensityZones>>) -> PyResult<String> {
-            let zones = zones.as_deref().map(|z| &z.0);
-            py.detach(|| self.0.to_erg(zones)).map_err(|e| to_pyerr(py, e))
-        }
-
-        /// The workout as an MRC file (minutes, percent of the FTP in `zones`).
-        #[pyo3(signature = (zones=None))]
-        fn to_mrc(&self, py: Python<'_>, zones: Option<PyRef<'_, PyIntensityZones>>) -> PyResult<String> {
-            let zones = zones.as_deref().map(|z| &z.0);
-            py.detach(|| self.0.to_mrc(zones)).map_err(|e| to_pyerr(py, e))
-        }
-    }
+/// `PlannedWorkout.local_start()`.
+#[cfg_attr(feature = "stub-gen", pyo3_stub_gen_derive::gen_stub_pyfunction(module = "enduco._enduco"))]
+#[pyfunction]
+pub(crate) fn plan_local_start(py: Python<'_>, plan_json: &str) -> PyResult<Option<jiff::Zoned>> {
+    Ok(plan(py, plan_json)?.local_start())
 }
 
-model! {
-    /// enduco's answer to an upload; `duplicate` is true when enduco already had the file.
-    "UploadResult" => PyUploadResult(UploadResult) |r, py| {
-        id: String = r.id.clone(),
-        status: String = r.status.clone(),
-        duplicate: bool = r.duplicate,
-    }
+/// `PlannedWorkout.timeline_checked()`, with the GIL released (it may visit up to the core's
+/// step budget).
+#[cfg_attr(feature = "stub-gen", pyo3_stub_gen_derive::gen_stub_pyfunction(module = "enduco._enduco"))]
+#[pyfunction]
+#[pyo3(signature = (plan_json, zones_json))]
+pub(crate) fn plan_timeline(
+    py: Python<'_>,
+    plan_json: &str,
+    zones_json: Option<&str>,
+) -> PyResult<(Vec<Model<TimelineSegment>>, bool)> {
+    let (plan, zones) = (plan(py, plan_json)?, zones(py, zones_json)?);
+    let checked = py.detach(|| plan.timeline_checked(zones.as_ref()));
+    Ok((checked.segments.into_iter().map(Model).collect(), checked.truncated))
 }
 
-model! {
-    /// A successful answer to `Session.request`.
-    "RawResponse" => PyRawResponse(RawResponse) |r, py| {
-        status: u16 = r.status,
-        content_type: Option<String> = r.content_type.clone(),
-        body: Py<PyBytes> = PyBytes::new(py, &r.body).unbind(),
-    }
-    methods {
-        /// The body as text (invalid UTF-8 replaced).
-        #[getter]
-        fn text(&self) -> String {
-            String::from_utf8_lossy(&self.0.body).into_owned()
-        }
+/// `PlannedWorkout.to_fit_workout()` and the text formats (`format`: `fit`, `zwo`, `erg`,
+/// `mrc`), with the GIL released.
+#[cfg_attr(feature = "stub-gen", pyo3_stub_gen_derive::gen_stub_pyfunction(module = "enduco._enduco"))]
+#[pyfunction]
+#[pyo3(signature = (plan_json, zones_json, format))]
+pub(crate) fn plan_export<'py>(
+    py: Python<'py>,
+    plan_json: &str,
+    zones_json: Option<&str>,
+    format: &str,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let (plan, zones) = (plan(py, plan_json)?, zones(py, zones_json)?);
+    let format = enduco::ExportFormat::parse(format).map_err(|e| to_pyerr(py, e))?;
+    let bytes = py
+        .detach(|| plan.export(format, zones.as_ref()))
+        .map_err(|e| to_pyerr(py, e))?;
+    Ok(PyBytes::new(py, &bytes))
+}
 
-        /// The body parsed as JSON; `InvalidResponseError` when it is not JSON.
-        fn json<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-            self.0
-                .json::<serde_json::Value>()
-                .map_err(|e| to_pyerr(py, e))?;
-            py.import("json")?.call_method1("loads", (PyBytes::new(py, &self.0.body),))
-        }
+/// `IntensityZones.for_sport()`.
+#[cfg_attr(feature = "stub-gen", pyo3_stub_gen_derive::gen_stub_pyfunction(module = "enduco._enduco"))]
+#[pyfunction]
+pub(crate) fn zones_for_sport(
+    py: Python<'_>,
+    zones_json: &str,
+    sport: &str,
+    metric: &str,
+) -> PyResult<Option<Model<SportZones>>> {
+    let zones = zones_required(py, zones_json)?;
+    let found = zones.for_sport(Sport::from_wire(sport), Metric::from_wire(metric));
+    Ok(found.cloned().map(Model))
+}
+
+/// `IntensityZones.resolve()`.
+#[cfg_attr(feature = "stub-gen", pyo3_stub_gen_derive::gen_stub_pyfunction(module = "enduco._enduco"))]
+#[pyfunction]
+pub(crate) fn zones_resolve(
+    py: Python<'_>,
+    zones_json: &str,
+    sport: &str,
+    target_json: &str,
+) -> PyResult<Option<Model<ResolvedTarget>>> {
+    let zones = zones_required(py, zones_json)?;
+    let target = read(py, target_json, |v| {
+        serde_json::from_value(v).map_err(|e| enduco::Error::InvalidInput {
+            message: format!("target is not a step target ({e})"),
+        })
+    })?;
+    Ok(zones.resolve(Sport::from_wire(sport), &target).map(Model))
+}
+
+/// A successful answer to `Session.request`.
+#[cfg_attr(
+    feature = "stub-gen",
+    pyo3_stub_gen_derive::gen_stub_pyclass(module = "enduco._enduco")
+)]
+#[pyclass(name = "RawResponse", module = "enduco", frozen, eq)]
+#[derive(Clone, PartialEq)]
+pub struct PyRawResponse(pub RawResponse);
+
+#[cfg_attr(feature = "stub-gen", pyo3_stub_gen_derive::gen_stub_pymethods)]
+#[cfg_attr(not(feature = "stub-gen"), pyo3_stub_gen_derive::remove_gen_stub)]
+#[pymethods]
+impl PyRawResponse {
+    #[getter]
+    fn status(&self) -> u16 {
+        self.0.status
+    }
+
+    #[getter]
+    fn content_type(&self) -> Option<&str> {
+        self.0.content_type.as_deref()
+    }
+
+    #[getter]
+    fn body<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.0.body)
+    }
+
+    /// The body as text (invalid UTF-8 replaced).
+    #[getter]
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.body).into_owned()
+    }
+
+    /// The body parsed as JSON; `InvalidResponseError` when it is not JSON.
+    fn json<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.0
+            .json::<serde_json::Value>()
+            .map_err(|e| to_pyerr(py, e))?;
+        py.import("json")?.call_method1("loads", (PyBytes::new(py, &self.0.body),))
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let fields = [
+            ("status", self.status().into_bound_py_any(py)?),
+            ("content_type", self.content_type().into_bound_py_any(py)?),
+            ("body", self.body(py).into_any()),
+        ];
+        repr_of("RawResponse", &fields)
     }
 }
 
@@ -401,7 +332,7 @@ impl PyWebhookEvent {
             }
             _ => fields.push(("raw", self.raw().into_bound_py_any(py)?)),
         }
-        repr_of(py, "WebhookEvent", &fields)
+        repr_of("WebhookEvent", &fields)
     }
 }
 
@@ -608,7 +539,7 @@ impl PyTokenSet {
                 },
             ),
         ];
-        repr_of(py, "TokenSet", &fields)
+        repr_of("TokenSet", &fields)
     }
 }
 
@@ -720,27 +651,6 @@ impl PyAuthorizationRequest {
             ),
             ("scopes", self.scopes().into_bound_py_any(py)?),
         ];
-        repr_of(py, "AuthorizationRequest", &fields)
-    }
-}
-
-impl PyPlannedWorkout {
-    /// The core's `timeline_checked`, run with the GIL released (it may visit up to the
-    /// core's step budget).
-    fn checked(
-        &self,
-        py: Python<'_>,
-        zones: Option<PyRef<'_, PyIntensityZones>>,
-    ) -> (Vec<PyTimelineSegment>, bool) {
-        let zones = zones.as_deref().map(|z| &z.0);
-        let checked = py.detach(|| self.0.timeline_checked(zones));
-        (
-            checked
-                .segments
-                .into_iter()
-                .map(PyTimelineSegment)
-                .collect(),
-            checked.truncated,
-        )
+        repr_of("AuthorizationRequest", &fields)
     }
 }

@@ -12,9 +12,7 @@ use pyo3::types::{PyByteArray, PyBytes, PyDate, PyDateTime, PyDict, PyMemoryView
 use pyo3_async_runtimes::TaskLocals;
 
 use crate::errors::to_pyerr;
-use crate::models::{
-    PyIntensityZones, PyPlannedWorkout, PyRawResponse, PyTokenSet, PyUploadResult,
-};
+use crate::models::{Model, PyRawResponse, PyTokenSet};
 use crate::runtime::{Coroutine, blocking_and_async, typed_coroutine, wait};
 use crate::store::PyTokenStore;
 
@@ -176,15 +174,17 @@ mod calls {
     use super::*;
     use enduco::Session;
 
-    pub async fn zones(s: Session) -> enduco::Result<PyIntensityZones> {
-        s.intensity_zones().await.map(PyIntensityZones)
+    type Workouts = Vec<Model<enduco::PlannedWorkout>>;
+
+    pub async fn zones(s: Session) -> enduco::Result<Model<enduco::IntensityZones>> {
+        s.intensity_zones().await.map(Model)
     }
 
-    fn workouts(list: Vec<enduco::PlannedWorkout>) -> Vec<PyPlannedWorkout> {
-        list.into_iter().map(PyPlannedWorkout).collect()
+    fn workouts(list: Vec<enduco::PlannedWorkout>) -> Workouts {
+        list.into_iter().map(Model).collect()
     }
 
-    pub async fn upcoming(s: Session, days: u32) -> enduco::Result<Vec<PyPlannedWorkout>> {
+    pub async fn upcoming(s: Session, days: u32) -> enduco::Result<Workouts> {
         s.upcoming_plans(days).await.map(workouts)
     }
 
@@ -192,7 +192,7 @@ mod calls {
         s: Session,
         from: jiff::civil::Date,
         to: jiff::civil::Date,
-    ) -> enduco::Result<Vec<PyPlannedWorkout>> {
+    ) -> enduco::Result<Workouts> {
         s.training_plans(from, to).await.map(workouts)
     }
 
@@ -200,8 +200,8 @@ mod calls {
         s: Session,
         source: WorkoutSource,
         options: UploadOptions,
-    ) -> enduco::Result<PyUploadResult> {
-        s.upload_workout(source, options).await.map(PyUploadResult)
+    ) -> enduco::Result<Model<enduco::UploadResult>> {
+        s.upload_workout(source, options).await.map(Model)
     }
 
     pub async fn request(
@@ -316,11 +316,11 @@ blocking_and_async! {
     both {}
     calls on enduco::Session {
         /// The user's intensity zones (needs `user_read`).
-        fn intensity_zones(py) -> PyIntensityZones {} => |s, _| calls::zones(s);
+        fn intensity_zones(py) -> Model<enduco::IntensityZones> {} => |s, _| calls::zones(s);
 
         /// The next `days` days (1–7) of plans from today in the athlete's time zone.
         #[pyo3(signature = (days=7))]
-        fn upcoming_plans(py, days: u32) -> Vec<PyPlannedWorkout> {}
+        fn upcoming_plans(py, days: u32) -> Vec<Model<enduco::PlannedWorkout>> {}
             => |s, _| calls::upcoming(s, days);
 
         /// Plans from `date_from` to `date_to` inclusive (at most 7 days; needs `plans_read`).
@@ -330,7 +330,7 @@ blocking_and_async! {
             date_from: &Bound<'_, PyAny>,
             #[gen_stub(override_type(type_repr = "_Date", imports = ("typing")))]
             date_to: &Bound<'_, PyAny>,
-        ) -> Vec<PyPlannedWorkout> {
+        ) -> Vec<Model<enduco::PlannedWorkout>> {
             let from = calendar_date(py, date_from, "date_from")?;
             let to = calendar_date(py, date_to, "date_to")?;
         } => |s, _| calls::plans(s, from, to);
@@ -345,7 +345,7 @@ blocking_and_async! {
             #[gen_stub(override_type(type_repr = "_Progress | None", imports = ("typing")))]
             progress: Option<Py<PyAny>>,
             file_name: Option<String>,
-        ) -> PyUploadResult {
+        ) -> Model<enduco::UploadResult> {
             let source = workout_source(workout)?;
         } => |s, locals| calls::upload(s, source, UploadOptions {
             file_name,

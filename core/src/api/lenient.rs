@@ -60,6 +60,18 @@ macro_rules! tolerant_enum {
             }
         }
 
+        // Text on the wire (the serde impls above are hand-written, so no derive can see it).
+        #[cfg(feature = "python-models")]
+        impl ::schemars::JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+                ::schemars::json_schema!({ "type": "string" })
+            }
+        }
+
         impl<'de> ::serde::Deserialize<'de> for $name {
             fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
                 Ok($crate::api::lenient::de::lenient_str(d)?.map_or(Self::Other, |s| Self::from_wire(&s)))

@@ -9,6 +9,7 @@ use super::zones::{IntensityZones, Metric, Sport};
 /// A step's intensity: a zone of the user's table for this sport and metric, or explicit bounds.
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python-models", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StepTarget {
@@ -28,6 +29,7 @@ pub struct StepTarget {
 /// A target as absolute bounds, ready for a device (e.g. watts for a trainer's ERG mode).
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python-models", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ResolvedTarget {

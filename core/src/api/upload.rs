@@ -82,6 +82,7 @@ impl std::fmt::Debug for UploadOptions {
 /// enduco's answer to an upload.
 #[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python-models", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UploadResult {
     /// enduco's id of the workout (the earlier one for a duplicate).
