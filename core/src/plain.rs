@@ -20,6 +20,12 @@ fn write<T: serde::Serialize>(value: &T) -> Value {
     serde_json::to_value(value).unwrap_or(Value::Null)
 }
 
+/// JSON text (a binding's serialized model) as a value the readers below take.
+pub fn parse(text: &str) -> Result<Value> {
+    serde_json::from_str(text)
+        .map_err(|e| Error::invalid_input(format!("not a model's JSON form ({e})")))
+}
+
 /// A planned workout from its serde form.
 pub fn plan(plan: Value) -> Result<PlannedWorkout> {
     read(plan, "plan is not a planned workout")
@@ -33,9 +39,15 @@ pub fn zones(zones: Option<Value>) -> Result<Option<IntensityZones>> {
     }
 }
 
-fn zones_required(value: Value) -> Result<IntensityZones> {
+/// Intensity zones from their serde form, which must be there.
+pub fn zones_required(value: Value) -> Result<IntensityZones> {
     zones(Some(value))?
         .ok_or_else(|| Error::invalid_input("zones must be the user's intensity zones"))
+}
+
+/// A step target from its serde form.
+pub fn target(target: Value) -> Result<StepTarget> {
+    read(target, "target is not a step target")
 }
 
 /// A sport or metric name as enduco sends it (aliases too; an unknown name is `other`).
@@ -77,8 +89,9 @@ pub fn for_sport(zones_value: Value, sport: &str, metric: &str) -> Result<Option
 pub fn resolve_target(zones_value: Value, sport: &str, target: Value) -> Result<Option<Value>> {
     let zones = zones_required(zones_value)?;
     let sport: Sport = wire(sport, "sport is not readable")?;
-    let target: StepTarget = read(target, "target is not a step target")?;
-    Ok(zones.resolve(sport, &target).map(|t| write(&t)))
+    Ok(zones
+        .resolve(sport, &self::target(target)?)
+        .map(|t| write(&t)))
 }
 
 /// The workout as a file of `format` (`fit`, `zwo`, `erg`, `mrc`): the FIT bytes, or the

@@ -52,6 +52,23 @@ impl WebhookEvent {
             WebhookEvent::Unknown { .. } => None,
         }
     }
+
+    /// When enduco says the event happened, if it said (`None` for [`WebhookEvent::Unknown`]).
+    pub fn occurred_at(&self) -> Option<Timestamp> {
+        match self {
+            WebhookEvent::UserDeregistered { occurred_at, .. }
+            | WebhookEvent::PlanChanged { occurred_at, .. } => *occurred_at,
+            WebhookEvent::Unknown { .. } => None,
+        }
+    }
+
+    /// The window of a [`WebhookEvent::PlanChanged`], `(from, to)`, each when enduco gave it.
+    pub fn changed_dates(&self) -> (Option<Date>, Option<Date>) {
+        match self {
+            WebhookEvent::PlanChanged { from, to, .. } => (*from, *to),
+            _ => (None, None),
+        }
+    }
 }
 
 /// Reads a webhook body. Never fails: whatever is not a recognizable event becomes

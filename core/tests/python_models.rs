@@ -77,7 +77,10 @@ fn conversion(schema: &Value, defs: &Map<String, Value>) -> Conversion {
         return optional(conversion(inner[0], defs));
     }
     if let Some(types) = schema.get("type").and_then(Value::as_array) {
-        let inner: Vec<&Value> = types.iter().filter(|t| t.as_str() != Some("null")).collect();
+        let inner: Vec<&Value> = types
+            .iter()
+            .filter(|t| t.as_str() != Some("null"))
+            .collect();
         assert_eq!(inner.len(), 1, "only Option<T> is supported: {schema}");
         let mut single = schema.clone();
         single["type"] = inner[0].clone();

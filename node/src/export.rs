@@ -16,5 +16,9 @@ pub fn export_workout(
     zones: Option<serde_json::Value>,
     format: String,
 ) -> napi::Result<Buffer> {
-    sync(|| Ok(enduco::plain::export(plan, zones, &format).or_throw()?.into()))
+    sync(|| {
+        Ok(enduco::plain::export(plan, zones, &format)
+            .or_throw()?
+            .into())
+    })
 }

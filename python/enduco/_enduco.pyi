@@ -187,10 +187,10 @@ class AuthorizationRequest:
     @property
     def scopes(self) -> builtins.list[builtins.str]: ...
     def __eq__(self, other: builtins.object, /) -> builtins.bool: ...
-    def __new__(cls, url: str, state: str, code_verifier: str | None = None, redirect_uri: str = ..., scopes: typing.Sequence[str] | None = None) -> AuthorizationRequest:
+    def __new__(cls, url: builtins.str, state: builtins.str, code_verifier: typing.Optional[builtins.str] = None, redirect_uri: typing.Optional[builtins.str] = None, scopes: typing.Sequence[builtins.str] | None = None) -> AuthorizationRequest:
         r"""
-        Rebuilds a pending request the app kept in its own storage between the
-        redirect and the callback (``redirect_uri`` defaults to ``""``).
+        Rebuilds a pending request the app kept in its own storage between the redirect and
+        the callback (`redirect_uri` defaults to `""`).
         """
     def to_json(self) -> builtins.str:
         r"""
@@ -519,10 +519,10 @@ class TokenSet:
         enduco's user id (the access token's `sub`), if the token carries one.
         """
     def __eq__(self, other: builtins.object, /) -> builtins.bool: ...
-    def __new__(cls, access_token: str, *, expires_at: int | float | datetime.datetime, refresh_token: str | None = None, scopes: typing.Sequence[str] = ..., token_type: str = ...) -> TokenSet:
+    def __new__(cls, access_token: builtins.str, *, expires_at: builtins.int | builtins.float | datetime.datetime, refresh_token: typing.Optional[builtins.str] = None, scopes: typing.Optional[typing.Sequence[builtins.str]] = None, token_type: typing.Optional[builtins.str] = None) -> TokenSet:
         r"""
-        Builds a token set (e.g. from tokens the app obtained elsewhere). Validated
-        like ``from_json``; ``scopes`` default to none, ``token_type`` to ``"Bearer"``.
+        Builds a token set (e.g. from tokens the app obtained elsewhere). Validated like
+        `from_json`; `scopes` default to none, `token_type` to `"Bearer"`.
         """
     @staticmethod
     def from_json(json: builtins.str) -> TokenSet:

@@ -5,7 +5,7 @@
 //! (`enduco::plain`) and run the core's method. Token sets, authorization requests, webhooks and
 //! raw responses are classes of this module: they hold secrets or bytes.
 
-use enduco::{AccessToken, RefreshToken, TOKEN_SET_SCHEMA_VERSION};
+use enduco::{AccessToken, RefreshToken, TOKEN_SET_SCHEMA_VERSION, plain};
 use enduco::{
     IntensityZones, Metric, PlannedWorkout, RawResponse, ResolvedTarget, Sport, SportZones,
     TimelineSegment, TokenSet, UploadResult, WebhookEvent,
@@ -81,47 +81,37 @@ impl<T: PyModel> pyo3_stub_gen::PyStubType for Model<T> {
     }
 }
 
-/// The JSON text a model class wrote (`_text()`), as the core's `T`.
-fn read<T>(
-    py: Python<'_>,
-    text: &str,
-    read: impl FnOnce(serde_json::Value) -> enduco::Result<T>,
-) -> PyResult<T> {
-    let value = serde_json::from_str(text).map_err(|e| {
-        to_pyerr(py, enduco::Error::InvalidInput {
-            message: format!("not a model's JSON form ({e})"),
-        })
-    })?;
-    read(value).map_err(|e| to_pyerr(py, e))
+/// The core's answer on a model's JSON text (`enduco::plain`), its error as an exception.
+fn core<T>(py: Python<'_>, answer: enduco::Result<T>) -> PyResult<T> {
+    answer.map_err(|e| to_pyerr(py, e))
 }
 
 fn plan(py: Python<'_>, text: &str) -> PyResult<PlannedWorkout> {
-    read(py, text, enduco::plain::plan)
+    core(py, plain::parse(text).and_then(plain::plan))
 }
 
 fn zones(py: Python<'_>, text: Option<&str>) -> PyResult<Option<IntensityZones>> {
-    text.map(|text| read(py, text, |v| enduco::plain::zones(Some(v))))
-        .transpose()
-        .map(Option::flatten)
-}
-
-fn zones_required(py: Python<'_>, text: &str) -> PyResult<IntensityZones> {
-    zones(py, Some(text))?.ok_or_else(|| {
-        to_pyerr(py, enduco::Error::InvalidInput {
-            message: "zones must be the user's intensity zones".into(),
-        })
-    })
+    core(
+        py,
+        text.map(plain::parse).transpose().and_then(plain::zones),
+    )
 }
 
 /// `PlannedWorkout.is_rest_day`.
-#[cfg_attr(feature = "stub-gen", pyo3_stub_gen_derive::gen_stub_pyfunction(module = "enduco._enduco"))]
+#[cfg_attr(
+    feature = "stub-gen",
+    pyo3_stub_gen_derive::gen_stub_pyfunction(module = "enduco._enduco")
+)]
 #[pyfunction]
 pub(crate) fn plan_is_rest_day(py: Python<'_>, plan_json: &str) -> PyResult<bool> {
     Ok(plan(py, plan_json)?.is_rest_day())
 }
 
 /// `PlannedWorkout.local_start()`.
-#[cfg_attr(feature = "stub-gen", pyo3_stub_gen_derive::gen_stub_pyfunction(module = "enduco._enduco"))]
+#[cfg_attr(
+    feature = "stub-gen",
+    pyo3_stub_gen_derive::gen_stub_pyfunction(module = "enduco._enduco")
+)]
 #[pyfunction]
 pub(crate) fn plan_local_start(py: Python<'_>, plan_json: &str) -> PyResult<Option<jiff::Zoned>> {
     Ok(plan(py, plan_json)?.local_start())
@@ -129,9 +119,11 @@ pub(crate) fn plan_local_start(py: Python<'_>, plan_json: &str) -> PyResult<Opti
 
 /// `PlannedWorkout.timeline_checked()`, with the GIL released (it may visit up to the core's
 /// step budget).
-#[cfg_attr(feature = "stub-gen", pyo3_stub_gen_derive::gen_stub_pyfunction(module = "enduco._enduco"))]
+#[cfg_attr(
+    feature = "stub-gen",
+    pyo3_stub_gen_derive::gen_stub_pyfunction(module = "enduco._enduco")
+)]
 #[pyfunction]
-#[pyo3(signature = (plan_json, zones_json))]
 pub(crate) fn plan_timeline(
     py: Python<'_>,
     plan_json: &str,
@@ -139,30 +131,38 @@ pub(crate) fn plan_timeline(
 ) -> PyResult<(Vec<Model<TimelineSegment>>, bool)> {
     let (plan, zones) = (plan(py, plan_json)?, zones(py, zones_json)?);
     let checked = py.detach(|| plan.timeline_checked(zones.as_ref()));
-    Ok((checked.segments.into_iter().map(Model).collect(), checked.truncated))
+    Ok((
+        checked.segments.into_iter().map(Model).collect(),
+        checked.truncated,
+    ))
 }
 
 /// `PlannedWorkout.to_fit_workout()` and the text formats (`format`: `fit`, `zwo`, `erg`,
 /// `mrc`), with the GIL released.
-#[cfg_attr(feature = "stub-gen", pyo3_stub_gen_derive::gen_stub_pyfunction(module = "enduco._enduco"))]
+#[cfg_attr(
+    feature = "stub-gen",
+    pyo3_stub_gen_derive::gen_stub_pyfunction(module = "enduco._enduco")
+)]
 #[pyfunction]
-#[pyo3(signature = (plan_json, zones_json, format))]
 pub(crate) fn plan_export<'py>(
     py: Python<'py>,
     plan_json: &str,
     zones_json: Option<&str>,
     format: &str,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let (plan, zones) = (plan(py, plan_json)?, zones(py, zones_json)?);
-    let format = enduco::ExportFormat::parse(format).map_err(|e| to_pyerr(py, e))?;
-    let bytes = py
-        .detach(|| plan.export(format, zones.as_ref()))
-        .map_err(|e| to_pyerr(py, e))?;
+    let answer = py.detach(|| {
+        let zones = zones_json.map(plain::parse).transpose()?;
+        plain::export(plain::parse(plan_json)?, zones, format)
+    });
+    let bytes = core(py, answer)?;
     Ok(PyBytes::new(py, &bytes))
 }
 
 /// `IntensityZones.for_sport()`.
-#[cfg_attr(feature = "stub-gen", pyo3_stub_gen_derive::gen_stub_pyfunction(module = "enduco._enduco"))]
+#[cfg_attr(
+    feature = "stub-gen",
+    pyo3_stub_gen_derive::gen_stub_pyfunction(module = "enduco._enduco")
+)]
 #[pyfunction]
 pub(crate) fn zones_for_sport(
     py: Python<'_>,
@@ -170,13 +170,16 @@ pub(crate) fn zones_for_sport(
     sport: &str,
     metric: &str,
 ) -> PyResult<Option<Model<SportZones>>> {
-    let zones = zones_required(py, zones_json)?;
+    let zones = core(py, plain::parse(zones_json).and_then(plain::zones_required))?;
     let found = zones.for_sport(Sport::from_wire(sport), Metric::from_wire(metric));
     Ok(found.cloned().map(Model))
 }
 
 /// `IntensityZones.resolve()`.
-#[cfg_attr(feature = "stub-gen", pyo3_stub_gen_derive::gen_stub_pyfunction(module = "enduco._enduco"))]
+#[cfg_attr(
+    feature = "stub-gen",
+    pyo3_stub_gen_derive::gen_stub_pyfunction(module = "enduco._enduco")
+)]
 #[pyfunction]
 pub(crate) fn zones_resolve(
     py: Python<'_>,
@@ -184,12 +187,8 @@ pub(crate) fn zones_resolve(
     sport: &str,
     target_json: &str,
 ) -> PyResult<Option<Model<ResolvedTarget>>> {
-    let zones = zones_required(py, zones_json)?;
-    let target = read(py, target_json, |v| {
-        serde_json::from_value(v).map_err(|e| enduco::Error::InvalidInput {
-            message: format!("target is not a step target ({e})"),
-        })
-    })?;
+    let zones = core(py, plain::parse(zones_json).and_then(plain::zones_required))?;
+    let target = core(py, plain::parse(target_json).and_then(plain::target))?;
     Ok(zones.resolve(Sport::from_wire(sport), &target).map(Model))
 }
 
@@ -232,7 +231,8 @@ impl PyRawResponse {
         self.0
             .json::<serde_json::Value>()
             .map_err(|e| to_pyerr(py, e))?;
-        py.import("json")?.call_method1("loads", (PyBytes::new(py, &self.0.body),))
+        py.import("json")?
+            .call_method1("loads", (PyBytes::new(py, &self.0.body),))
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
@@ -289,28 +289,18 @@ impl PyWebhookEvent {
     /// First day of the changed window (plan_changed), if given.
     #[getter]
     fn date_from(&self) -> Option<jiff::civil::Date> {
-        match &self.event {
-            WebhookEvent::PlanChanged { from, .. } => *from,
-            _ => None,
-        }
+        self.event.changed_dates().0
     }
 
     /// Last day of the changed window (plan_changed), if given.
     #[getter]
     fn date_to(&self) -> Option<jiff::civil::Date> {
-        match &self.event {
-            WebhookEvent::PlanChanged { to, .. } => *to,
-            _ => None,
-        }
+        self.event.changed_dates().1
     }
 
     #[getter]
     fn occurred_at(&self) -> Option<jiff::Timestamp> {
-        match &self.event {
-            WebhookEvent::UserDeregistered { occurred_at, .. }
-            | WebhookEvent::PlanChanged { occurred_at, .. } => *occurred_at,
-            _ => None,
-        }
+        self.event.occurred_at()
     }
 
     /// The body as received (invalid UTF-8 replaced).
@@ -333,52 +323,6 @@ impl PyWebhookEvent {
             _ => fields.push(("raw", self.raw().into_bound_py_any(py)?)),
         }
         repr_of("WebhookEvent", &fields)
-    }
-}
-
-// The constructors' stubs, written out: the runtime signature shows the Rust default
-// expressions (`Vec::new()`, `"Bearer"`, `String::new()`) as `...`, and stubtest compares them.
-#[cfg(feature = "stub-gen")]
-pyo3_stub_gen::inventory::submit! {
-    pyo3_stub_gen::derive::gen_methods_from_python! {
-        r#"
-        import datetime
-        import typing
-
-        class PyTokenSet:
-            def __new__(
-                cls,
-                access_token: str,
-                *,
-                expires_at: int | float | datetime.datetime,
-                refresh_token: str | None = None,
-                scopes: typing.Sequence[str] = ...,
-                token_type: str = ...,
-            ) -> TokenSet:
-                """Builds a token set (e.g. from tokens the app obtained elsewhere). Validated
-                like ``from_json``; ``scopes`` default to none, ``token_type`` to ``"Bearer"``."""
-        "#
-    }
-}
-
-#[cfg(feature = "stub-gen")]
-pyo3_stub_gen::inventory::submit! {
-    pyo3_stub_gen::derive::gen_methods_from_python! {
-        r#"
-        import typing
-
-        class PyAuthorizationRequest:
-            def __new__(
-                cls,
-                url: str,
-                state: str,
-                code_verifier: str | None = None,
-                redirect_uri: str = ...,
-                scopes: typing.Sequence[str] | None = None,
-            ) -> AuthorizationRequest:
-                """Rebuilds a pending request the app kept in its own storage between the
-                redirect and the callback (``redirect_uri`` defaults to ``""``)."""
-        "#
     }
 }
 
@@ -421,25 +365,25 @@ fn unix_seconds(value: &Bound<'_, PyAny>) -> PyResult<i64> {
 #[pymethods]
 impl PyTokenSet {
     /// Builds a token set (e.g. from tokens the app obtained elsewhere). Validated like
-    /// `from_json`.
+    /// `from_json`; `scopes` default to none, `token_type` to `"Bearer"`.
     #[new]
-    #[gen_stub(skip)] // written out above: the runtime shows the Rust defaults as `...`
-    #[pyo3(signature = (access_token, *, expires_at, refresh_token=None, scopes=Vec::new(), token_type=String::from("Bearer")))]
+    #[pyo3(signature = (access_token, *, expires_at, refresh_token=None, scopes=None, token_type=None))]
     fn new(
         py: Python<'_>,
         access_token: String,
+        #[gen_stub(override_type(type_repr = "builtins.int | builtins.float | datetime.datetime", imports = ("builtins", "datetime")))]
         expires_at: &Bound<'_, PyAny>,
         refresh_token: Option<String>,
-        scopes: Vec<String>,
-        token_type: String,
+        scopes: Option<Vec<String>>,
+        token_type: Option<String>,
     ) -> PyResult<Self> {
         let tokens = TokenSet {
             schema_version: TOKEN_SET_SCHEMA_VERSION,
             access_token: AccessToken::new(access_token),
             refresh_token: refresh_token.map(RefreshToken::new),
             expires_at: unix_seconds(expires_at)?,
-            scopes,
-            token_type,
+            scopes: scopes.unwrap_or_default(),
+            token_type: token_type.unwrap_or_else(|| "Bearer".into()),
         };
         // The core's reader is the one place that decides what a usable token set is.
         TokenSet::from_json(&tokens.to_json())
@@ -550,41 +494,31 @@ impl PyTokenSet {
     pyo3_stub_gen_derive::gen_stub_pyclass(module = "enduco._enduco")
 )]
 #[pyclass(name = "AuthorizationRequest", module = "enduco", frozen, eq)]
-#[derive(Clone)]
+#[derive(Clone, PartialEq)]
 pub struct PyAuthorizationRequest(pub enduco::AuthorizationRequest);
-
-impl PartialEq for PyAuthorizationRequest {
-    fn eq(&self, other: &Self) -> bool {
-        let (a, b) = (&self.0, &other.0);
-        a.url == b.url
-            && a.state == b.state
-            && a.code_verifier == b.code_verifier
-            && a.redirect_uri == b.redirect_uri
-            && a.scopes == b.scopes
-    }
-}
 
 #[cfg_attr(feature = "stub-gen", pyo3_stub_gen_derive::gen_stub_pymethods)]
 #[cfg_attr(not(feature = "stub-gen"), pyo3_stub_gen_derive::remove_gen_stub)]
 #[pymethods]
 impl PyAuthorizationRequest {
     /// Rebuilds a pending request the app kept in its own storage between the redirect and
-    /// the callback.
+    /// the callback (`redirect_uri` defaults to `""`).
     #[new]
-    #[gen_stub(skip)] // written out above: the runtime shows the Rust defaults as `...`
-    #[pyo3(signature = (url, state, code_verifier=None, redirect_uri=String::new(), scopes=None))]
+    #[pyo3(signature = (url, state, code_verifier=None, redirect_uri=None, scopes=None))]
     fn new(
         py: Python<'_>,
         url: &str,
         state: String,
         code_verifier: Option<String>,
-        redirect_uri: String,
+        redirect_uri: Option<String>,
+        #[gen_stub(override_type(type_repr = "typing.Sequence[builtins.str] | None", imports = ("typing", "builtins")))]
         scopes: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let scopes = match scopes {
             Some(scopes) => crate::client::parse_scopes(py, scopes)?,
             None => Vec::new(),
         };
+        let redirect_uri = redirect_uri.unwrap_or_default();
         enduco::AuthorizationRequest::from_parts(url, state, code_verifier, redirect_uri, scopes)
             .map(PyAuthorizationRequest)
             .map_err(|e| to_pyerr(py, e))

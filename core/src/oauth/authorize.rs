@@ -18,7 +18,7 @@ use crate::token::{AuthorizationCode, CodeVerifier, check_schema_version};
 ///
 /// Keep it (in memory, or in the host's session storage) until the redirect arrives and hand
 /// it to `complete_authorization`. `Debug` does not show the code verifier.
-#[derive(Clone)]
+#[derive(Clone, PartialEq)]
 pub struct AuthorizationRequest {
     /// Open this in the user's browser.
     pub url: Url,
