@@ -10,9 +10,11 @@
 //! ```
 
 use std::fmt::Write as _;
-use std::path::Path;
 
 use enduco::{ERROR_CASES, FieldKind, PayloadField};
+use generated::{docstring, wrap};
+
+mod generated;
 
 /// The first lines of both files (after the comment marker).
 const HEADER: [&str; 3] = [
@@ -20,23 +22,6 @@ const HEADER: [&str; 3] = [
     "in core/src/error.rs); do not edit. Refresh with",
     "  ENDUCO_WRITE_ERRORS=1 cargo test -p enduco --test error_classes",
 ];
-
-/// `text` as lines of at most `width` characters (words are never split).
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines = vec![String::new()];
-    for word in text.split_whitespace() {
-        let line = lines.last_mut().unwrap();
-        if !line.is_empty() && line.len() + 1 + word.len() > width {
-            lines.push(word.to_owned());
-        } else {
-            if !line.is_empty() {
-                line.push(' ');
-            }
-            line.push_str(word);
-        }
-    }
-    lines
-}
 
 /// A JSDoc block (one line when it fits), indented by `indent`.
 fn jsdoc(indent: &str, text: &str) -> String {
@@ -219,20 +204,6 @@ fn py_aliases(code: &str) -> &'static [(&'static str, &'static str)] {
     }
 }
 
-fn docstring(indent: &str, text: &str) -> String {
-    let lines = wrap(text, 96 - indent.len());
-    let mut out = format!("{indent}\"\"\"");
-    for (i, line) in lines.iter().enumerate() {
-        if i > 0 {
-            out.push('\n');
-            out.push_str(indent);
-        }
-        out.push_str(line);
-    }
-    out.push_str("\"\"\"\n");
-    out
-}
-
 fn python_file() -> String {
     let mut out = String::new();
     for line in HEADER {
@@ -317,21 +288,10 @@ class EnducoError(Exception):
     out
 }
 
-/// Writes `text` to `relative` (from the repository root) or fails when it differs.
+const REFRESH: &str = "ENDUCO_WRITE_ERRORS=1 cargo test -p enduco --test error_classes";
+
 fn check_or_write(relative: &str, text: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join(relative);
-    if std::env::var_os("ENDUCO_WRITE_ERRORS").is_some() {
-        std::fs::write(&path, text).unwrap_or_else(|e| panic!("write {relative}: {e}"));
-        return;
-    }
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        committed == text,
-        "{relative} is not what the core's error cases declare; refresh it with\n  \
-         ENDUCO_WRITE_ERRORS=1 cargo test -p enduco --test error_classes"
-    );
+    generated::check_or_write(relative, text, REFRESH);
 }
 
 #[test]

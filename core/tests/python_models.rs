@@ -17,8 +17,11 @@ use enduco::{
     IntensityZones, PlannedWorkout, Repeat, ResolvedTarget, SportZones, Step, StepTarget,
     TimelineSegment, UploadResult, Zone,
 };
+use generated::docstring;
 use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value};
+
+mod generated;
 
 /// The classes, in the file's order, and the hand-written base each extends.
 const CLASSES: [(&str, &str); 10] = [
@@ -144,33 +147,6 @@ fn optional(inner: Conversion) -> Conversion {
     }
 }
 
-/// A docstring (one line when it fits), indented by `indent`, lines of at most 100 characters.
-fn docstring(indent: &str, text: &str) -> String {
-    let text = text.replace('\\', "\\\\").replace("\"\"\"", "'''");
-    let width = 100 - indent.len() - 6;
-    let mut lines = vec![String::new()];
-    for word in text.split_whitespace() {
-        let line = lines.last_mut().unwrap();
-        if !line.is_empty() && line.len() + 1 + word.len() > width {
-            lines.push(word.to_owned());
-        } else {
-            if !line.is_empty() {
-                line.push(' ');
-            }
-            line.push_str(word);
-        }
-    }
-    if lines.len() == 1 {
-        return format!("{indent}\"\"\"{}\"\"\"\n", lines[0]);
-    }
-    let mut out = format!("{indent}\"\"\"{}\n", lines[0]);
-    for line in &lines[1..] {
-        let _ = writeln!(out, "{indent}{line}");
-    }
-    let _ = writeln!(out, "{indent}\"\"\"");
-    out
-}
-
 fn snake_case(name: &str) -> String {
     let mut out = String::new();
     for c in name.chars() {
@@ -269,15 +245,9 @@ fn python_model_classes_are_current() {
     for (name, base) in CLASSES {
         text.push_str(&class(name, base, &defs[name], &defs));
     }
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../python/enduco/_models.py");
-    if std::env::var_os("ENDUCO_WRITE_MODELS").is_some() {
-        std::fs::write(&path, &text).expect("write python/enduco/_models.py");
-        return;
-    }
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        committed == text,
-        "python/enduco/_models.py is not what the core's models declare; refresh it with\n  \
-         ENDUCO_WRITE_MODELS=1 cargo test -p enduco --features python-models --test python_models"
+    generated::check_or_write(
+        "python/enduco/_models.py",
+        &text,
+        "ENDUCO_WRITE_MODELS=1 cargo test -p enduco --features python-models --test python_models",
     );
 }

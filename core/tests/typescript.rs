@@ -15,6 +15,8 @@ use enduco::{
 };
 use ts_rs::{Config, TS};
 
+mod generated;
+
 fn declaration<T: TS>(cfg: &Config) -> String {
     let docs = T::docs().unwrap_or_default();
     format!("{docs}export {}\n", T::decl(cfg))
@@ -51,15 +53,9 @@ fn node_model_declarations_are_current() {
         text.push_str(&decl);
         text.push('\n');
     }
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../node/models.d.ts");
-    if std::env::var_os("ENDUCO_WRITE_TYPES").is_some() {
-        std::fs::write(&path, &text).expect("write node/models.d.ts");
-        return;
-    }
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        committed == text,
-        "node/models.d.ts is not what the core's models declare; refresh it with\n  \
-         ENDUCO_WRITE_TYPES=1 cargo test -p enduco --features typescript --test typescript"
+    generated::check_or_write(
+        "node/models.d.ts",
+        &text,
+        "ENDUCO_WRITE_TYPES=1 cargo test -p enduco --features typescript --test typescript",
     );
 }

@@ -69,9 +69,8 @@ class SportZones(Model):
 
 
 class Zone(Model):
-    """One zone. Bounds are absolute values in the table's unit; an open-ended zone (the lowest
-    or the highest) has no `lower` or no `upper`.
-    """
+    """One zone. Bounds are absolute values in the table's unit; an open-ended zone (the lowest or
+    the highest) has no `lower` or no `upper`."""
 
     __slots__ = ("index", "name", "lower", "upper",)
 
@@ -186,8 +185,7 @@ class Repeat(Model):
 
 class StepTarget(Model):
     """A step's intensity: a zone of the user's table for this sport and metric, or explicit
-    bounds.
-    """
+    bounds."""
 
     __slots__ = ("metric", "zone", "lower", "upper", "unit",)
 
@@ -196,9 +194,7 @@ class StepTarget(Model):
     lower: float | None
     upper: float | None
     unit: str | None
-    """Unit of `lower`/`upper`; a percentage unit (`%`, `%ftp`, …) is relative to the
-    threshold.
-    """
+    """Unit of `lower`/`upper`; a percentage unit (`%`, `%ftp`, …) is relative to the threshold."""
 
     def __init__(self, *, metric: str, zone: int | None, lower: float | None, upper: float | None, unit: str | None) -> None:
         object.__setattr__(self, "metric", metric)
@@ -249,8 +245,7 @@ class TimelineSegment(Model):
     kind: str
     start_offset_seconds: int | None
     """Seconds from the workout's start; `None` once an earlier step had no duration (e.g. a
-    distance-only step), because from there on the time is unknown.
-    """
+    distance-only step), because from there on the time is unknown."""
     duration_seconds: int | None
     distance_meters: float | None
     target: StepTarget | None
