@@ -1255,12 +1255,8 @@ function parseWebhook(body) {
 // Planned workouts as device files (the core's writers; identical in every language)
 /** The core's export of `plan` (a PlannedWorkout object) as `format`, zones optional. */
 function exportWorkout(where, plan, zones, format) {
-    if (!isPlainObject(plan))
-        throw invalidInput(`${where}: plan must be a planned workout object, got ${kindOf(plan)}`);
-    if (zones !== undefined && zones !== null && !isPlainObject(zones)) {
-        throw invalidInput(`${where}: zones must be the intensityZones() object or null, got ${kindOf(zones)}`);
-    }
-    return callSync(() => native.exportWorkout(plan, zones ?? null, format));
+    checkPlan(where, plan);
+    return callSync(() => native.exportWorkout(plan, checkZones(where, zones, false), format));
 }
 /** The workout as a FIT workout file (file type 5) for Garmin, Wahoo and Hammerhead devices:
  * repeats kept as FIT repeat steps, zone targets resolved with `zones` (else FIT zone numbers).

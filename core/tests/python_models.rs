@@ -47,7 +47,15 @@ such as sports and metrics ``str``; a field enduco did not send is ``None``.\"\"
 
 from __future__ import annotations
 
-from ._model_methods import IntensityZonesMethods, Model, PlannedWorkoutMethods, _date, _instant, _iso, _maybe
+from ._model_methods import (
+    IntensityZonesMethods,
+    Model,
+    PlannedWorkoutMethods,
+    _date,
+    _instant,
+    _iso,
+    _maybe,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -174,51 +182,48 @@ fn class(name: &str, base: &str, schema: &Value, defs: &Map<String, Value>) -> S
         out.push_str(&docstring("    ", doc));
         out.push('\n');
     }
-    let slots: Vec<String> = fields.iter().map(|f| format!("{:?}", f.0)).collect();
-    let _ = writeln!(out, "    __slots__ = ({},)\n", slots.join(", "));
+    out.push_str("    __slots__ = (\n");
+    for (field, ..) in &fields {
+        let _ = writeln!(out, "        {field:?},");
+    }
+    out.push_str("    )\n\n");
     for (field, _, conversion, description) in &fields {
         let _ = writeln!(out, "    {field}: {}", conversion.python);
         if let Some(doc) = description {
             out.push_str(&docstring("    ", doc));
         }
     }
-    let parameters: Vec<String> = fields
-        .iter()
-        .map(|(field, _, c, _)| format!("{field}: {}", c.python))
-        .collect();
-    let _ = writeln!(
-        out,
-        "\n    def __init__(self, *, {}) -> None:",
-        parameters.join(", ")
-    );
+    out.push_str("\n    def __init__(\n        self,\n        *,\n");
+    for (field, _, conversion, _) in &fields {
+        let _ = writeln!(out, "        {field}: {},", conversion.python);
+    }
+    out.push_str("    ) -> None:\n");
     for (field, ..) in &fields {
         let _ = writeln!(out, "        object.__setattr__(self, {field:?}, {field})");
     }
-    let arguments: Vec<String> = fields
-        .iter()
-        .map(|(field, key, c, _)| {
-            let value = format!("data[{key:?}]");
-            format!("{field}={}", c.from_json.replace("{}", &value))
-        })
-        .collect();
-    let _ = writeln!(
+    let _ = write!(
         out,
         "\n    @classmethod\n    def _from_json(cls, data: dict[str, Any]) -> {name}:\n        \
-         return cls({})",
-        arguments.join(", ")
+         return cls(\n"
     );
-    let entries: Vec<String> = fields
-        .iter()
-        .map(|(field, key, c, _)| {
-            let value = format!("self.{field}");
-            format!("{key:?}: {}", c.to_json.replace("{}", &value))
-        })
-        .collect();
-    let _ = writeln!(
-        out,
-        "\n    def _json(self) -> dict[str, Any]:\n        return {{{}}}",
-        entries.join(", ")
-    );
+    for (field, key, conversion, _) in &fields {
+        let value = format!("data[{key:?}]");
+        let _ = writeln!(
+            out,
+            "            {field}={},",
+            conversion.from_json.replace("{}", &value)
+        );
+    }
+    out.push_str("        )\n\n    def _json(self) -> dict[str, Any]:\n        return {\n");
+    for (field, key, conversion, _) in &fields {
+        let value = format!("self.{field}");
+        let _ = writeln!(
+            out,
+            "            {key:?}: {},",
+            conversion.to_json.replace("{}", &value)
+        );
+    }
+    out.push_str("        }\n");
     out
 }
 

@@ -59,15 +59,15 @@ class AuthorizationDeniedError(EnducoError):
 
 
 class StateMismatchError(EnducoError):
-    """The callback does not belong to the pending authorization request (possible CSRF, or a stale
-    browser tab). Discard it and start a new authorization request."""
+    """The callback does not belong to the pending authorization request (possible CSRF, or a
+    stale browser tab). Discard it and start a new authorization request."""
 
     code = "state_mismatch"
 
 
 class ReauthorizationRequiredError(EnducoError):
-    """The stored grant is gone (never authorized, revoked, expired or rotated away). The store was
-    left as it was; send the user through the authorization flow again."""
+    """The stored grant is gone (never authorized, revoked, expired or rotated away). The store
+    was left as it was; send the user through the authorization flow again."""
 
     code = "reauthorization_required"
 
@@ -84,8 +84,8 @@ class ReauthorizationRequiredError(EnducoError):
 
 
 class InsufficientScopeError(EnducoError):
-    """The user did not grant a scope the call needs; nothing was sent. Ask for the missing scopes
-    in a new authorization request, or hide the feature."""
+    """The user did not grant a scope the call needs; nothing was sent. Ask for the missing
+    scopes in a new authorization request, or hide the feature."""
 
     code = "insufficient_scope"
 
@@ -137,8 +137,8 @@ class ServerError(EnducoError):
 
 
 class ApiError(EnducoError):
-    """enduco refused the request with an error of its own (`api_code`, e.g. `invalid_grant` for a
-    reused code). Usually a bug in the request or the app's configuration."""
+    """enduco refused the request with an error of its own (`api_code`, e.g. `invalid_grant` for
+    a reused code). Usually a bug in the request or the app's configuration."""
 
     code = "api"
 
@@ -175,15 +175,15 @@ class EnducoTimeoutError(EnducoError, builtins.TimeoutError):
 
 
 class InvalidResponseError(EnducoError):
-    """enduco answered with something the SDK cannot read (HTML, malformed JSON). Often a proxy or
-    captive portal; report it if it persists."""
+    """enduco answered with something the SDK cannot read (HTML, malformed JSON). Often a proxy
+    or captive portal; report it if it persists."""
 
     code = "invalid_response"
 
 
 class StoreError(EnducoError):
-    """The app's token store failed to load, save or clear; its own error is the cause. Tokens that
-    could not be saved stay in memory and are saved on the next call."""
+    """The app's token store failed to load, save or clear; its own error is the cause. Tokens
+    that could not be saved stay in memory and are saved on the next call."""
 
     code = "store"
 

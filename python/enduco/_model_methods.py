@@ -104,7 +104,9 @@ class PlannedWorkoutMethods(Model):
         runs."""
         return _enduco.plan_timeline(self._text(), _text(zones))[0]
 
-    def timeline_checked(self, zones: IntensityZones | None = None) -> tuple[list[TimelineSegment], bool]:
+    def timeline_checked(
+        self, zones: IntensityZones | None = None
+    ) -> tuple[list[TimelineSegment], bool]:
         """``(timeline, truncated)``: the same segments, and whether the plan was too large
         (hostile or broken) to unroll completely."""
         return _enduco.plan_timeline(self._text(), _text(zones))

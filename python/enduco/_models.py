@@ -7,7 +7,15 @@ such as sports and metrics ``str``; a field enduco did not send is ``None``."""
 
 from __future__ import annotations
 
-from ._model_methods import IntensityZonesMethods, Model, PlannedWorkoutMethods, _date, _instant, _iso, _maybe
+from ._model_methods import (
+    IntensityZonesMethods,
+    Model,
+    PlannedWorkoutMethods,
+    _date,
+    _instant,
+    _iso,
+    _maybe,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -18,7 +26,11 @@ if TYPE_CHECKING:
 class IntensityZones(IntensityZonesMethods):
     """Everything `GET /api/v1/zones` returns: one zone table per sport and metric."""
 
-    __slots__ = ("user_id", "updated_at", "zones",)
+    __slots__ = (
+        "user_id",
+        "updated_at",
+        "zones",
+    )
 
     user_id: str
     """The enduco user these zones belong to."""
@@ -27,23 +39,43 @@ class IntensityZones(IntensityZonesMethods):
     zones: list[SportZones]
     """One entry per sport and metric, e.g. cycling power and running heart rate."""
 
-    def __init__(self, *, user_id: str, updated_at: datetime.datetime | None, zones: list[SportZones]) -> None:
+    def __init__(
+        self,
+        *,
+        user_id: str,
+        updated_at: datetime.datetime | None,
+        zones: list[SportZones],
+    ) -> None:
         object.__setattr__(self, "user_id", user_id)
         object.__setattr__(self, "updated_at", updated_at)
         object.__setattr__(self, "zones", zones)
 
     @classmethod
     def _from_json(cls, data: dict[str, Any]) -> IntensityZones:
-        return cls(user_id=data["userId"], updated_at=_maybe(_instant, data["updatedAt"]), zones=[SportZones._from_json(x) for x in data["zones"]])
+        return cls(
+            user_id=data["userId"],
+            updated_at=_maybe(_instant, data["updatedAt"]),
+            zones=[SportZones._from_json(x) for x in data["zones"]],
+        )
 
     def _json(self) -> dict[str, Any]:
-        return {"userId": self.user_id, "updatedAt": _maybe(_iso, self.updated_at), "zones": [x._json() for x in self.zones]}
+        return {
+            "userId": self.user_id,
+            "updatedAt": _maybe(_iso, self.updated_at),
+            "zones": [x._json() for x in self.zones],
+        }
 
 
 class SportZones(Model):
     """The zone table of one sport and metric."""
 
-    __slots__ = ("sport", "metric", "unit", "threshold", "zones",)
+    __slots__ = (
+        "sport",
+        "metric",
+        "unit",
+        "threshold",
+        "zones",
+    )
 
     sport: str
     metric: str
@@ -53,7 +85,15 @@ class SportZones(Model):
     """The threshold the zones derive from (FTP, threshold heart rate, threshold pace)."""
     zones: list[Zone]
 
-    def __init__(self, *, sport: str, metric: str, unit: str, threshold: float | None, zones: list[Zone]) -> None:
+    def __init__(
+        self,
+        *,
+        sport: str,
+        metric: str,
+        unit: str,
+        threshold: float | None,
+        zones: list[Zone],
+    ) -> None:
         object.__setattr__(self, "sport", sport)
         object.__setattr__(self, "metric", metric)
         object.__setattr__(self, "unit", unit)
@@ -62,17 +102,34 @@ class SportZones(Model):
 
     @classmethod
     def _from_json(cls, data: dict[str, Any]) -> SportZones:
-        return cls(sport=data["sport"], metric=data["metric"], unit=data["unit"], threshold=data["threshold"], zones=[Zone._from_json(x) for x in data["zones"]])
+        return cls(
+            sport=data["sport"],
+            metric=data["metric"],
+            unit=data["unit"],
+            threshold=data["threshold"],
+            zones=[Zone._from_json(x) for x in data["zones"]],
+        )
 
     def _json(self) -> dict[str, Any]:
-        return {"sport": self.sport, "metric": self.metric, "unit": self.unit, "threshold": self.threshold, "zones": [x._json() for x in self.zones]}
+        return {
+            "sport": self.sport,
+            "metric": self.metric,
+            "unit": self.unit,
+            "threshold": self.threshold,
+            "zones": [x._json() for x in self.zones],
+        }
 
 
 class Zone(Model):
-    """One zone. Bounds are absolute values in the table's unit; an open-ended zone (the lowest or
-    the highest) has no `lower` or no `upper`."""
+    """One zone. Bounds are absolute values in the table's unit; an open-ended zone (the lowest
+    or the highest) has no `lower` or no `upper`."""
 
-    __slots__ = ("index", "name", "lower", "upper",)
+    __slots__ = (
+        "index",
+        "name",
+        "lower",
+        "upper",
+    )
 
     index: int
     """The zone number plans refer to (`target.zone`); matched by value, not by position."""
@@ -80,7 +137,14 @@ class Zone(Model):
     lower: float | None
     upper: float | None
 
-    def __init__(self, *, index: int, name: str | None, lower: float | None, upper: float | None) -> None:
+    def __init__(
+        self,
+        *,
+        index: int,
+        name: str | None,
+        lower: float | None,
+        upper: float | None,
+    ) -> None:
         object.__setattr__(self, "index", index)
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "lower", lower)
@@ -88,16 +152,38 @@ class Zone(Model):
 
     @classmethod
     def _from_json(cls, data: dict[str, Any]) -> Zone:
-        return cls(index=data["index"], name=data["name"], lower=data["lower"], upper=data["upper"])
+        return cls(
+            index=data["index"],
+            name=data["name"],
+            lower=data["lower"],
+            upper=data["upper"],
+        )
 
     def _json(self) -> dict[str, Any]:
-        return {"index": self.index, "name": self.name, "lower": self.lower, "upper": self.upper}
+        return {
+            "index": self.index,
+            "name": self.name,
+            "lower": self.lower,
+            "upper": self.upper,
+        }
 
 
 class PlannedWorkout(PlannedWorkoutMethods):
     """One planned workout (or rest day) on the athlete's calendar."""
 
-    __slots__ = ("id", "date", "start_time", "time_zone", "sport", "title", "description", "duration_seconds", "distance_meters", "load", "steps",)
+    __slots__ = (
+        "id",
+        "date",
+        "start_time",
+        "time_zone",
+        "sport",
+        "title",
+        "description",
+        "duration_seconds",
+        "distance_meters",
+        "load",
+        "steps",
+    )
 
     id: str
     date: datetime.date
@@ -116,7 +202,21 @@ class PlannedWorkout(PlannedWorkoutMethods):
     steps: list[Step]
     """The structured steps; empty for a rest day or an unstructured workout."""
 
-    def __init__(self, *, id: str, date: datetime.date, start_time: datetime.datetime | None, time_zone: str, sport: str, title: str, description: str | None, duration_seconds: int | None, distance_meters: float | None, load: float | None, steps: list[Step]) -> None:
+    def __init__(
+        self,
+        *,
+        id: str,
+        date: datetime.date,
+        start_time: datetime.datetime | None,
+        time_zone: str,
+        sport: str,
+        title: str,
+        description: str | None,
+        duration_seconds: int | None,
+        distance_meters: float | None,
+        load: float | None,
+        steps: list[Step],
+    ) -> None:
         object.__setattr__(self, "id", id)
         object.__setattr__(self, "date", date)
         object.__setattr__(self, "start_time", start_time)
@@ -131,16 +231,46 @@ class PlannedWorkout(PlannedWorkoutMethods):
 
     @classmethod
     def _from_json(cls, data: dict[str, Any]) -> PlannedWorkout:
-        return cls(id=data["id"], date=_date(data["date"]), start_time=_maybe(_instant, data["startTime"]), time_zone=data["timeZone"], sport=data["sport"], title=data["title"], description=data["description"], duration_seconds=data["durationSeconds"], distance_meters=data["distanceMeters"], load=data["load"], steps=[Step._from_json(x) for x in data["steps"]])
+        return cls(
+            id=data["id"],
+            date=_date(data["date"]),
+            start_time=_maybe(_instant, data["startTime"]),
+            time_zone=data["timeZone"],
+            sport=data["sport"],
+            title=data["title"],
+            description=data["description"],
+            duration_seconds=data["durationSeconds"],
+            distance_meters=data["distanceMeters"],
+            load=data["load"],
+            steps=[Step._from_json(x) for x in data["steps"]],
+        )
 
     def _json(self) -> dict[str, Any]:
-        return {"id": self.id, "date": _iso(self.date), "startTime": _maybe(_iso, self.start_time), "timeZone": self.time_zone, "sport": self.sport, "title": self.title, "description": self.description, "durationSeconds": self.duration_seconds, "distanceMeters": self.distance_meters, "load": self.load, "steps": [x._json() for x in self.steps]}
+        return {
+            "id": self.id,
+            "date": _iso(self.date),
+            "startTime": _maybe(_iso, self.start_time),
+            "timeZone": self.time_zone,
+            "sport": self.sport,
+            "title": self.title,
+            "description": self.description,
+            "durationSeconds": self.duration_seconds,
+            "distanceMeters": self.distance_meters,
+            "load": self.load,
+            "steps": [x._json() for x in self.steps],
+        }
 
 
 class Step(Model):
     """One step of a workout; a repeat step carries its body in `repeat`."""
 
-    __slots__ = ("kind", "duration_seconds", "distance_meters", "target", "repeat",)
+    __slots__ = (
+        "kind",
+        "duration_seconds",
+        "distance_meters",
+        "target",
+        "repeat",
+    )
 
     kind: str
     duration_seconds: int | None
@@ -148,7 +278,15 @@ class Step(Model):
     target: StepTarget | None
     repeat: Repeat | None
 
-    def __init__(self, *, kind: str, duration_seconds: int | None, distance_meters: float | None, target: StepTarget | None, repeat: Repeat | None) -> None:
+    def __init__(
+        self,
+        *,
+        kind: str,
+        duration_seconds: int | None,
+        distance_meters: float | None,
+        target: StepTarget | None,
+        repeat: Repeat | None,
+    ) -> None:
         object.__setattr__(self, "kind", kind)
         object.__setattr__(self, "duration_seconds", duration_seconds)
         object.__setattr__(self, "distance_meters", distance_meters)
@@ -157,46 +295,87 @@ class Step(Model):
 
     @classmethod
     def _from_json(cls, data: dict[str, Any]) -> Step:
-        return cls(kind=data["kind"], duration_seconds=data["durationSeconds"], distance_meters=data["distanceMeters"], target=_maybe(StepTarget._from_json, data["target"]), repeat=_maybe(Repeat._from_json, data["repeat"]))
+        return cls(
+            kind=data["kind"],
+            duration_seconds=data["durationSeconds"],
+            distance_meters=data["distanceMeters"],
+            target=_maybe(StepTarget._from_json, data["target"]),
+            repeat=_maybe(Repeat._from_json, data["repeat"]),
+        )
 
     def _json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "durationSeconds": self.duration_seconds, "distanceMeters": self.distance_meters, "target": _maybe(StepTarget._json, self.target), "repeat": _maybe(Repeat._json, self.repeat)}
+        return {
+            "kind": self.kind,
+            "durationSeconds": self.duration_seconds,
+            "distanceMeters": self.distance_meters,
+            "target": _maybe(StepTarget._json, self.target),
+            "repeat": _maybe(Repeat._json, self.repeat),
+        }
 
 
 class Repeat(Model):
     """`count` times the nested `steps`."""
 
-    __slots__ = ("count", "steps",)
+    __slots__ = (
+        "count",
+        "steps",
+    )
 
     count: int
     steps: list[Step]
 
-    def __init__(self, *, count: int, steps: list[Step]) -> None:
+    def __init__(
+        self,
+        *,
+        count: int,
+        steps: list[Step],
+    ) -> None:
         object.__setattr__(self, "count", count)
         object.__setattr__(self, "steps", steps)
 
     @classmethod
     def _from_json(cls, data: dict[str, Any]) -> Repeat:
-        return cls(count=data["count"], steps=[Step._from_json(x) for x in data["steps"]])
+        return cls(
+            count=data["count"],
+            steps=[Step._from_json(x) for x in data["steps"]],
+        )
 
     def _json(self) -> dict[str, Any]:
-        return {"count": self.count, "steps": [x._json() for x in self.steps]}
+        return {
+            "count": self.count,
+            "steps": [x._json() for x in self.steps],
+        }
 
 
 class StepTarget(Model):
     """A step's intensity: a zone of the user's table for this sport and metric, or explicit
     bounds."""
 
-    __slots__ = ("metric", "zone", "lower", "upper", "unit",)
+    __slots__ = (
+        "metric",
+        "zone",
+        "lower",
+        "upper",
+        "unit",
+    )
 
     metric: str
     zone: int | None
     lower: float | None
     upper: float | None
     unit: str | None
-    """Unit of `lower`/`upper`; a percentage unit (`%`, `%ftp`, …) is relative to the threshold."""
+    """Unit of `lower`/`upper`; a percentage unit (`%`, `%ftp`, …) is relative to the
+    threshold."""
 
-    def __init__(self, *, metric: str, zone: int | None, lower: float | None, upper: float | None, unit: str | None) -> None:
+    def __init__(
+        self,
+        *,
+        metric: str,
+        zone: int | None,
+        lower: float | None,
+        upper: float | None,
+        unit: str | None,
+    ) -> None:
         object.__setattr__(self, "metric", metric)
         object.__setattr__(self, "zone", zone)
         object.__setattr__(self, "lower", lower)
@@ -205,23 +384,47 @@ class StepTarget(Model):
 
     @classmethod
     def _from_json(cls, data: dict[str, Any]) -> StepTarget:
-        return cls(metric=data["metric"], zone=data["zone"], lower=data["lower"], upper=data["upper"], unit=data["unit"])
+        return cls(
+            metric=data["metric"],
+            zone=data["zone"],
+            lower=data["lower"],
+            upper=data["upper"],
+            unit=data["unit"],
+        )
 
     def _json(self) -> dict[str, Any]:
-        return {"metric": self.metric, "zone": self.zone, "lower": self.lower, "upper": self.upper, "unit": self.unit}
+        return {
+            "metric": self.metric,
+            "zone": self.zone,
+            "lower": self.lower,
+            "upper": self.upper,
+            "unit": self.unit,
+        }
 
 
 class ResolvedTarget(Model):
     """A target as absolute bounds, ready for a device (e.g. watts for a trainer's ERG mode)."""
 
-    __slots__ = ("metric", "lower", "upper", "unit",)
+    __slots__ = (
+        "metric",
+        "lower",
+        "upper",
+        "unit",
+    )
 
     metric: str
     lower: float | None
     upper: float | None
     unit: str
 
-    def __init__(self, *, metric: str, lower: float | None, upper: float | None, unit: str) -> None:
+    def __init__(
+        self,
+        *,
+        metric: str,
+        lower: float | None,
+        upper: float | None,
+        unit: str,
+    ) -> None:
         object.__setattr__(self, "metric", metric)
         object.__setattr__(self, "lower", lower)
         object.__setattr__(self, "upper", upper)
@@ -229,16 +432,34 @@ class ResolvedTarget(Model):
 
     @classmethod
     def _from_json(cls, data: dict[str, Any]) -> ResolvedTarget:
-        return cls(metric=data["metric"], lower=data["lower"], upper=data["upper"], unit=data["unit"])
+        return cls(
+            metric=data["metric"],
+            lower=data["lower"],
+            upper=data["upper"],
+            unit=data["unit"],
+        )
 
     def _json(self) -> dict[str, Any]:
-        return {"metric": self.metric, "lower": self.lower, "upper": self.upper, "unit": self.unit}
+        return {
+            "metric": self.metric,
+            "lower": self.lower,
+            "upper": self.upper,
+            "unit": self.unit,
+        }
 
 
 class TimelineSegment(Model):
     """One step of the flattened workout, as a device or a UI would play it."""
 
-    __slots__ = ("index", "kind", "start_offset_seconds", "duration_seconds", "distance_meters", "target", "resolved",)
+    __slots__ = (
+        "index",
+        "kind",
+        "start_offset_seconds",
+        "duration_seconds",
+        "distance_meters",
+        "target",
+        "resolved",
+    )
 
     index: int
     """Position in the timeline, from 0."""
@@ -252,7 +473,17 @@ class TimelineSegment(Model):
     resolved: ResolvedTarget | None
     """The target as absolute bounds, when it could be resolved."""
 
-    def __init__(self, *, index: int, kind: str, start_offset_seconds: int | None, duration_seconds: int | None, distance_meters: float | None, target: StepTarget | None, resolved: ResolvedTarget | None) -> None:
+    def __init__(
+        self,
+        *,
+        index: int,
+        kind: str,
+        start_offset_seconds: int | None,
+        duration_seconds: int | None,
+        distance_meters: float | None,
+        target: StepTarget | None,
+        resolved: ResolvedTarget | None,
+    ) -> None:
         object.__setattr__(self, "index", index)
         object.__setattr__(self, "kind", kind)
         object.__setattr__(self, "start_offset_seconds", start_offset_seconds)
@@ -263,16 +494,36 @@ class TimelineSegment(Model):
 
     @classmethod
     def _from_json(cls, data: dict[str, Any]) -> TimelineSegment:
-        return cls(index=data["index"], kind=data["kind"], start_offset_seconds=data["startOffsetSeconds"], duration_seconds=data["durationSeconds"], distance_meters=data["distanceMeters"], target=_maybe(StepTarget._from_json, data["target"]), resolved=_maybe(ResolvedTarget._from_json, data["resolved"]))
+        return cls(
+            index=data["index"],
+            kind=data["kind"],
+            start_offset_seconds=data["startOffsetSeconds"],
+            duration_seconds=data["durationSeconds"],
+            distance_meters=data["distanceMeters"],
+            target=_maybe(StepTarget._from_json, data["target"]),
+            resolved=_maybe(ResolvedTarget._from_json, data["resolved"]),
+        )
 
     def _json(self) -> dict[str, Any]:
-        return {"index": self.index, "kind": self.kind, "startOffsetSeconds": self.start_offset_seconds, "durationSeconds": self.duration_seconds, "distanceMeters": self.distance_meters, "target": _maybe(StepTarget._json, self.target), "resolved": _maybe(ResolvedTarget._json, self.resolved)}
+        return {
+            "index": self.index,
+            "kind": self.kind,
+            "startOffsetSeconds": self.start_offset_seconds,
+            "durationSeconds": self.duration_seconds,
+            "distanceMeters": self.distance_meters,
+            "target": _maybe(StepTarget._json, self.target),
+            "resolved": _maybe(ResolvedTarget._json, self.resolved),
+        }
 
 
 class UploadResult(Model):
     """enduco's answer to an upload."""
 
-    __slots__ = ("id", "status", "duplicate",)
+    __slots__ = (
+        "id",
+        "status",
+        "duplicate",
+    )
 
     id: str
     """enduco's id of the workout (the earlier one for a duplicate)."""
@@ -281,14 +532,28 @@ class UploadResult(Model):
     duplicate: bool
     """The same file was uploaded before (enduco answered 409). Not an error."""
 
-    def __init__(self, *, id: str, status: str, duplicate: bool) -> None:
+    def __init__(
+        self,
+        *,
+        id: str,
+        status: str,
+        duplicate: bool,
+    ) -> None:
         object.__setattr__(self, "id", id)
         object.__setattr__(self, "status", status)
         object.__setattr__(self, "duplicate", duplicate)
 
     @classmethod
     def _from_json(cls, data: dict[str, Any]) -> UploadResult:
-        return cls(id=data["id"], status=data["status"], duplicate=data["duplicate"])
+        return cls(
+            id=data["id"],
+            status=data["status"],
+            duplicate=data["duplicate"],
+        )
 
     def _json(self) -> dict[str, Any]:
-        return {"id": self.id, "status": self.status, "duplicate": self.duplicate}
+        return {
+            "id": self.id,
+            "status": self.status,
+            "duplicate": self.duplicate,
+        }

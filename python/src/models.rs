@@ -1,9 +1,10 @@
 //! The core's value types in Python. The plain models (zones, plans, upload results) are
-//! classes of `enduco._models`, generated from the core's declarations (core/tests/python_models.rs);
-//! a [`Model`] crosses as its JSON form, which the class reads, and the classes' methods come back
-//! here as the `plan_*`/`zones_*` functions, which read the JSON into the core's types
-//! (`enduco::plain`) and run the core's method. Token sets, authorization requests, webhooks and
-//! raw responses are classes of this module: they hold secrets or bytes.
+//! classes of `enduco._models`, generated from the core's declarations
+//! (core/tests/python_models.rs): a [`Model`] crosses as its JSON form, which the class reads,
+//! and the classes' methods come back here as the `plan_*`/`zones_*` functions, which read the
+//! JSON into the core's types (`enduco::plain`) and run the core's method. Token sets,
+//! authorization requests, webhooks and raw responses are classes of this module: they hold
+//! secrets or bytes.
 
 use enduco::{AccessToken, RefreshToken, TOKEN_SET_SCHEMA_VERSION, plain};
 use enduco::{

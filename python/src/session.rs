@@ -168,73 +168,10 @@ impl UploadProgress for LoopProgress {
     }
 }
 
-/// The core calls, shared by both session classes; each takes its own handle on the session
-/// so its future is `'static`.
-mod calls {
-    use super::*;
-    use enduco::Session;
+type Workouts = Vec<Model<enduco::PlannedWorkout>>;
 
-    type Workouts = Vec<Model<enduco::PlannedWorkout>>;
-
-    pub async fn zones(s: Session) -> enduco::Result<Model<enduco::IntensityZones>> {
-        s.intensity_zones().await.map(Model)
-    }
-
-    fn workouts(list: Vec<enduco::PlannedWorkout>) -> Workouts {
-        list.into_iter().map(Model).collect()
-    }
-
-    pub async fn upcoming(s: Session, days: u32) -> enduco::Result<Workouts> {
-        s.upcoming_plans(days).await.map(workouts)
-    }
-
-    pub async fn plans(
-        s: Session,
-        from: jiff::civil::Date,
-        to: jiff::civil::Date,
-    ) -> enduco::Result<Workouts> {
-        s.training_plans(from, to).await.map(workouts)
-    }
-
-    pub async fn upload(
-        s: Session,
-        source: WorkoutSource,
-        options: UploadOptions,
-    ) -> enduco::Result<Model<enduco::UploadResult>> {
-        s.upload_workout(source, options).await.map(Model)
-    }
-
-    pub async fn request(
-        s: Session,
-        method: String,
-        path: String,
-        query: Vec<(String, String)>,
-        body: Option<serde_json::Value>,
-    ) -> enduco::Result<PyRawResponse> {
-        s.request(&method, &path, &query, body.as_ref())
-            .await
-            .map(PyRawResponse)
-    }
-
-    pub async fn refresh(s: Session) -> enduco::Result<PyTokenSet> {
-        s.refresh().await.map(PyTokenSet)
-    }
-
-    pub async fn tokens(s: Session) -> enduco::Result<PyTokenSet> {
-        s.tokens().await.map(PyTokenSet)
-    }
-
-    pub async fn revoke(s: Session) -> enduco::Result<()> {
-        s.revoke().await
-    }
-
-    pub async fn user_id(s: Session) -> enduco::Result<String> {
-        s.user_id().await
-    }
-
-    pub async fn scopes(s: Session) -> enduco::Result<Vec<String>> {
-        s.granted_scopes().await
-    }
+fn workouts(list: Vec<enduco::PlannedWorkout>) -> Workouts {
+    list.into_iter().map(Model).collect()
 }
 
 /// The progress adapter for `upload_workout`: the blocking session calls back on the SDK's
@@ -316,12 +253,13 @@ blocking_and_async! {
     both {}
     calls on enduco::Session {
         /// The user's intensity zones (needs `user_read`).
-        fn intensity_zones(py) -> Model<enduco::IntensityZones> {} => |s, _| calls::zones(s);
+        fn intensity_zones(py) -> Model<enduco::IntensityZones> {}
+            => |s, _| async move { s.intensity_zones().await.map(Model) };
 
         /// The next `days` days (1–7) of plans from today in the athlete's time zone.
         #[pyo3(signature = (days=7))]
-        fn upcoming_plans(py, days: u32) -> Vec<Model<enduco::PlannedWorkout>> {}
-            => |s, _| calls::upcoming(s, days);
+        fn upcoming_plans(py, days: u32) -> Workouts {}
+            => |s, _| async move { Ok(workouts(s.upcoming_plans(days).await?)) };
 
         /// Plans from `date_from` to `date_to` inclusive (at most 7 days; needs `plans_read`).
         fn training_plans(
@@ -330,10 +268,10 @@ blocking_and_async! {
             date_from: &Bound<'_, PyAny>,
             #[gen_stub(override_type(type_repr = "_Date", imports = ("typing")))]
             date_to: &Bound<'_, PyAny>,
-        ) -> Vec<Model<enduco::PlannedWorkout>> {
+        ) -> Workouts {
             let from = calendar_date(py, date_from, "date_from")?;
             let to = calendar_date(py, date_to, "date_to")?;
-        } => |s, _| calls::plans(s, from, to);
+        } => |s, _| async move { Ok(workouts(s.training_plans(from, to).await?)) };
 
         /// Uploads a finished workout (a path or the FIT bytes; needs `workouts_write`).
         /// `progress(sent, total)` is called with monotonic byte counts ending at the file size.
@@ -347,10 +285,13 @@ blocking_and_async! {
             file_name: Option<String>,
         ) -> Model<enduco::UploadResult> {
             let source = workout_source(workout)?;
-        } => |s, locals| calls::upload(s, source, UploadOptions {
-            file_name,
-            progress: progress_adapter(progress, locals),
-        });
+        } => |s, locals| {
+            let options = UploadOptions {
+                file_name,
+                progress: progress_adapter(progress, locals),
+            };
+            async move { s.upload_workout(source, options).await.map(Model) }
+        };
 
         /// Any other enduco endpoint, with authentication, refresh and retries applied.
         #[pyo3(signature = (method, path, query=None, json=None))]
@@ -365,21 +306,26 @@ blocking_and_async! {
         ) -> PyRawResponse {
             let query = query_pairs(query)?;
             let body = json_body(json)?;
-        } => |s, _| calls::request(s, method, path, query, body);
+        } => |s, _| async move {
+            s.request(&method, &path, &query, body.as_ref()).await.map(PyRawResponse)
+        };
 
         /// Refreshes now and saves the new tokens.
-        fn refresh(py) -> PyTokenSet {} => |s, _| calls::refresh(s);
+        fn refresh(py) -> PyTokenSet {}
+            => |s, _| async move { s.refresh().await.map(PyTokenSet) };
 
         /// Revokes the grant at enduco, then clears the store.
-        fn revoke(py) -> () {} => |s, _| calls::revoke(s);
+        fn revoke(py) -> () {} => |s, _| async move { s.revoke().await };
 
         /// The current tokens as stored (no refresh).
-        fn tokens(py) -> PyTokenSet {} => |s, _| calls::tokens(s);
+        fn tokens(py) -> PyTokenSet {}
+            => |s, _| async move { s.tokens().await.map(PyTokenSet) };
 
         /// enduco's id of this user (no request).
-        fn user_id(py) -> String {} => |s, _| calls::user_id(s);
+        fn user_id(py) -> String {} => |s, _| async move { s.user_id().await };
 
         /// The scopes the user granted (no request).
-        fn granted_scopes(py) -> Vec<String> {} => |s, _| calls::scopes(s);
+        fn granted_scopes(py) -> Vec<String> {}
+            => |s, _| async move { s.granted_scopes().await };
     }
 }

@@ -134,18 +134,11 @@ impl StoreReply {
     }
 }
 
-/// Whether an asyncio loop is closed (a loop that cannot answer counts as open: scheduling
-/// on it reports the problem).
-fn is_closed(event_loop: &Bound<'_, PyAny>) -> bool {
+/// What an asyncio loop answers to `is_closed()` or `is_running()`; `false` when it cannot
+/// answer (a loop that cannot answer counts as open: scheduling on it reports the problem).
+fn loop_is(event_loop: &Bound<'_, PyAny>, state: &str) -> bool {
     event_loop
-        .call_method0("is_closed")
-        .and_then(|v| v.extract::<bool>())
-        .unwrap_or(false)
-}
-
-fn is_running(event_loop: &Bound<'_, PyAny>) -> bool {
-    event_loop
-        .call_method0("is_running")
+        .call_method0(state)
         .and_then(|v| v.extract::<bool>())
         .unwrap_or(false)
 }
@@ -205,10 +198,10 @@ impl PyTokenStore {
             .map(|(_, locals)| locals)
             .chain(loops.latest.iter())
             .collect();
-        let open = |l: &&TaskLocals| !is_closed(&l.event_loop(py));
+        let open = |l: &&TaskLocals| !loop_is(&l.event_loop(py), "is_closed");
         candidates
             .iter()
-            .find(|l| open(l) && is_running(&l.event_loop(py)))
+            .find(|l| open(l) && loop_is(&l.event_loop(py), "is_running"))
             .or_else(|| candidates.iter().find(|l| open(l)))
             .map(|l| (*l).clone())
     }
@@ -292,7 +285,7 @@ impl PyTokenStore {
             loop {
                 tokio::time::sleep(LOOP_WATCH).await;
                 // An exiting interpreter counts as a closed loop.
-                if with_python(|py| is_closed(event_loop.bind(py))).unwrap_or(true) {
+                if with_python(|py| loop_is(event_loop.bind(py), "is_closed")).unwrap_or(true) {
                     break;
                 }
             }

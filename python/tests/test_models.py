@@ -105,6 +105,59 @@ def test_plan_and_zone_models(sandbox: Sandbox) -> None:
         assert plan == plan and "PlannedWorkout(" in repr(plan)
 
 
+def test_models_are_read_only_values_that_can_also_be_built_by_hand(sandbox: Sandbox) -> None:
+    """The model classes are generated from the core's declarations; fetched or built by hand,
+    the core reads them back the same way for their methods."""
+    client = make_client(sandbox)
+    session = client.session(enduco.MemoryTokenStore(login(client, sandbox)))
+    zones = session.intensity_zones()
+    plan = next(p for p in session.upcoming_plans(7) if p.steps)
+    with pytest.raises(AttributeError):
+        plan.title = "changed"
+    with pytest.raises(TypeError):
+        hash(plan)
+    copy = enduco.PlannedWorkout(**{name: getattr(plan, name) for name in plan.__slots__})
+    assert copy == plan and copy is not plan and repr(copy) == repr(plan)
+    assert copy.timeline(zones) == plan.timeline(zones)
+    assert copy.to_fit_workout(zones) == plan.to_fit_workout(zones)
+    fields = {name: getattr(plan, name) for name in plan.__slots__}
+    assert plan != enduco.PlannedWorkout(**{**fields, "title": "x"})
+
+    power = zones.for_sport("cycling", "power")
+    assert power is not None and power.threshold
+    zone = power.zones[1]
+    target = enduco.StepTarget(metric="power", zone=zone.index, lower=None, upper=None, unit=None)
+    step = enduco.Step(
+        kind="active", duration_seconds=600, distance_meters=None, target=target, repeat=None
+    )
+    built = enduco.PlannedWorkout(
+        id="by-hand",
+        date=datetime.date(2026, 3, 29),
+        start_time=datetime.datetime(2026, 3, 29, 7, 0, tzinfo=datetime.timezone.utc),
+        time_zone="Europe/Berlin",
+        sport="cycling",
+        title="Tempo",
+        description=None,
+        duration_seconds=600,
+        distance_meters=None,
+        load=None,
+        steps=[step],
+    )
+    [segment] = built.timeline(zones)
+    assert segment.duration_seconds == 600 and segment.target == target
+    assert segment.resolved is not None and segment.resolved == zones.resolve("cycling", target)
+    assert segment.resolved.lower == zone.lower and segment.resolved.upper == zone.upper
+    local = built.local_start()
+    assert local is not None and local.hour == 9 and str(local.tzinfo) == "Europe/Berlin"
+    assert not built.is_rest_day and built.to_fit_workout(zones)[8:12] == b".FIT"
+
+    # What the core cannot read is its typed error, not a crash: an instant without a zone.
+    fields = {name: getattr(built, name) for name in built.__slots__}
+    naive = enduco.PlannedWorkout(**{**fields, "start_time": datetime.datetime(2026, 3, 29, 7)})
+    with pytest.raises(enduco.InvalidInputError, match="plan is not a planned workout"):
+        naive.timeline()
+
+
 def test_api_error_from_the_escape_hatch(client: enduco.EnducoClient, sandbox: Sandbox) -> None:
     session = client.session(enduco.MemoryTokenStore(login(client, sandbox)))
     with pytest.raises(enduco.ApiError) as caught:

@@ -27,7 +27,8 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
 /// A Python docstring of `text`, indented by `indent`, lines of at most 100 characters.
 pub fn docstring(indent: &str, text: &str) -> String {
     let text = text.replace('\\', "\\\\").replace("\"\"\"", "'''");
-    let lines = wrap(&text, 96 - indent.len());
+    // Room for the quotes at both ends.
+    let lines = wrap(&text, 94 - indent.len());
     format!(
         "{indent}\"\"\"{}\"\"\"\n",
         lines.join(&format!("\n{indent}"))
