@@ -195,7 +195,13 @@ fn class(name: &str, base: &str, schema: &Value, defs: &Map<String, Value>) -> S
     }
     out.push_str("\n    def __init__(\n        self,\n        *,\n");
     for (field, _, conversion, _) in &fields {
-        let _ = writeln!(out, "        {field}: {},", conversion.python);
+        // An optional field defaults to `None`: adding one to the core breaks no caller.
+        let default = if conversion.python.ends_with(" | None") {
+            " = None"
+        } else {
+            ""
+        };
+        let _ = writeln!(out, "        {field}: {}{default},", conversion.python);
     }
     out.push_str("    ) -> None:\n");
     for (field, ..) in &fields {

@@ -43,7 +43,7 @@ class IntensityZones(IntensityZonesMethods):
         self,
         *,
         user_id: str,
-        updated_at: datetime.datetime | None,
+        updated_at: datetime.datetime | None = None,
         zones: list[SportZones],
     ) -> None:
         object.__setattr__(self, "user_id", user_id)
@@ -91,7 +91,7 @@ class SportZones(Model):
         sport: str,
         metric: str,
         unit: str,
-        threshold: float | None,
+        threshold: float | None = None,
         zones: list[Zone],
     ) -> None:
         object.__setattr__(self, "sport", sport)
@@ -141,9 +141,9 @@ class Zone(Model):
         self,
         *,
         index: int,
-        name: str | None,
-        lower: float | None,
-        upper: float | None,
+        name: str | None = None,
+        lower: float | None = None,
+        upper: float | None = None,
     ) -> None:
         object.__setattr__(self, "index", index)
         object.__setattr__(self, "name", name)
@@ -207,14 +207,14 @@ class PlannedWorkout(PlannedWorkoutMethods):
         *,
         id: str,
         date: datetime.date,
-        start_time: datetime.datetime | None,
+        start_time: datetime.datetime | None = None,
         time_zone: str,
         sport: str,
         title: str,
-        description: str | None,
-        duration_seconds: int | None,
-        distance_meters: float | None,
-        load: float | None,
+        description: str | None = None,
+        duration_seconds: int | None = None,
+        distance_meters: float | None = None,
+        load: float | None = None,
         steps: list[Step],
     ) -> None:
         object.__setattr__(self, "id", id)
@@ -282,10 +282,10 @@ class Step(Model):
         self,
         *,
         kind: str,
-        duration_seconds: int | None,
-        distance_meters: float | None,
-        target: StepTarget | None,
-        repeat: Repeat | None,
+        duration_seconds: int | None = None,
+        distance_meters: float | None = None,
+        target: StepTarget | None = None,
+        repeat: Repeat | None = None,
     ) -> None:
         object.__setattr__(self, "kind", kind)
         object.__setattr__(self, "duration_seconds", duration_seconds)
@@ -371,10 +371,10 @@ class StepTarget(Model):
         self,
         *,
         metric: str,
-        zone: int | None,
-        lower: float | None,
-        upper: float | None,
-        unit: str | None,
+        zone: int | None = None,
+        lower: float | None = None,
+        upper: float | None = None,
+        unit: str | None = None,
     ) -> None:
         object.__setattr__(self, "metric", metric)
         object.__setattr__(self, "zone", zone)
@@ -421,8 +421,8 @@ class ResolvedTarget(Model):
         self,
         *,
         metric: str,
-        lower: float | None,
-        upper: float | None,
+        lower: float | None = None,
+        upper: float | None = None,
         unit: str,
     ) -> None:
         object.__setattr__(self, "metric", metric)
@@ -478,11 +478,11 @@ class TimelineSegment(Model):
         *,
         index: int,
         kind: str,
-        start_offset_seconds: int | None,
-        duration_seconds: int | None,
-        distance_meters: float | None,
-        target: StepTarget | None,
-        resolved: ResolvedTarget | None,
+        start_offset_seconds: int | None = None,
+        duration_seconds: int | None = None,
+        distance_meters: float | None = None,
+        target: StepTarget | None = None,
+        resolved: ResolvedTarget | None = None,
     ) -> None:
         object.__setattr__(self, "index", index)
         object.__setattr__(self, "kind", kind)

@@ -126,10 +126,8 @@ def test_models_are_read_only_values_that_can_also_be_built_by_hand(sandbox: San
     power = zones.for_sport("cycling", "power")
     assert power is not None and power.threshold
     zone = power.zones[1]
-    target = enduco.StepTarget(metric="power", zone=zone.index, lower=None, upper=None, unit=None)
-    step = enduco.Step(
-        kind="active", duration_seconds=600, distance_meters=None, target=target, repeat=None
-    )
+    target = enduco.StepTarget(metric="power", zone=zone.index)  # optional fields default to None
+    step = enduco.Step(kind="active", duration_seconds=600, target=target)
     built = enduco.PlannedWorkout(
         id="by-hand",
         date=datetime.date(2026, 3, 29),
@@ -137,10 +135,7 @@ def test_models_are_read_only_values_that_can_also_be_built_by_hand(sandbox: San
         time_zone="Europe/Berlin",
         sport="cycling",
         title="Tempo",
-        description=None,
         duration_seconds=600,
-        distance_meters=None,
-        load=None,
         steps=[step],
     )
     [segment] = built.timeline(zones)
