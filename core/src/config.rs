@@ -354,6 +354,7 @@ pub(crate) enum TokenCall {
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+#[cfg_attr(feature = "python-models", derive(schemars::JsonSchema))]
 #[cfg_attr(
     feature = "typescript",
     derive(ts_rs::TS),
@@ -372,6 +373,7 @@ pub struct ClientOptions {
     #[serde(alias = "clientSecret")]
     #[cfg_attr(feature = "uniffi", uniffi(default))]
     #[cfg_attr(feature = "typescript", ts(skip))]
+    #[cfg_attr(feature = "python-models", schemars(with = "Option<String>"))]
     pub client_secret: Option<ClientSecret>,
     /// Must match a redirect URI registered with enduco exactly.
     #[serde(alias = "redirectUri")]

@@ -101,3 +101,50 @@ pub fn export(plan_value: Value, zones_value: Option<Value>, format: &str) -> Re
     let zones = zones(zones_value)?;
     plan(plan_value)?.export(format, zones.as_ref())
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn models_read_back_from_their_serde_form_and_anything_else_is_invalid_input() {
+        let fetched = plan(json!({
+            "id": "p1",
+            "date": "2026-03-29",
+            "timeZone": "Europe/Berlin",
+            "startTime": "2026-03-29T07:00:00Z",
+            "steps": [{ "kind": "active", "durationSeconds": 600 }],
+        }))
+        .unwrap();
+        let form = write(&fetched);
+        assert_eq!(plan(form.clone()).unwrap(), fetched);
+        assert_eq!(
+            timeline(form.clone(), None).unwrap(),
+            write(&fetched.timeline(None))
+        );
+        assert_eq!(
+            local_start(form.clone()).unwrap().unwrap()["time"],
+            "09:00:00"
+        );
+        assert!(!is_rest_day(form.clone()).unwrap());
+        assert_eq!(
+            export(form, None, "gpx").unwrap_err().code(),
+            "invalid_input"
+        );
+
+        let broken = plan(json!({ "id": "p2" })).unwrap_err();
+        assert_eq!(broken.code(), "invalid_input");
+        assert!(
+            broken.to_string().contains("plan is not a planned workout"),
+            "{broken}"
+        );
+        assert!(zones(Some(Value::Null)).unwrap().is_none());
+        assert_eq!(
+            zones_required(Value::Null).unwrap_err().code(),
+            "invalid_input"
+        );
+        assert_eq!(parse("{").unwrap_err().code(), "invalid_input");
+    }
+}

@@ -14,8 +14,8 @@
 use std::fmt::Write as _;
 
 use enduco::{
-    IntensityZones, PlannedWorkout, Repeat, ResolvedTarget, SportZones, Step, StepTarget,
-    TimelineSegment, UploadResult, Zone,
+    ClientOptions, IntensityZones, PlannedWorkout, Repeat, ResolvedTarget, SportZones, Step,
+    StepTarget, TimelineSegment, UploadResult, Zone,
 };
 use generated::docstring;
 use schemars::generate::SchemaSettings;
@@ -60,7 +60,7 @@ from ._model_methods import (
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import datetime
-    from typing import Any
+    from typing import Any, Mapping, TypedDict
 ";
 
 /// One field's Python type and the expressions that convert it from and to its JSON form
@@ -133,6 +133,11 @@ fn conversion(schema: &Value, defs: &Map<String, Value>) -> Conversion {
                 from_json: format!("[{} for x in {{}}]", item.from_json.replace("{}", "x")),
                 to_json: format!("[{} for x in {{}}]", item.to_json.replace("{}", "x")),
             }
+        }
+        // A map (the endpoint overrides), given by the app only: no conversion.
+        Some("object") if schema.get("properties").is_none() => {
+            let value = conversion(&schema["additionalProperties"], defs);
+            plain(&format!("Mapping[str, {}]", value.python))
         }
         _ => panic!("a field type the generator does not know: {schema}"),
     }
@@ -233,6 +238,39 @@ fn class(name: &str, base: &str, schema: &Value, defs: &Map<String, Value>) -> S
     out
 }
 
+/// The keyword options of the Python `EnducoClient` and `TokenRelay`: the core's
+/// `ClientOptions` but for the three their constructors take by name, all optional. For type
+/// checkers only (the stub's `**options: Unpack[_ClientOptions]`): no runtime cost.
+fn client_options() -> String {
+    const BY_NAME: [&str; 3] = ["client_id", "client_secret", "redirect_uri"];
+    let schema = schemars::schema_for!(ClientOptions);
+    let defs = Map::new();
+    let mut out = String::from("\n\nif TYPE_CHECKING:\n\n");
+    out.push_str("    class _ClientOptions(TypedDict, total=False):\n");
+    let doc = "The keyword options of ``EnducoClient`` and ``TokenRelay``: the core's \
+               ``ClientOptions`` (all optional).";
+    out.push_str(&docstring("        ", doc));
+    let properties = schema.as_value()["properties"]
+        .as_object()
+        .expect("a struct");
+    for (name, field) in properties {
+        if BY_NAME.contains(&name.as_str()) {
+            continue;
+        }
+        let python = conversion(field, &defs).python;
+        let optional = if python.ends_with(" | None") {
+            ""
+        } else {
+            " | None"
+        };
+        let _ = writeln!(out, "\n        {name}: {python}{optional}");
+        if let Some(doc) = field.get("description").and_then(Value::as_str) {
+            out.push_str(&docstring("        ", doc));
+        }
+    }
+    out
+}
+
 fn definitions() -> Map<String, Value> {
     let mut generator = SchemaSettings::draft2020_12().into_generator();
     generator.subschema_for::<IntensityZones>();
@@ -256,6 +294,7 @@ fn python_model_classes_are_current() {
     for (name, base) in CLASSES {
         text.push_str(&class(name, base, &defs[name], &defs));
     }
+    text.push_str(&client_options());
     generated::check_or_write(
         "python/enduco/_models.py",
         &text,

@@ -20,7 +20,7 @@ from ._model_methods import (
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import datetime
-    from typing import Any
+    from typing import Any, Mapping, TypedDict
 
 
 class IntensityZones(IntensityZonesMethods):
@@ -557,3 +557,68 @@ class UploadResult(Model):
             "status": self.status,
             "duplicate": self.duplicate,
         }
+
+
+if TYPE_CHECKING:
+
+    class _ClientOptions(TypedDict, total=False):
+        """The keyword options of ``EnducoClient`` and ``TokenRelay``: the core's
+        ``ClientOptions`` (all optional)."""
+
+        token_relay_url: str | None
+        """Relay mode, for an app distributed to users (which cannot keep a secret): the
+        partner's token relay. Code exchange, refresh and revoke go to `{relay}/token` and
+        `{relay}/revoke` without client credentials; data calls still go straight to enduco.
+        Plain http only for loopback. Give it or a client secret, not both."""
+
+        environment: str | None
+        """`"beta"` (the default), `"production"` or a base URL (the sandbox, a proxy; plain http
+        only for loopback hosts)."""
+
+        use_pkce: bool | None
+        """PKCE S256 on the authorization request (default true)."""
+
+        time_zone: str | None
+        """The athlete's IANA time zone, for "today" in the upcoming plans (default: the
+        system's)."""
+
+        user_agent: str | None
+        """Prepended to the SDK's own User-Agent, e.g. `"MyTrainerApp/3.2"`."""
+
+        connect_timeout_seconds: float | None
+        """Establishing a connection (default 10 s)."""
+
+        request_timeout_seconds: float | None
+        """One request/response exchange (default 30 s)."""
+
+        upload_timeout_seconds: float | None
+        """One upload exchange (default 600 s)."""
+
+        max_retries: int | None
+        """Retries after the first attempt for transient failures (default 3; 0 disables)."""
+
+        retry_deadline_seconds: float | None
+        """The overall budget of one call including retries and waits (default 60 s); it also
+        bounds how long a call waits for another process's refresh lock."""
+
+        refresh_margin_seconds: float | None
+        """Refresh when fewer than this many seconds remain on the access token (default 60; 0
+        refreshes only once it has expired)."""
+
+        store_timeout_seconds: float | None
+        """The longest one call into the app's token store (load, save, clear, try-lock, unlock)
+        may take (default 10 s). A store call that takes longer fails the SDK call with a
+        `store` error; the session works again on the next call."""
+
+        lock_lease_seconds: float | None
+        """How long this process may hold a store's refresh lock before another may take it: what
+        a crashed holder costs the others (default: the request timeout plus twice the store
+        timeout plus 5 s)."""
+
+        max_response_bytes: int | None
+        """The largest answer read from a data endpoint, in bytes (default 8 MiB, at least 1024).
+        A bigger answer, declared or streamed, fails with `invalid_response` without being
+        read whole. Token answers have their own fixed cap (64 KiB)."""
+
+        endpoints: Mapping[str, str] | None
+        """Path overrides by endpoint name: authorize, token, revoke, zones, plans, workouts."""

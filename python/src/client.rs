@@ -170,55 +170,27 @@ fn client_repr(py: Python<'_>, name: &str, client: &EnducoClient) -> PyResult<St
 }
 
 // Both clients' constructors take the core's `ClientOptions` as keyword arguments
-// (`**options`, sent to the core as JSON); the stub names each option with its type. Written
-// once for `EnducoClient` (returning `Self`), then submitted for `AsyncEnducoClient` too.
+// (`**options`, sent to the core as JSON); the stub types them with the `TypedDict` generated
+// from the core into `enduco/_models.py`. Written once for `EnducoClient` (returning `Self`),
+// then submitted for `AsyncEnducoClient` too.
 #[cfg(feature = "stub-gen")]
 const CONSTRUCTOR_STUB: pyo3_stub_gen::type_info::PyMethodsInfo = pyo3_stub_gen::derive::gen_methods_from_python! {
     r#"
-        import typing
         import typing_extensions
+        import enduco._models
 
         class PyEnducoClient:
             def __new__(
                 cls,
-            client_id: str,
-            client_secret: str | None = None,
-            redirect_uri: str = ...,
-            *,
-            token_relay_url: str | None = None,
-            environment: str | None = None,
-            use_pkce: bool | None = None,
-            time_zone: str | None = None,
-            user_agent: str | None = None,
-            connect_timeout_seconds: float | None = None,
-            request_timeout_seconds: float | None = None,
-            upload_timeout_seconds: float | None = None,
-            max_retries: int | None = None,
-            retry_deadline_seconds: float | None = None,
-            refresh_margin_seconds: float | None = None,
-            store_timeout_seconds: float | None = None,
-            lock_lease_seconds: float | None = None,
-            max_response_bytes: int | None = None,
-            endpoints: typing.Mapping[str, str] | None = None,
+                client_id: str,
+                client_secret: str | None = None,
+                redirect_uri: str = ...,
+                **options: typing_extensions.Unpack[_models._ClientOptions],
             ) -> typing_extensions.Self:
-                """Keyword arguments mirror the core's ``ClientOptions`` (all optional):
-
-                - ``token_relay_url``: relay mode, for an app distributed to users (desktop, CLI),
-                  which cannot keep a secret: pass no ``client_secret``; code exchange, refresh and
-                  revoke go to ``{token_relay_url}/token`` and ``/revoke`` (the partner's
-                  ``TokenRelay``), data calls still straight to enduco. Neither a secret nor a relay,
-                  or both, raises ``InvalidInputError``;
-                - ``refresh_margin_seconds``: refresh when less than this is left on the access token
-                  (default 60; 0 = only once it has expired);
-                - ``store_timeout_seconds``: the longest one token store call (load, save, clear,
-                  try_lock, unlock) may take before the SDK call fails with ``StoreError`` (default 10);
-                - ``lock_lease_seconds``: the lease asked for in ``try_lock`` — how long a process that
-                  crashed while refreshing blocks the others (default: the request timeout plus twice
-                  the store timeout plus 5 s);
-                - ``max_response_bytes``: the largest answer read from a data endpoint (at least 1024;
-                  default 8 MiB); a bigger one fails with ``InvalidResponseError`` without being read
-                  whole. Token answers have a fixed 64 KiB cap.
-                """
+                """Keyword options are the core's ``ClientOptions``, all optional, each documented
+                in ``enduco._models._ClientOptions``. Give ``client_secret`` (a backend) or
+                ``token_relay_url`` (an app distributed to users, which cannot keep a secret), not
+                both and not neither (``InvalidInputError``)."""
         "#
 };
 
