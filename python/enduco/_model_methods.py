@@ -7,24 +7,28 @@ back into its own types and runs its own method: the decisions are the core's.
 
 from __future__ import annotations
 
-import datetime
-
 from . import _enduco
 
+# `datetime` loads with the first model, not with `import enduco` (import time, issue 15).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import datetime
     from typing import Any, Callable
 
     from ._models import IntensityZones, ResolvedTarget, SportZones, StepTarget, TimelineSegment
 
 
 def _date(text: str) -> datetime.date:
+    import datetime
+
     return datetime.date.fromisoformat(text)
 
 
 def _instant(text: str) -> datetime.datetime:
     # The core writes an instant in UTC, `YYYY-MM-DDTHH:MM:SS[.fraction]Z` (Python 3.9 reads
     # neither the `Z` nor nanoseconds); microseconds are kept, as datetime has no finer unit.
+    import datetime
+
     seconds, _, fraction = text.rstrip("Z").partition(".")
     micros = int(fraction[:6].ljust(6, "0")) if fraction else 0
     utc = datetime.timezone.utc
