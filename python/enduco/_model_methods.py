@@ -44,12 +44,14 @@ def _maybe(convert: Callable[[Any], Any], value: Any) -> Any:
 
 
 def _model(name: str, text: str) -> Any:
-    """An instance of the model class ``name`` from the core's JSON form (for the extension)."""
+    """Instances of the model class ``name`` from the core's JSON form (for the extension): one
+    for an object, a list of them for an array."""
     import json
 
     from . import _models
 
-    return getattr(_models, name)._from_json(json.loads(text))
+    data, cls = json.loads(text), getattr(_models, name)
+    return [cls._from_json(d) for d in data] if isinstance(data, list) else cls._from_json(data)
 
 
 class Model:

@@ -323,7 +323,7 @@ blocking_and_async! {
         #[new]
         // `redirect_uri` is required: its default (shown as `...`) only lets a relay client skip
         // the secret and still name it; `build_client` raises `TypeError` without it. The stub's
-        // signature, which names the options, is submitted above.
+        // signature, which types the options, is submitted above.
         #[gen_stub(skip)]
         #[pyo3(signature = (client_id, client_secret=None, redirect_uri=Option::<String>::None, **options))]
         fn new(

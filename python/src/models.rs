@@ -36,6 +36,10 @@ fn instant(seconds: i64) -> PyResult<jiff::Timestamp> {
 /// A core model as an instance of its class in `enduco._models`.
 pub struct Model<T>(pub T);
 
+/// Core models as a list of instances of their class: one JSON text for the whole list (a
+/// timeline may hold thousands of segments).
+pub struct Models<T>(pub Vec<T>);
+
 /// The class of a core model in `enduco._models`.
 pub trait PyModel: serde::Serialize {
     const CLASS: &'static str;
@@ -56,17 +60,35 @@ py_models! {
     UploadResult => "UploadResult",
 }
 
+/// `value` (a model or a list of them) read by the class `T::CLASS` from its JSON form.
+fn instances<'py, T: PyModel>(
+    py: Python<'py>,
+    value: &impl serde::Serialize,
+) -> PyResult<Bound<'py, PyAny>> {
+    let json = serde_json::to_string(value)
+        .map_err(|e| PyValueError::new_err(format!("cannot convert {}: {e}", T::CLASS)))?;
+    py.import("enduco._model_methods")?
+        .getattr("_model")?
+        .call1((T::CLASS, json))
+}
+
 impl<'py, T: PyModel> IntoPyObject<'py> for Model<T> {
     type Target = PyAny;
     type Output = Bound<'py, PyAny>;
     type Error = PyErr;
 
     fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
-        let json = serde_json::to_string(&self.0)
-            .map_err(|e| PyValueError::new_err(format!("cannot convert {}: {e}", T::CLASS)))?;
-        py.import("enduco._model_methods")?
-            .getattr("_model")?
-            .call1((T::CLASS, json))
+        instances::<T>(py, &self.0)
+    }
+}
+
+impl<'py, T: PyModel> IntoPyObject<'py> for Models<T> {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Self::Output> {
+        instances::<T>(py, &self.0)
     }
 }
 
@@ -82,17 +104,24 @@ impl<T: PyModel> pyo3_stub_gen::PyStubType for Model<T> {
     }
 }
 
+#[cfg(feature = "stub-gen")]
+impl<T: PyModel> pyo3_stub_gen::PyStubType for Models<T> {
+    fn type_output() -> pyo3_stub_gen::TypeInfo {
+        pyo3_stub_gen::TypeInfo::list_of::<Model<T>>()
+    }
+}
+
 /// The core's answer on a model's JSON text (`enduco::plain`), its error as an exception.
-fn core<T>(py: Python<'_>, answer: enduco::Result<T>) -> PyResult<T> {
+fn from_core<T>(py: Python<'_>, answer: enduco::Result<T>) -> PyResult<T> {
     answer.map_err(|e| to_pyerr(py, e))
 }
 
 fn plan(py: Python<'_>, text: &str) -> PyResult<PlannedWorkout> {
-    core(py, plain::parse(text).and_then(plain::plan))
+    from_core(py, plain::parse(text).and_then(plain::plan))
 }
 
 fn zones(py: Python<'_>, text: Option<&str>) -> PyResult<Option<IntensityZones>> {
-    core(
+    from_core(
         py,
         text.map(plain::parse).transpose().and_then(plain::zones),
     )
@@ -129,13 +158,10 @@ pub(crate) fn plan_timeline(
     py: Python<'_>,
     plan_json: &str,
     zones_json: Option<&str>,
-) -> PyResult<(Vec<Model<TimelineSegment>>, bool)> {
+) -> PyResult<(Models<TimelineSegment>, bool)> {
     let (plan, zones) = (plan(py, plan_json)?, zones(py, zones_json)?);
     let checked = py.detach(|| plan.timeline_checked(zones.as_ref()));
-    Ok((
-        checked.segments.into_iter().map(Model).collect(),
-        checked.truncated,
-    ))
+    Ok((Models(checked.segments), checked.truncated))
 }
 
 /// `PlannedWorkout.to_fit_workout()` and the text formats (`format`: `fit`, `zwo`, `erg`,
@@ -155,7 +181,7 @@ pub(crate) fn plan_export<'py>(
         let zones = zones_json.map(plain::parse).transpose()?;
         plain::export(plain::parse(plan_json)?, zones, format)
     });
-    let bytes = core(py, answer)?;
+    let bytes = from_core(py, answer)?;
     Ok(PyBytes::new(py, &bytes))
 }
 
@@ -171,7 +197,7 @@ pub(crate) fn zones_for_sport(
     sport: &str,
     metric: &str,
 ) -> PyResult<Option<Model<SportZones>>> {
-    let zones = core(py, plain::parse(zones_json).and_then(plain::zones_required))?;
+    let zones = from_core(py, plain::parse(zones_json).and_then(plain::zones_required))?;
     let found = zones.for_sport(Sport::from_wire(sport), Metric::from_wire(metric));
     Ok(found.cloned().map(Model))
 }
@@ -188,8 +214,8 @@ pub(crate) fn zones_resolve(
     sport: &str,
     target_json: &str,
 ) -> PyResult<Option<Model<ResolvedTarget>>> {
-    let zones = core(py, plain::parse(zones_json).and_then(plain::zones_required))?;
-    let target = core(py, plain::parse(target_json).and_then(plain::target))?;
+    let zones = from_core(py, plain::parse(zones_json).and_then(plain::zones_required))?;
+    let target = from_core(py, plain::parse(target_json).and_then(plain::target))?;
     Ok(zones.resolve(Sport::from_wire(sport), &target).map(Model))
 }
 

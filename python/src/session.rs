@@ -12,7 +12,7 @@ use pyo3::types::{PyByteArray, PyBytes, PyDate, PyDateTime, PyDict, PyMemoryView
 use pyo3_async_runtimes::TaskLocals;
 
 use crate::errors::to_pyerr;
-use crate::models::{Model, PyRawResponse, PyTokenSet};
+use crate::models::{Model, Models, PyRawResponse, PyTokenSet};
 use crate::runtime::{Coroutine, blocking_and_async, typed_coroutine, wait};
 use crate::store::PyTokenStore;
 
@@ -168,11 +168,7 @@ impl UploadProgress for LoopProgress {
     }
 }
 
-type Workouts = Vec<Model<enduco::PlannedWorkout>>;
-
-fn workouts(list: Vec<enduco::PlannedWorkout>) -> Workouts {
-    list.into_iter().map(Model).collect()
-}
+type Workouts = Models<enduco::PlannedWorkout>;
 
 /// The progress adapter for `upload_workout`: the blocking session calls back on the SDK's
 /// thread, the async one schedules the callback on the awaiting loop.
@@ -259,7 +255,7 @@ blocking_and_async! {
         /// The next `days` days (1–7) of plans from today in the athlete's time zone.
         #[pyo3(signature = (days=7))]
         fn upcoming_plans(py, days: u32) -> Workouts {}
-            => |s, _| async move { Ok(workouts(s.upcoming_plans(days).await?)) };
+            => |s, _| async move { s.upcoming_plans(days).await.map(Models) };
 
         /// Plans from `date_from` to `date_to` inclusive (at most 7 days; needs `plans_read`).
         fn training_plans(
@@ -271,7 +267,7 @@ blocking_and_async! {
         ) -> Workouts {
             let from = calendar_date(py, date_from, "date_from")?;
             let to = calendar_date(py, date_to, "date_to")?;
-        } => |s, _| async move { Ok(workouts(s.training_plans(from, to).await?)) };
+        } => |s, _| async move { s.training_plans(from, to).await.map(Models) };
 
         /// Uploads a finished workout (a path or the FIT bytes; needs `workouts_write`).
         /// `progress(sent, total)` is called with monotonic byte counts ending at the file size.
